@@ -1,0 +1,33 @@
+"""Installation script for gluon-lr."""
+from setuptools import find_packages, setup
+
+with open("README.md", encoding="utf-8") as readme:
+    LONG_DESCRIPTION = readme.read()
+
+setup(
+    name="gluon-lr",
+    version="0.1.0",
+    description="Learning-rate finder and schedules for Apache MXNet Gluon 2.0",
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["gluon_lr", "gluon_lr.*"]),
+    python_requires=">=3.8",
+    install_requires=[
+        # Only 2.0.0b1 ships the Gluon 2.0 API (mx.np, to_device, mx.device).
+        "mxnet==2.0.0b1",
+        # mxnet 2.0.0b1 fails to import with numpy>=1.24 (np.bool, np.PZERO).
+        "numpy>=1.23,<1.24",
+        # An unpinned matplotlib pulls numpy 2.
+        "matplotlib<3.10",
+        "tqdm",
+    ],
+    extras_require={
+        "test": ["pytest"],
+    },
+    entry_points={"console_scripts": ["gluon-lr=gluon_lr.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: Apache Software License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
