@@ -1,0 +1,15 @@
+"""gluon-lr: learning-rate finder and schedules for Apache MXNet Gluon 2.0.
+
+The "Learning Rate Finder" tutorial's names come first; they keep the
+tutorial's signatures.
+"""
+from .sampler import ContinuousBatchSampler
+from .learner import Learner
+from .finder import LRFinder
+from .stopping import LRFinderStoppingCriteria
+from .state import TrainingState
+from .suggest import suggest_lr
+from .devices import default_device, resolve_devices
+from .plotting import plot_finder, plot_schedule
+
+__version__ = "0.1.0"

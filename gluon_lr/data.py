@@ -1,0 +1,282 @@
+"""CIFAR-10 with the "Learning Rate Finder" tutorial's transforms, from local files or a download.
+
+Where the data comes from, in this order:
+
+1. ``data_dir`` or, when that is ``None``, the environment variable
+   ``GLUON_LR_CIFAR10_DIR``: a folder holding the official binary files
+   (``data_batch_1.bin`` ... ``data_batch_5.bin``, ``test_batch.bin``, directly
+   or in ``cifar-10-batches-bin/``) or RecordIO files (``train.rec``/``train.idx``,
+   ``test.rec``/``test.idx``). A folder given this way that does not hold the
+   split fails at once with :class:`DataNotFoundError`; nothing is downloaded.
+2. :func:`download_root`: files already there are read, otherwise MXNet's own
+   ``CIFAR10`` download fills it.
+3. If that fails too, :class:`DataNotFoundError` says how to point at local files.
+
+Items are ``(image, label)``: a float32 ``(3, 32, 32)`` image, normalised with the
+tutorial's mean and std, and a ``numpy.int32`` class index (0 airplane ... 9 truck),
+the label type of MXNet's ``CIFAR10``; the RecordIO's float labels are cast to it.
+"""
+import numbers
+import os
+import pathlib
+import socket
+import tarfile
+import urllib.parse
+
+import mxnet as mx
+import numpy as np
+from mxnet.gluon.data import Sampler
+from mxnet.gluon.data.vision import CIFAR10, ImageRecordDataset, transforms
+
+__all__ = ["DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
+           "download_root", "image_transform", "subset"]
+
+#: Per-channel (R, G, B) mean and standard deviation of the tutorial's ``Normalize``.
+MEAN = (0.4914, 0.4822, 0.4465)
+STD = (0.2023, 0.1994, 0.2010)
+#: Environment variable naming a folder with local CIFAR-10 files.
+ENV_VAR = "GLUON_LR_CIFAR10_DIR"
+
+_BINARY_SUBDIR = "cifar-10-batches-bin"
+_TRAIN_BINARIES = tuple("data_batch_{}.bin".format(i) for i in range(1, 6))
+_TEST_BINARIES = ("test_batch.bin",)
+# Seconds to wait for the download server to accept a connection. MXNet's own
+# download uses requests without a timeout and retries five times, so an
+# unreachable (rather than unresolvable) host could otherwise hang for minutes.
+_CONNECT_TIMEOUT = 10.0
+
+
+class DataNotFoundError(FileNotFoundError):
+    """CIFAR-10 is neither in a given folder nor downloadable; the message says what to do."""
+
+
+def _not_found(reason):
+    return DataNotFoundError(
+        "CIFAR-10 not found: {}. Point at local files with --data-dir DIR or {}=DIR, where DIR "
+        "holds data_batch_1.bin ... data_batch_5.bin and test_batch.bin (or {}/ with them) "
+        "or train.rec/train.idx and test.rec/test.idx".format(reason, ENV_VAR, _BINARY_SUBDIR))
+
+
+def image_transform(augment=False):
+    """Return the tutorial's image transform: ``ToTensor`` then ``Normalize(MEAN, STD)``.
+
+    Parameters
+    ----------
+    augment : bool, default False
+        Put a random 32x32 crop of the image zero-padded by 4 pixels and a random
+        horizontal flip first, for training runs.
+
+    Returns
+    -------
+    mx.gluon.data.vision.transforms.Compose
+        Maps a ``(32, 32, 3)`` uint8 image to a ``(3, 32, 32)`` float32 one.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> image = mx.np.full((32, 32, 3), 255, dtype="uint8")
+    >>> out = image_transform()(image)
+    >>> out.shape, round(float(out[0, 0, 0]), 4)  # (1 - 0.4914) / 0.2023
+    ((3, 32, 32), 2.5141)
+    """
+    _check_bool(augment, "augment")
+    steps = [transforms.RandomCrop(32, pad=4), transforms.RandomFlipLeftRight()] if augment else []
+    return transforms.Compose(steps + [transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
+
+
+class _ImageAndLabel:
+    """Transform the image, cast the label to ``numpy.int32``; picklable for worker processes."""
+
+    def __init__(self, image_fn):
+        self._image_fn = image_fn
+
+    def __call__(self, image, label):
+        return self._image_fn(image), np.int32(label)
+
+
+class _LocalCIFAR10(CIFAR10):
+    """MXNet's ``CIFAR10`` reading the binary files of one split as they are.
+
+    ``CIFAR10`` itself downloads whenever one of all six files is missing or its
+    SHA-1 differs from the official release's; this reader never does, so a folder
+    the user names is read, not replaced.
+    """
+
+    def _get_data(self):
+        files = self._train_data if self._train else self._test_data
+        images, labels = zip(*(self._read_batch(os.path.join(self._root, name))
+                               for name, _ in files))
+        self._data = mx.np.array(np.concatenate(images), dtype=np.uint8)
+        self._label = np.concatenate(labels)
+
+
+def _read_local(folder, train):
+    """Return the raw split from ``folder`` (binary first, then RecordIO), or None."""
+    binaries = _TRAIN_BINARIES if train else _TEST_BINARIES
+    for candidate in (folder, folder / _BINARY_SUBDIR):
+        if all((candidate / name).is_file() for name in binaries):
+            return _LocalCIFAR10(root=str(candidate), train=train)
+    record = folder / ("train.rec" if train else "test.rec")
+    if record.is_file() and record.with_suffix(".idx").is_file():
+        return ImageRecordDataset(str(record))
+    return None
+
+
+def download_root():
+    """Return the folder downloads land in.
+
+    In a source checkout this is the project's ``data/cifar10`` (git-ignored);
+    an installed package uses MXNet's default, ``$MXNET_HOME/datasets/cifar10``
+    (``~/.mxnet/datasets/cifar10``).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    checkout = pathlib.Path(__file__).resolve().parent.parent
+    if (checkout / "setup.py").is_file() and (checkout / "data").is_dir():
+        return checkout / "data" / "cifar10"
+    return pathlib.Path(mx.base.data_dir()) / "datasets" / "cifar10"
+
+
+def _download(root):
+    """Fill ``root`` with the binary files through MXNet's own ``CIFAR10`` download."""
+    url = urllib.parse.urlsplit(
+        mx.gluon.utils._get_repo_file_url("gluon/dataset/cifar10", "cifar-10-binary.tar.gz"))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=_CONNECT_TIMEOUT).close()
+        CIFAR10(root=str(root), train=False)
+    except (OSError, RuntimeError, UserWarning, tarfile.TarError) as err:
+        raise _not_found("downloading into {} failed ({}: {})".format(
+            root, type(err).__name__, " ".join(str(err).split()))) from err
+
+
+def _raw_split(data_dir, train):
+    """Return the untransformed split, following the order in the module docstring."""
+    split = "train" if train else "test"
+    origin = "data_dir" if data_dir is not None else ENV_VAR
+    given = data_dir if data_dir is not None else os.environ.get(ENV_VAR) or None
+    if given is not None:
+        folder = pathlib.Path(given).expanduser()
+        if not folder.is_dir():
+            raise _not_found("{} {} is not a directory".format(origin, folder))
+        raw = _read_local(folder, train)
+        if raw is None:
+            raise _not_found("{} {} holds no {} split in either format".format(
+                origin, folder, split))
+        return raw
+    root = download_root()
+    raw = _read_local(root, train)
+    if raw is None:
+        _download(root)
+        raw = _read_local(root, train)
+    return raw
+
+
+def cifar10(data_dir=None, train=True, augment=False):
+    """Return one CIFAR-10 split with the tutorial's transforms.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike, optional
+        Folder with the official binary files or the RecordIO files. ``None``
+        uses ``GLUON_LR_CIFAR10_DIR`` if set, else :func:`download_root`,
+        downloading there when needed.
+    train : bool, default True
+        The 50,000 training images, or else the 10,000 test images.
+    augment : bool, default False
+        Random crop and flip before normalising (see :func:`image_transform`).
+
+    Returns
+    -------
+    mx.gluon.data.Dataset
+        Items ``(float32 (3, 32, 32) image, numpy.int32 label)``, transformed
+        lazily, i.e. in the ``DataLoader``'s workers.
+
+    Raises
+    ------
+    DataNotFoundError
+        If the named folder lacks the split, or nothing is named and the
+        download fails.
+    TypeError
+        If ``data_dir`` is not a path or ``train``/``augment`` not a bool.
+
+    Examples
+    --------
+    >>> test = cifar10("../shared/data/cifar10", train=False)  # doctest: +SKIP
+    >>> len(test), test[0][0].shape, test[0][1].dtype  # doctest: +SKIP
+    (10000, (3, 32, 32), dtype('int32'))
+    """
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError("data_dir must be a path (str or os.PathLike) or None; got {!r}".format(
+            data_dir))
+    _check_bool(train, "train")
+    transform = image_transform(augment)
+    return _raw_split(data_dir, train).transform(_ImageAndLabel(transform))
+
+
+def cifar10_splits(data_dir=None, augment=False):
+    """Return ``(train, test)``: :func:`cifar10` for both splits; ``augment`` applies to train only.
+
+    Examples
+    --------
+    >>> train, test = cifar10_splits("../shared/data/cifar10")  # doctest: +SKIP
+    >>> len(train), len(test)  # doctest: +SKIP
+    (50000, 10000)
+    """
+    return cifar10(data_dir, True, augment), cifar10(data_dir, False)
+
+
+class _IndexSampler(Sampler):
+    def __init__(self, indices):
+        self._indices = indices
+
+    def __iter__(self):
+        return iter(self._indices)
+
+    def __len__(self):
+        return len(self._indices)
+
+
+def subset(dataset, n, seed=0):
+    """Return ``n`` items of ``dataset`` drawn at random without replacement.
+
+    The CIFAR-10 RecordIO is sorted by class, so its first items are all
+    airplanes; this gives a small slice with every class instead.
+
+    Parameters
+    ----------
+    dataset : mx.gluon.data.Dataset
+    n : int
+        Items to keep, 1 <= n <= len(dataset).
+    seed : int, default 0
+        Seed of the draw: the same seed gives the same items.
+
+    Returns
+    -------
+    mx.gluon.data.Dataset
+        The drawn items, in increasing index order.
+
+    Examples
+    --------
+    >>> from mxnet.gluon.data import SimpleDataset
+    >>> list(subset(SimpleDataset(list("abcdefgh")), 3, seed=1)) == list(
+    ...     subset(SimpleDataset(list("abcdefgh")), 3, seed=1))
+    True
+    """
+    for value, name in ((n, "n"), (seed, "seed")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError("{} must be an int; got {!r}".format(name, value))
+    if not 1 <= n <= len(dataset):
+        raise ValueError("n must be in [1, len(dataset)] = [1, {}]; got {}".format(
+            len(dataset), n))
+    if seed < 0:
+        raise ValueError("seed must be >= 0; got {}".format(seed))
+    indices = np.sort(np.random.default_rng(seed).choice(len(dataset), n, replace=False))
+    return dataset.sample(_IndexSampler(indices.tolist()))
+
+
+def _check_bool(value, name):
+    if not isinstance(value, bool):
+        raise TypeError("{} must be a bool; got {!r}".format(name, value))

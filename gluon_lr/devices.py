@@ -1,0 +1,61 @@
+"""Device selection: the MXNet way, ``mx.gpu()`` when there is one, else ``mx.cpu()``."""
+import mxnet as mx
+
+__all__ = ["default_device", "resolve_devices"]
+
+
+def default_device():
+    """Return ``mx.gpu()`` if MXNet sees a GPU, else ``mx.cpu()``."""
+    return mx.gpu() if mx.device.num_gpus() else mx.cpu()
+
+
+def _parse_device(spec):
+    if isinstance(spec, mx.device.Device):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError("device must be an mx.device.Device, a string such as 'cpu', 'gpu:1' "
+                        "or 'auto', or a list of those; got {!r}".format(spec))
+    text = spec.strip().lower()
+    if text == "auto":
+        return default_device()
+    kind, _, index = text.partition(":")
+    if kind not in ("cpu", "gpu") or (index and not index.isdigit()):
+        raise ValueError("device must be 'auto', 'cpu', 'cpu:N', 'gpu' or 'gpu:N' "
+                         "(N a non-negative integer); got {!r}".format(spec))
+    device_id = int(index) if index else 0
+    if kind == "gpu" and device_id >= mx.device.num_gpus():
+        raise ValueError("device {!r} asks for GPU {} but MXNet sees {} GPU(s)".format(
+            spec, device_id, mx.device.num_gpus()))
+    return mx.cpu(device_id) if kind == "cpu" else mx.gpu(device_id)
+
+
+def resolve_devices(device):
+    """Turn a device argument into a non-empty list of ``mx.device.Device``.
+
+    Parameters
+    ----------
+    device : None, mx.device.Device, str or list
+        ``None`` and ``'auto'`` pick :func:`default_device`. Strings are
+        ``'cpu'``, ``'cpu:N'``, ``'gpu'`` or ``'gpu:N'``. A list or tuple gives
+        several devices for data-parallel training.
+
+    Returns
+    -------
+    list of mx.device.Device
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> resolve_devices([mx.cpu(0), "cpu:1"])
+    [cpu(0), cpu(1)]
+    """
+    if device is None:
+        return [default_device()]
+    if isinstance(device, (list, tuple)):
+        if not device:
+            raise ValueError("device list must not be empty")
+        devices = [_parse_device(d) for d in device]
+        if len(set(devices)) != len(devices):
+            raise ValueError("device list must not repeat a device; got {!r}".format(device))
+        return devices
+    return [_parse_device(device)]

@@ -1,0 +1,268 @@
+"""The tutorial's ``Learner``: one batch, one training step, per ``iteration()``."""
+import math
+import numbers
+
+import mxnet as mx
+from mxnet import autograd
+from mxnet.gluon.utils import split_and_load
+
+from .devices import resolve_devices
+from .state import TrainingState
+
+__all__ = ["Learner"]
+
+
+def _is_uninitialized(param):
+    return param._data is None and not param._deferred_init
+
+
+class Learner:
+    """Train a Gluon network one batch at a time, at a learning rate per call.
+
+    This is the "Learning Rate Finder" tutorial's ``Learner`` made robust: the
+    same constructor and :meth:`iteration`, a :meth:`close` that works on
+    MXNet 2.0, exact in-memory :meth:`snapshot` / :meth:`restore`, and several
+    devices for data-parallel training.
+
+    Parameters
+    ----------
+    net : mx.gluon.Block
+        The network. Parameters that are not initialized yet are initialized
+        with ``initializer``; initialized ones are left as they are.
+    data_loader : iterable
+        Yields ``(data, label)`` batches, e.g. a ``DataLoader`` with a
+        :class:`~gluon_lr.ContinuousBatchSampler`. A finite loader is simply
+        iterated again when it runs out.
+    device : mx.device.Device, str or list, optional
+        Where to train: one device, or a list for data parallelism (each batch
+        is split across them). Defaults to ``mx.gpu()`` if present, else
+        ``mx.cpu()``. Strings such as ``'cpu'`` or ``'gpu:1'`` are accepted.
+    loss_fn : mx.gluon.loss.Loss, optional
+        Defaults to ``SoftmaxCrossEntropyLoss()``.
+    optimizer : str or mx.optimizer.Optimizer, default 'sgd'
+        Used to build the Trainer when ``trainer`` is not given.
+    optimizer_params : dict, optional
+        Defaults to ``{'learning_rate': 0.001}`` for a named optimizer.
+    trainer : mx.gluon.Trainer, optional
+        A ready Trainer over ``net``'s parameters; excludes ``optimizer`` and
+        ``optimizer_params``. It must not update on the kvstore.
+    initializer : mx.init.Initializer, optional
+        Defaults to ``mx.init.Xavier()``.
+    hybridize : bool or dict, default False
+        Hybridize the network (a dict is passed to ``net.hybridize``).
+    kvstore : str, default 'device'
+        The Trainer's kvstore for several devices. The Learner's Trainer always
+        updates on the devices (``update_on_kvstore=False``), which keeps every
+        piece of state where :meth:`snapshot` can reach it.
+    ctx : mx.device.Device, optional
+        MXNet 1.x name of ``device``, accepted for the 1.x tutorial's code.
+
+    Attributes
+    ----------
+    iteration_loss : float or None
+        The mean loss of the last batch.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> from gluon_lr import ContinuousBatchSampler
+    >>> data = mx.gluon.data.ArrayDataset(mx.np.ones((8, 3)), mx.np.zeros((8,)))
+    >>> sampler = ContinuousBatchSampler(mx.gluon.data.SequentialSampler(8), batch_size=4)
+    >>> loader = mx.gluon.data.DataLoader(data, batch_sampler=sampler)
+    >>> with Learner(mx.gluon.nn.Dense(2), loader, mx.cpu()) as learner:
+    ...     loss = learner.iteration(lr=0.1)
+    >>> isinstance(loss, float)
+    True
+    """
+
+    def __init__(self, net, data_loader, device=None, *, loss_fn=None, optimizer="sgd",
+                 optimizer_params=None, trainer=None, initializer=None, hybridize=False,
+                 kvstore="device", ctx=None):
+        if not isinstance(net, mx.gluon.Block):
+            raise TypeError("net must be an mx.gluon.Block; got {!r}".format(type(net)))
+        if not hasattr(data_loader, "__iter__"):
+            raise TypeError("data_loader must be iterable (e.g. an mx.gluon.data.DataLoader); "
+                            "got {!r}".format(type(data_loader)))
+        if ctx is not None:
+            if device is not None:
+                raise TypeError("pass device or its MXNet 1.x name ctx, not both")
+            device = ctx
+        self.net = net
+        self.data_loader = data_loader
+        self.devices = resolve_devices(device)
+        self.device = self.devices[0] if len(self.devices) == 1 else list(self.devices)
+        self.loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss() if loss_fn is None else loss_fn
+        self._initialize(initializer)
+        if hybridize:
+            net.hybridize(**(hybridize if isinstance(hybridize, dict) else {}))
+        self.trainer = self._make_trainer(trainer, optimizer, optimizer_params, kvstore)
+        self.iteration_loss = None
+        self._data_iter = None
+        self._pending_batch = None
+        self._closed = False
+
+    @property
+    def ctx(self):
+        """MXNet 1.x name of :attr:`device`."""
+        return self.device
+
+    def _initialize(self, initializer):
+        init = mx.init.Xavier() if initializer is None else initializer
+        for param in self.net.collect_params().values():
+            if _is_uninitialized(param):
+                param.initialize(init=None, device=self.devices, default_init=init)
+
+    def _make_trainer(self, trainer, optimizer, optimizer_params, kvstore):
+        if trainer is not None:
+            if optimizer != "sgd" or optimizer_params is not None:
+                raise TypeError("pass either trainer or optimizer/optimizer_params, not both")
+            if not isinstance(trainer, mx.gluon.Trainer):
+                raise TypeError("trainer must be an mx.gluon.Trainer; got {!r}".format(
+                    type(trainer)))
+            if trainer._kvstore_params.get("update_on_kvstore"):
+                raise ValueError("trainer must not update on the kvstore "
+                                 "(create it with update_on_kvstore=False)")
+            return trainer
+        if optimizer_params is None:
+            optimizer_params = None if isinstance(optimizer, mx.optimizer.Optimizer) \
+                else {"learning_rate": 0.001}
+        return mx.gluon.Trainer(self.net.collect_params(), optimizer, optimizer_params,
+                                kvstore=kvstore, update_on_kvstore=False)
+
+    # -- training -------------------------------------------------------------------------
+
+    def _set_learning_rate(self, lr):
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError("lr must be a real number >= 0 or None; got {!r}".format(lr))
+        if not (math.isfinite(lr) and lr >= 0):
+            raise ValueError("lr must be a finite number >= 0; got {}".format(lr))
+        optimizer = self.trainer.optimizer
+        if optimizer.lr_scheduler is not None:
+            raise ValueError("lr cannot be set: the optimizer's lr_scheduler decides the "
+                             "learning rate. Call iteration() without lr, or detach the scheduler")
+        if lr != optimizer.lr:
+            self.trainer.set_learning_rate(lr)
+
+    def _next_batch(self):
+        if self._pending_batch is not None:
+            batch, self._pending_batch = self._pending_batch, None
+            return batch
+        if self._data_iter is None:
+            self._data_iter = iter(self.data_loader)
+        try:
+            return next(self._data_iter)
+        except StopIteration:
+            pass
+        # A finite loader ran out: start its next pass.
+        self._data_iter = iter(self.data_loader)
+        try:
+            return next(self._data_iter)
+        except StopIteration:
+            raise ValueError("data_loader yields no batches (is the dataset empty?)") from None
+
+    def _to_devices(self, array):
+        if len(self.devices) == 1:
+            return [array.to_device(self.devices[0])]
+        return split_and_load(array, self.devices, even_split=False)
+
+    def initialize_parameters(self):
+        """Finish deferred parameter initialization without changing any state.
+
+        Gluon creates parameters with unknown shapes at the first forward pass.
+        The tutorial's finder ran ``iteration(take_step=False)`` for that, which
+        moves BatchNorm statistics. This runs the first batch forward in
+        inference mode instead (nothing recorded, no statistics updated) and
+        keeps that batch for the next :meth:`iteration`, so no batch is skipped.
+        Does nothing when every parameter already has its shape.
+        """
+        if self._closed:
+            raise RuntimeError("this Learner is closed")
+        if not any(p._deferred_init for p in self.net.collect_params().values()):
+            return
+        batch = self._next_batch()
+        self._pending_batch = batch
+        with autograd.pause(train_mode=False):
+            self.net(self._to_devices(batch[0])[0])
+
+    def iteration(self, lr=None, take_step=True):
+        """Train on the next batch and return its mean loss.
+
+        Parameters
+        ----------
+        lr : float, optional
+            Learning rate for this step; ``None`` keeps the current one.
+            ``0.0`` is honoured (the tutorial's ``if lr:`` ignored it).
+        take_step : bool, default True
+            Update the parameters. With ``False`` the forward and backward
+            passes still run (in training mode, so BatchNorm statistics move).
+
+        Returns
+        -------
+        float
+            The batch's mean loss, also stored in :attr:`iteration_loss`.
+        """
+        if self._closed:
+            raise RuntimeError("this Learner is closed")
+        if lr is not None:
+            self._set_learning_rate(lr)
+        data, label = self._next_batch()[:2]
+        datas, labels = self._to_devices(data), self._to_devices(label)
+        with autograd.record():
+            losses = [self.loss_fn(self.net(x), y) for x, y in zip(datas, labels)]
+        autograd.backward(losses)
+        if take_step:
+            self.trainer.step(data.shape[0])
+        if len(losses) == 1:
+            self.iteration_loss = mx.np.mean(losses[0]).item()
+        else:
+            self.iteration_loss = sum(loss.sum().item() for loss in losses) / data.shape[0]
+        return self.iteration_loss
+
+    # -- state ----------------------------------------------------------------------------
+
+    def snapshot(self):
+        """Copy the network's and the Trainer's state in memory.
+
+        Returns
+        -------
+        TrainingState
+            Pass it to :meth:`restore`, as often as needed.
+        """
+        return TrainingState(self.net, self.trainer)
+
+    def restore(self, snapshot):
+        """Put back the state captured by :meth:`snapshot`, bit for bit."""
+        if not isinstance(snapshot, TrainingState):
+            raise TypeError("snapshot must come from Learner.snapshot(); got {!r}".format(
+                type(snapshot)))
+        if snapshot._trainer is not self.trainer:
+            raise ValueError("snapshot was taken from another Learner's trainer")
+        snapshot.restore()
+
+    # -- clean-up -------------------------------------------------------------------------
+
+    def close(self):
+        """Release the data iterator; safe to call more than once.
+
+        On MXNet 2.0 a ``DataLoader`` iterator has no ``shutdown()`` (the
+        tutorial's ``close`` raised AttributeError): a ``num_workers=0`` loader
+        gives a generator, which is closed; a multi-worker iterator is dropped,
+        and its worker pool stays with the ``DataLoader``, which other Learners
+        may still use. An MXNet 1.x iterator's ``shutdown()`` is called.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        data_iter, self._data_iter = self._data_iter, None
+        for name in ("shutdown", "close"):
+            method = getattr(data_iter, name, None)
+            if callable(method):
+                method()
+                break
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False

@@ -1,0 +1,126 @@
+"""In-memory snapshots of everything a training step changes.
+
+A :class:`TrainingState` holds copies of
+
+- every parameter of the network on every device, including those with
+  ``grad_req='null'`` such as BatchNorm running statistics (and the gradient
+  buffers of parameters with ``grad_req='add'``, which accumulate);
+- the optimizer states (momentum and the like) of every updater;
+- the optimizer's own attributes: learning rate, momentum or ``beta1``,
+  ``num_update`` and the per-index update counts, and a deep copy of any
+  attached ``lr_scheduler``.
+
+Restoring copies the values back into the *same* arrays and objects, so
+hybridized graphs, the Trainer and any references the user holds stay valid.
+Nothing touches the disk. The snapshot can be restored any number of times.
+
+Not covered: MXNet's global random number generator (used by dropout and random
+augmentation) and the position of the data iterator; MXNet 2.0 offers no way to
+read the former.
+"""
+import copy
+
+from mxnet.ndarray import NDArray
+from mxnet import numpy as mnp
+
+__all__ = ["TrainingState"]
+
+# Attributes of an Optimizer that are references, not state.
+_OPTIMIZER_REFERENCES = ("param_dict",)
+
+
+def _copy_arrays(value):
+    """Copy an optimizer state: arrays, and dicts, tuples or lists of them."""
+    if isinstance(value, (NDArray, mnp.ndarray)):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copy_arrays(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _copy_arrays(item) for key, item in value.items()}
+    return copy.deepcopy(value)
+
+
+def _unique_params(net, trainer):
+    params, seen = [], set()
+    for param in list(net.collect_params().values()) + list(trainer._params):
+        if id(param) not in seen:
+            seen.add(id(param))
+            params.append(param)
+    return params
+
+
+def _check_supported(trainer):
+    if trainer._kv_initialized and trainer._update_on_kvstore:
+        raise ValueError(
+            "TrainingState cannot snapshot a Trainer with update_on_kvstore=True: its optimizer "
+            "states and weights live inside the kvstore. Create the Trainer with "
+            "update_on_kvstore=False (the Learner does this for you).")
+
+
+class TrainingState:
+    """A restorable, in-memory copy of a network's and a Trainer's state.
+
+    Parameters
+    ----------
+    net : mx.gluon.Block
+        The network whose parameters are copied.
+    trainer : mx.gluon.Trainer
+        The trainer whose optimizer and updaters are copied.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> net = mx.gluon.nn.Dense(1, in_units=2)
+    >>> net.initialize()
+    >>> trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    >>> state = TrainingState(net, trainer)
+    >>> trainer.set_learning_rate(0.5)
+    >>> state.restore()
+    >>> trainer.learning_rate
+    0.1
+    """
+
+    def __init__(self, net, trainer):
+        _check_supported(trainer)
+        self._trainer = trainer
+        self._optimizer = trainer._optimizer
+        self._params = []
+        for param in _unique_params(net, trainer):
+            if param._data is None:
+                continue  # not initialized yet: nothing to save
+            grads = None
+            if param.grad_req == "add":
+                grads = [g.copy() for g in param.list_grad()]
+            self._params.append((param, [d.copy() for d in param.list_data()], grads))
+        self._updaters = [
+            (updater, _copy_arrays(updater.states), dict(updater.states_synced))
+            for updater in trainer._updaters]
+        self._optimizer_vars = copy.deepcopy(
+            {k: v for k, v in vars(self._optimizer).items() if k not in _OPTIMIZER_REFERENCES})
+
+    def restore(self):
+        """Write the saved values back into the captured objects, in place.
+
+        Raises
+        ------
+        RuntimeError
+            If the Trainer's optimizer object was replaced since the snapshot
+            (``Trainer.load_states`` does that).
+        """
+        if self._trainer._optimizer is not self._optimizer:
+            raise RuntimeError("the Trainer's optimizer was replaced after the snapshot "
+                               "(e.g. by Trainer.load_states); cannot restore into it")
+        for param, datas, grads in self._params:
+            for saved, live in zip(datas, param.list_data()):
+                saved.copyto(live)
+            if grads is not None:
+                for saved, live in zip(grads, param.list_grad()):
+                    saved.copyto(live)
+        for updater, states, synced in self._updaters:
+            updater.states = _copy_arrays(states)
+            updater.states_synced = dict(synced)
+        live_vars = vars(self._optimizer)
+        for key in [k for k in live_vars if k not in _OPTIMIZER_REFERENCES]:
+            if key not in self._optimizer_vars:
+                del live_vars[key]
+        live_vars.update(copy.deepcopy(self._optimizer_vars))

@@ -1,0 +1,78 @@
+"""Stop rules for the learning-rate finder: callables ``loss -> bool``."""
+import math
+import numbers
+
+__all__ = ["LRFinderStoppingCriteria", "update_running_mean"]
+
+
+def update_running_mean(running_mean, loss, smoothing):
+    """One step of the tutorial's running mean; the first loss starts it.
+
+    Returns ``loss`` when ``running_mean`` is None, else
+    ``(1 - smoothing) * loss + smoothing * running_mean``.
+    """
+    if running_mean is None:
+        return loss
+    return ((1 - smoothing) * loss) + (smoothing * running_mean)
+
+
+def _check_real(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError("{} must be a real number; got {!r}".format(name, value))
+
+
+class LRFinderStoppingCriteria:
+    """The tutorial's divergence test on a running mean of the loss.
+
+    After each loss ``l_k`` (``k = 1, 2, ...``) the running mean is
+    ``m_1 = l_1`` and ``m_k = (1 - smoothing) * l_k + smoothing * m_{k-1}``.
+    The rule fires when ``m_k > threshold * l_1`` and ``k >= min_iter``, and at
+    once on a non-finite loss (NaN never compares greater, so the tutorial's
+    rule would run forever on it).
+
+    Parameters
+    ----------
+    smoothing : float, default 0.3
+        Weight of the previous running mean, in ``[0, 1)``.
+    min_iter : int, default 20
+        No divergence stop before this many losses (``>= 1``).
+    threshold : float, default 2.0
+        Multiple of the first loss that counts as divergence (``> 0``).
+
+    Examples
+    --------
+    >>> stop = LRFinderStoppingCriteria(smoothing=0.0, min_iter=2)
+    >>> [stop(x) for x in (1.0, 1.5, 2.5)]
+    [False, False, True]
+    >>> LRFinderStoppingCriteria()(float("nan"))
+    True
+    """
+
+    def __init__(self, smoothing=0.3, min_iter=20, threshold=2.0):
+        _check_real("smoothing", smoothing)
+        if not 0 <= smoothing < 1:
+            raise ValueError("smoothing must be in [0, 1); got {}".format(smoothing))
+        if isinstance(min_iter, bool) or not isinstance(min_iter, numbers.Integral):
+            raise TypeError("min_iter must be an int >= 1; got {!r}".format(min_iter))
+        if min_iter < 1:
+            raise ValueError("min_iter must be an int >= 1; got {}".format(min_iter))
+        _check_real("threshold", threshold)
+        if not (math.isfinite(threshold) and threshold > 0):
+            raise ValueError("threshold must be a finite number > 0; got {}".format(threshold))
+        self.smoothing = smoothing
+        self.min_iter = int(min_iter)
+        self.threshold = threshold
+        self.first_loss = None
+        self.running_mean = None
+        self.counter = 0
+
+    def __call__(self, loss):
+        """Record one iteration's loss; return True when the sweep should stop."""
+        self.counter += 1
+        if not math.isfinite(loss):
+            return True
+        if self.first_loss is None:
+            self.first_loss = loss
+        self.running_mean = update_running_mean(self.running_mean, loss, self.smoothing)
+        return (self.running_mean > self.first_loss * self.threshold) and \
+            (self.counter >= self.min_iter)

@@ -1,0 +1,23 @@
+"""Shared pytest set-up: a non-interactive backend and the shared CIFAR-10 copy."""
+import os
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED_CIFAR10 = pathlib.Path(
+    os.environ.get("GLUON_LR_CIFAR10_DIR", str(ROOT.parent / "shared" / "data" / "cifar10")))
+
+
+@pytest.fixture
+def cifar10_dir():
+    """The CIFAR-10 folder for real-data checks; skips the test when absent."""
+    if not (SHARED_CIFAR10 / "train.rec").is_file():
+        pytest.skip("CIFAR-10 RecordIO not found at {} (set GLUON_LR_CIFAR10_DIR)".format(
+            SHARED_CIFAR10))
+    return SHARED_CIFAR10
+

@@ -1,0 +1,74 @@
+"""ContinuousBatchSampler: endless batches, fresh permutations, every DataLoader kind."""
+import itertools
+
+import mxnet as mx
+import numpy as np
+import pytest
+
+from gluon_lr import ContinuousBatchSampler
+
+
+def take(sampler, count):
+    return list(itertools.islice(iter(sampler), count))
+
+
+def test_batches_continue_across_passes_like_the_tutorial():
+    sampler = ContinuousBatchSampler(mx.gluon.data.SequentialSampler(5), batch_size=2)
+    assert take(sampler, 6) == [[0, 1], [2, 3], [4, 0], [1, 2], [3, 4], [0, 1]]
+
+
+def test_batch_size_one_and_larger_than_sampler():
+    assert take(ContinuousBatchSampler(range(3), 1), 4) == [[0], [1], [2], [0]]
+    assert take(ContinuousBatchSampler(range(3), 4), 3) == [
+        [0, 1, 2, 0], [1, 2, 0, 1], [2, 0, 1, 2]]
+
+
+def test_random_sampler_gives_a_new_permutation_each_pass():
+    np.random.seed(3)
+    batches = take(ContinuousBatchSampler(mx.gluon.data.RandomSampler(10), 10), 4)
+    for batch in batches:
+        assert sorted(batch) == list(range(10))
+    assert len({tuple(b) for b in batches}) == 4
+
+
+@pytest.mark.parametrize("batch_size", [0, -3])
+def test_batch_size_below_one_is_rejected(batch_size):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
+        ContinuousBatchSampler(range(4), batch_size)
+
+
+@pytest.mark.parametrize("batch_size", [2.0, "2", True, None])
+def test_batch_size_of_wrong_type_is_rejected(batch_size):
+    with pytest.raises(TypeError, match="batch_size"):
+        ContinuousBatchSampler(range(4), batch_size)
+
+
+def test_empty_sampler_with_len_is_rejected_at_once():
+    with pytest.raises(ValueError, match="sampler is empty"):
+        ContinuousBatchSampler(mx.gluon.data.RandomSampler(0), 2)
+
+
+def test_empty_sampler_without_len_raises_instead_of_spinning():
+    sampler = ContinuousBatchSampler((i for i in ()), 2)
+    with pytest.raises(ValueError, match="a pass yielded no index"):
+        next(iter(sampler))
+
+
+def test_sampler_must_be_iterable():
+    with pytest.raises(TypeError, match="sampler must be an iterable"):
+        ContinuousBatchSampler(5, 2)
+
+
+@pytest.mark.parametrize("loader_kwargs", [
+    {"num_workers": 0},
+    {"num_workers": 2},
+    {"num_workers": 2, "thread_pool": True},
+    {"num_workers": 2, "try_nopython": False},
+], ids=["inline", "processes", "threads", "no-try-nopython"])
+def test_works_as_a_dataloader_batch_sampler(loader_kwargs):
+    data = mx.np.arange(12, dtype="float32").reshape(6, 2)
+    dataset = mx.gluon.data.ArrayDataset(data, mx.np.arange(6, dtype="float32"))
+    sampler = ContinuousBatchSampler(mx.gluon.data.SequentialSampler(6), batch_size=4)
+    loader = mx.gluon.data.DataLoader(dataset, batch_sampler=sampler, **loader_kwargs)
+    labels = [batch[1].asnumpy().tolist() for batch in itertools.islice(iter(loader), 5)]
+    assert labels == [[0, 1, 2, 3], [4, 5, 0, 1], [2, 3, 4, 5], [0, 1, 2, 3], [4, 5, 0, 1]]

@@ -1,0 +1,72 @@
+"""LRFinderStoppingCriteria keeps the tutorial's rule and stops on NaN."""
+import math
+
+import pytest
+
+from gluon_lr import LRFinderStoppingCriteria
+
+
+def first_stop(criteria, losses):
+    """1-based index of the first loss at which the rule fires, or None."""
+    for index, loss in enumerate(losses, start=1):
+        if criteria(loss):
+            return index
+    return None
+
+
+def test_running_mean_values_by_hand():
+    stop = LRFinderStoppingCriteria(smoothing=0.3, min_iter=20)
+    for loss in (1.0, 2.0, 4.0):
+        stop(loss)
+    # m1 = 1; m2 = 0.7*2 + 0.3*1 = 1.7; m3 = 0.7*4 + 0.3*1.7 = 3.31
+    assert stop.running_mean == (0.7 * 4.0) + (0.3 * ((0.7 * 2.0) + (0.3 * 1.0)))
+    assert stop.first_loss == 1.0
+    assert stop.counter == 3
+
+
+def test_divergence_before_min_iter_waits_for_min_iter():
+    assert first_stop(LRFinderStoppingCriteria(), [1.0] + [5.0] * 40) == 20
+
+
+def test_stops_on_the_first_iteration_past_twice_the_first_loss():
+    # m stays 1.0 for 29 iterations; at 30, m = 0.7*5 + 0.3*1 = 3.8 > 2.
+    assert first_stop(LRFinderStoppingCriteria(), [1.0] * 29 + [5.0]) == 30
+
+
+def test_running_mean_must_exceed_strictly():
+    # with smoothing 0 the running mean is the loss: 2.0 is not > 2 * 1.0
+    stop = LRFinderStoppingCriteria(smoothing=0.0, min_iter=1)
+    assert first_stop(stop, [1.0, 2.0, 2.0, 2.0000001]) == 4
+
+
+def test_threshold_keyword():
+    assert first_stop(LRFinderStoppingCriteria(min_iter=1, threshold=4.0, smoothing=0.0),
+                      [1.0, 3.0, 4.0, 4.5]) == 4
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_loss_stops_at_once(bad):
+    assert first_stop(LRFinderStoppingCriteria(), [1.0, 1.0, bad, 1.0]) == 3
+
+
+def test_non_finite_first_loss_stops_at_once():
+    assert first_stop(LRFinderStoppingCriteria(), [math.nan]) == 1
+
+
+def test_never_diverging_loss_never_stops():
+    assert first_stop(LRFinderStoppingCriteria(), [1.0] * 500) is None
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"smoothing": 1.0}, ValueError, r"smoothing must be in \[0, 1\)"),
+    ({"smoothing": -0.1}, ValueError, r"smoothing must be in \[0, 1\)"),
+    ({"smoothing": "0.3"}, TypeError, "smoothing must be a real number"),
+    ({"min_iter": 0}, ValueError, "min_iter must be an int >= 1"),
+    ({"min_iter": 2.5}, TypeError, "min_iter must be an int >= 1"),
+    ({"threshold": 0}, ValueError, "threshold must be a finite number > 0"),
+    ({"threshold": float("inf")}, ValueError, "threshold must be a finite number > 0"),
+    ({"threshold": None}, TypeError, "threshold must be a real number"),
+])
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        LRFinderStoppingCriteria(**kwargs)
