@@ -28,7 +28,8 @@ class Learner:
     ----------
     net : mx.gluon.Block
         The network. Parameters that are not initialized yet are initialized
-        with ``initializer``; initialized ones are left as they are.
+        with ``initializer``; initialized ones keep their values and are moved
+        to ``device`` if they live elsewhere.
     data_loader : iterable
         Yields ``(data, label)`` batches, e.g. a ``DataLoader`` with a
         :class:`~gluon_lr.ContinuousBatchSampler`. A finite loader is simply
@@ -111,6 +112,8 @@ class Learner:
         for param in self.net.collect_params().values():
             if _is_uninitialized(param):
                 param.initialize(init=None, device=self.devices, default_init=init)
+            elif list(param.list_device()) != self.devices:
+                param.reset_device(self.devices)
 
     def _make_trainer(self, trainer, optimizer, optimizer_params, kvstore):
         if trainer is not None:

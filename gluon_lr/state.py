@@ -7,8 +7,9 @@ A :class:`TrainingState` holds copies of
   buffers of parameters with ``grad_req='add'``, which accumulate);
 - the optimizer states (momentum and the like) of every updater;
 - the optimizer's own attributes: learning rate, momentum or ``beta1``,
-  ``num_update`` and the per-index update counts, and a deep copy of any
-  attached ``lr_scheduler``.
+  ``num_update`` and the per-index update counts;
+- the attached ``lr_scheduler`` (which object it is, and its attributes:
+  MXNet's Factor and MultiFactor schedulers change as they are called).
 
 Restoring copies the values back into the *same* arrays and objects, so
 hybridized graphs, the Trainer and any references the user holds stay valid.
@@ -25,8 +26,9 @@ from mxnet import numpy as mnp
 
 __all__ = ["TrainingState"]
 
-# Attributes of an Optimizer that are references, not state.
-_OPTIMIZER_REFERENCES = ("param_dict",)
+# Attributes of an Optimizer that are not copied with the others: references to the
+# parameters, and the scheduler, which is restored in place (users hold references to it).
+_OPTIMIZER_REFERENCES = ("param_dict", "lr_scheduler")
 
 
 def _copy_arrays(value):
@@ -97,6 +99,9 @@ class TrainingState:
             for updater in trainer._updaters]
         self._optimizer_vars = copy.deepcopy(
             {k: v for k, v in vars(self._optimizer).items() if k not in _OPTIMIZER_REFERENCES})
+        self._scheduler = self._optimizer.lr_scheduler
+        self._scheduler_vars = copy.deepcopy(vars(self._scheduler)) \
+            if hasattr(self._scheduler, "__dict__") else None
 
     def restore(self):
         """Write the saved values back into the captured objects, in place.
@@ -124,3 +129,7 @@ class TrainingState:
             if key not in self._optimizer_vars:
                 del live_vars[key]
         live_vars.update(copy.deepcopy(self._optimizer_vars))
+        self._optimizer.lr_scheduler = self._scheduler
+        if self._scheduler_vars is not None:
+            vars(self._scheduler).clear()
+            vars(self._scheduler).update(copy.deepcopy(self._scheduler_vars))

@@ -11,12 +11,14 @@ def make_dataset(n=64, features=6, classes=3, seed=0):
     return mx.gluon.data.ArrayDataset(mx.np.array(x), mx.np.array(y))
 
 
-def make_net(seed=0, classes=3, features=6):
+def make_net(seed=0, classes=3, features=6, batchnorm=True):
     """Dense -> BatchNorm -> ReLU -> Dense, initialized from a seed, shapes known."""
     mx.np.random.seed(seed)
     net = mx.gluon.nn.HybridSequential()
-    net.add(mx.gluon.nn.Dense(8, in_units=features), mx.gluon.nn.BatchNorm(in_channels=8),
-            mx.gluon.nn.Activation("relu"), mx.gluon.nn.Dense(classes, in_units=8))
+    net.add(mx.gluon.nn.Dense(8, in_units=features))
+    if batchnorm:
+        net.add(mx.gluon.nn.BatchNorm(in_channels=8))
+    net.add(mx.gluon.nn.Activation("relu"), mx.gluon.nn.Dense(classes, in_units=8))
     net.initialize(mx.init.Xavier())
     return net
 

@@ -1,0 +1,386 @@
+"""LRFinder: the tutorial's sweep exactly, caps, faults, restore, suggestions, plots."""
+import csv
+import math
+import os
+
+import matplotlib.pyplot as plt
+import mxnet as mx
+import numpy as np
+import pytest
+
+from gluon_lr import Learner, LRFinder, LRFinderStoppingCriteria
+from helpers import assert_same_state, make_batches, make_net, state_arrays
+
+
+class ScriptedLearner:
+    """Returns a fixed sequence of losses and records the learning rates asked for."""
+
+    def __init__(self, losses, fail_at=None, error=RuntimeError):
+        self.losses = list(losses)
+        self.lrs = []
+        self.snapshots = 0
+        self.restores = 0
+        self.fail_at = fail_at
+        self.error = error
+
+    def iteration(self, lr=None, take_step=True):
+        if self.fail_at is not None and len(self.lrs) + 1 == self.fail_at:
+            raise self.error("injected")
+        self.lrs.append(lr)
+        return self.losses[len(self.lrs) - 1]
+
+    def snapshot(self):
+        self.snapshots += 1
+        return "snapshot"
+
+    def restore(self, snapshot):
+        assert snapshot == "snapshot"
+        self.restores += 1
+
+
+def tutorial_lrs(count, lr_start=1e-6, lr_multiplier=1.1):
+    """The tutorial's learning rates: repeated multiplication, as its loop does."""
+    lrs, lr = [], lr_start
+    for _ in range(count):
+        lrs.append(lr)
+        lr = lr * lr_multiplier
+    return lrs
+
+
+def test_tutorial_sequence_and_stopping_iteration():
+    # running mean stays 1.0 for 29 iterations; iteration 30 gives 0.7*5 + 0.3 = 3.8 > 2
+    losses = [1.0] * 29 + [5.0] + [1.0] * 100
+    learner = ScriptedLearner(losses)
+    results = LRFinder(learner).find(progress=False)
+    assert learner.lrs == tutorial_lrs(30)
+    assert results == list(zip(tutorial_lrs(30), losses[:30]))
+    assert results[-1][0] == 1e-6 * 1.1 ** 29 or abs(results[-1][0] / (1e-6 * 1.1 ** 29) - 1) < 1e-12
+    assert (learner.snapshots, learner.restores) == (1, 1)
+
+
+def test_divergence_waits_for_min_iter():
+    learner = ScriptedLearner([1.0] + [9.0] * 50)
+    assert len(LRFinder(learner).find(progress=False)) == 20
+
+
+def test_results_are_kept_on_the_finder():
+    finder = LRFinder(ScriptedLearner([1.0] * 19 + [9.0]))
+    results = finder.find(progress=False)
+    assert finder.results is results
+    assert finder.lrs == tutorial_lrs(20) and finder.losses == [1.0] * 19 + [9.0]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_loss_stops_the_sweep(bad):
+    learner = ScriptedLearner([1.0, 0.9, 0.8, bad, 0.7, 0.6])
+    results = LRFinder(learner).find(progress=False)
+    assert len(results) == 4 and not math.isfinite(results[-1][1])
+    assert learner.restores == 1
+
+
+def test_non_finite_loss_stops_even_a_custom_rule():
+    learner = ScriptedLearner([1.0, float("nan"), 1.0])
+    results = LRFinder(learner).find(stopping_criteria=lambda loss: False, progress=False)
+    assert len(results) == 2
+
+
+def test_never_diverging_loss_stops_at_lr_end():
+    learner = ScriptedLearner([1.0] * 1000)
+    results = LRFinder(learner).find(progress=False)
+    expected = [lr for lr in tutorial_lrs(400) if lr <= 10.0]
+    assert [lr for lr, _ in results] == expected
+    assert len(expected) == 170  # 1e-6 * 1.1**169 = 9.99 ; 1.1**170 would be 10.99
+
+
+def test_never_diverging_loss_stops_at_max_iter():
+    results = LRFinder(ScriptedLearner([1.0] * 1000)).find(max_iter=37, lr_end=None,
+                                                           progress=False)
+    assert len(results) == 37
+
+
+def test_lr_end_is_reached_exactly_on_a_log_grid():
+    # 100 log-spaced points over 1e-7 .. 10: the last one lands on 10 up to rounding
+    multiplier = (10 / 1e-7) ** (1 / 99)
+    results = LRFinder(ScriptedLearner([1.0] * 200)).find(
+        lr_start=1e-7, lr_multiplier=multiplier, lr_end=10, progress=False)
+    assert len(results) == 100
+    assert results[-1][0] == pytest.approx(10, rel=1e-9)
+
+
+def test_custom_stopping_rule():
+    rule = LRFinderStoppingCriteria(smoothing=0.0, min_iter=1, threshold=1.5)
+    results = LRFinder(ScriptedLearner([1.0, 1.2, 1.6, 0.1])).find(stopping_criteria=rule,
+                                                                   progress=False)
+    assert len(results) == 3
+
+
+def test_smoothing_reaches_the_default_rule():
+    # with smoothing 0.9: m = 0.1*5 + 0.9*1 = 1.4 at iteration 21, then 1.86, then 2.274
+    losses = [1.0] * 20 + [5.0] * 10
+    assert len(LRFinder(ScriptedLearner(losses)).find(smoothing=0.9, progress=False)) == 23
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_restore_runs_on_exception_and_interrupt(error):
+    learner = ScriptedLearner([1.0] * 50, fail_at=6, error=error)
+    finder = LRFinder(learner)
+    with pytest.raises(error):
+        finder.find(progress=False)
+    assert learner.restores == 1
+    assert len(finder.results) == 5
+
+
+def test_progress_bar_shows_lr_and_smoothed_loss(capsys):
+    LRFinder(ScriptedLearner([1.0] * 19 + [9.0])).find(progress=True)
+    err = capsys.readouterr().err
+    assert "lr finder" in err and "lr=" in err and "loss=" in err
+
+
+# -- the linear mode (DeepSpeed's LR range test) ----------------------------------------------
+
+def test_linear_mode_follows_deepspeeds_formula():
+    learner = ScriptedLearner([1.0] * 100)
+    LRFinder(learner).find(lr_start=0.01, mode="linear", step_size=4, step_rate=2.0,
+                           max_iter=9, lr_end=None, progress=False)
+    assert learner.lrs == pytest.approx([0.01 * (1 + 2.0 * t / 4) for t in range(9)],
+                                        rel=1e-15)
+
+
+def test_linear_staircase_floors_the_interval():
+    learner = ScriptedLearner([1.0] * 100)
+    LRFinder(learner).find(lr_start=0.01, mode="linear", step_size=4, step_rate=2.0,
+                           staircase=True, max_iter=9, lr_end=None, progress=False)
+    assert learner.lrs == pytest.approx([0.01 * (1 + 2.0 * (t // 4)) for t in range(9)],
+                                        rel=1e-15)
+
+
+def test_linear_mode_respects_lr_end():
+    learner = ScriptedLearner([1.0] * 100)
+    LRFinder(learner).find(lr_start=1.0, mode="linear", lr_end=5.0, progress=False)
+    assert learner.lrs == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"lr_start": 0}, ValueError, "lr_start must be a finite number > 0"),
+    ({"lr_start": -1e-3}, ValueError, "lr_start must be a finite number > 0"),
+    ({"lr_start": "1e-6"}, TypeError, "lr_start must be a positive number"),
+    ({"lr_multiplier": 1.0}, ValueError, "lr_multiplier must be > 1"),
+    ({"lr_multiplier": float("nan")}, ValueError, "lr_multiplier must be a finite number"),
+    ({"smoothing": 1.0}, ValueError, r"smoothing must be a number in \[0, 1\)"),
+    ({"lr_end": 1e-9}, ValueError, "lr_end must be >= lr_start"),
+    ({"lr_end": 0}, ValueError, "lr_end must be a finite number > 0"),
+    ({"max_iter": 0}, ValueError, "max_iter must be an int >= 1"),
+    ({"max_iter": 2.5}, TypeError, "max_iter must be an int >= 1"),
+    ({"mode": "cosine"}, ValueError, "mode must be one of"),
+    ({"step_size": 10}, ValueError, "apply to mode='linear' only"),
+    ({"mode": "linear", "step_size": 0}, ValueError, "step_size must be an int >= 1"),
+    ({"mode": "linear", "step_rate": -1.0}, ValueError, "step_rate must be a finite number > 0"),
+    ({"stopping_criteria": 3}, TypeError, "stopping_criteria must be callable"),
+])
+def test_bad_find_arguments_raise_before_any_work(kwargs, error, message):
+    learner = ScriptedLearner([1.0] * 10)
+    with pytest.raises(error, match=message):
+        LRFinder(learner).find(progress=False, **kwargs)
+    assert learner.lrs == [] and learner.snapshots == 0
+
+
+def test_finder_needs_a_learner():
+    with pytest.raises(TypeError, match="learner must provide iteration"):
+        LRFinder(object())
+
+
+# -- with a real Learner -----------------------------------------------------------------------
+
+def real_learner(batches=200, **kwargs):
+    params = {"learning_rate": 0.01, "momentum": 0.9}
+    params.update(kwargs.pop("optimizer_params", {}))
+    learner = Learner(make_net(), make_batches(batches), mx.cpu(), optimizer_params=params,
+                      **kwargs)
+    for _ in range(3):
+        learner.iteration()
+    return learner
+
+
+def test_find_restores_every_state_item_bit_for_bit():
+    learner = real_learner()
+    before = state_arrays(learner)
+    results = LRFinder(learner).find(lr_start=1e-4, lr_multiplier=1.5, progress=False)
+    assert len(results) >= 5
+    assert_same_state(before, state_arrays(learner))
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_fault_mid_find_restores_state(error):
+    learner = real_learner()
+    before = state_arrays(learner)
+    real_iteration = learner.iteration
+    calls = []
+
+    def failing_iteration(lr=None, take_step=True):
+        calls.append(lr)
+        if len(calls) == 8:
+            raise error("injected mid-find")
+        return real_iteration(lr, take_step)
+
+    learner.iteration = failing_iteration
+    with pytest.raises(error, match="injected"):
+        LRFinder(learner).find(lr_start=1e-3, lr_multiplier=2.0, progress=False)
+    assert len(calls) == 8
+    assert_same_state(before, state_arrays(learner))
+
+
+def test_nan_loss_stops_and_restores():
+    learner = real_learner()
+    before = state_arrays(learner)
+    real_iteration = learner.iteration
+
+    def nan_after_four(lr=None, take_step=True):
+        loss = real_iteration(lr, take_step)
+        return float("nan") if learner.trainer.optimizer.num_update >= 3 + 5 else loss
+
+    learner.iteration = nan_after_four
+    results = LRFinder(learner).find(progress=False)
+    assert len(results) == 5 and math.isnan(results[-1][1])
+    assert_same_state(before, state_arrays(learner))
+
+
+def test_real_divergence_to_nan_restores():
+    # an enormous learning rate makes the loss overflow for real
+    learner = real_learner()
+    before = state_arrays(learner)
+    results = LRFinder(learner).find(lr_start=1e3, lr_multiplier=1e3, lr_end=None,
+                                     max_iter=40, progress=False)
+    assert results[-1][1] != results[-1][1] or results[-1][1] > 2 * results[0][1] \
+        or len(results) == 40
+    assert_same_state(before, state_arrays(learner))
+
+
+def test_attached_scheduler_is_detached_for_the_sweep_and_restored():
+    scheduler = mx.lr_scheduler.FactorScheduler(step=1, factor=0.5, base_lr=0.1)
+    learner = Learner(make_net(), make_batches(100), mx.cpu(),
+                      optimizer=mx.optimizer.SGD(momentum=0.9, lr_scheduler=scheduler))
+    learner.iteration()
+    before = state_arrays(learner)
+    results = LRFinder(learner).find(lr_start=1e-3, lr_multiplier=2.0, max_iter=10,
+                                     progress=False)
+    assert [lr for lr, _ in results] == tutorial_lrs(10, 1e-3, 2.0)
+    assert learner.trainer.optimizer.lr_scheduler is scheduler
+    assert_same_state(before, state_arrays(learner))
+
+
+def test_training_continues_as_if_the_finder_never_ran():
+    warm, after = make_batches(4, seed=1), make_batches(6, seed=2)
+    finder_batches = make_batches(300, seed=3)
+    params = {"learning_rate": 0.05, "momentum": 0.9}
+    with_finder = Learner(make_net(seed=7), warm + finder_batches + after, mx.cpu(),
+                          optimizer_params=params)
+    without = Learner(make_net(seed=7), warm + after, mx.cpu(), optimizer_params=params)
+    for _ in warm:
+        assert with_finder.iteration() == without.iteration()
+    results = LRFinder(with_finder).find(lr_start=1e-4, lr_multiplier=1.05, lr_end=None,
+                                         max_iter=len(finder_batches), progress=False)
+    # skip whatever the finder did not consume, so both see `after` next
+    for _ in range(len(finder_batches) - len(results)):
+        with_finder._next_batch()
+    for _ in after:
+        assert with_finder.iteration() == without.iteration()
+    assert_same_state(state_arrays(without), state_arrays(with_finder))
+
+
+def test_deferred_network_is_initialized_without_skipping_a_batch():
+    mx.np.random.seed(11)
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(5), mx.gluon.nn.BatchNorm(), mx.gluon.nn.Dense(3))
+    batches = make_batches(50)
+    learner = Learner(net, batches, mx.cpu())
+    seen = []
+    real_next = learner._next_batch
+
+    def recording_next():
+        batch = real_next()
+        seen.append(batch)
+        return batch
+
+    learner._next_batch = recording_next
+    LRFinder(learner).find(max_iter=5, progress=False)
+    # batch 0 is fetched for shape inference, kept, and trained on first
+    assert [id(b) for b in seen] == [id(b) for b in [batches[0]] + batches[:5]]
+    assert np.array_equal(net[1].running_mean.data().asnumpy(), np.zeros(5))
+
+
+def test_find_writes_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    learner = real_learner()
+    finder = LRFinder(learner)
+    finder.find(lr_start=1e-4, lr_multiplier=1.5, progress=False)
+    finder.plot(show=False)
+    finder.suggest()
+    plt.close("all")
+    assert os.listdir(tmp_path) == []
+
+
+# -- suggestions, plot and CSV --------------------------------------------------------------
+
+def curve_finder():
+    losses = [2.3] * 15 + [2.2, 1.9, 1.5, 1.2, 1.0, 0.9, 0.85, 0.84] + [1.5, 3.0, 6.0, 12.0]
+    finder = LRFinder(ScriptedLearner(losses))
+    finder.find(lr_start=1e-5, lr_multiplier=1.5, progress=False, stopping_criteria=lambda _: False,
+                max_iter=len(losses))
+    return finder
+
+
+def test_suggest_uses_the_smoothed_curve():
+    from gluon_lr.suggest import smooth, steepest
+    finder = curve_finder()
+    smoothed = smooth(finder.losses, 0.3)
+    assert finder.suggest() == steepest(finder.lrs, smoothed)
+    assert finder.suggest("minimum") == finder.lrs[int(np.argmin(smoothed))] / 10
+    assert finder.lrs[0] < finder.suggest("valley") < finder.lrs[-1]
+
+
+def test_plot_follows_the_tutorial_and_marks_the_suggestion():
+    finder = curve_finder()
+    fig, ax = plt.subplots()
+    returned = finder.plot(ax=ax)
+    assert returned is ax
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_xlim() == pytest.approx((finder.lrs[0], finder.lrs[-1]))
+    assert ax.get_ylim() == pytest.approx((0.84 * 0.8, 2.3 * 4))
+    assert ax.get_xlabel() == "Learning Rate" and ax.get_ylabel() == "Loss"
+    assert len(ax.collections[0].get_offsets()) == len(finder.results)
+    (line,) = ax.lines
+    assert line.get_xdata()[0] == pytest.approx(finder.suggest())
+    plt.close(fig)
+
+
+def test_plot_without_suggestion_and_with_a_given_lr():
+    finder = curve_finder()
+    ax = finder.plot(suggestion=False, show=False)
+    assert len(ax.lines) == 0 and ax.figure.get_size_inches().tolist() == [6, 8]
+    ax = finder.plot(suggestion=0.01, show=False)
+    assert ax.lines[0].get_xdata()[0] == 0.01
+    plt.close("all")
+
+
+def test_plot_skips_non_finite_points():
+    finder = LRFinder(ScriptedLearner([2.0, 1.5, 1.0, float("nan")]))
+    finder.find(progress=False)
+    with pytest.warns(RuntimeWarning, match="cannot suggest"):
+        ax = finder.plot(show=False)
+    assert len(ax.collections[0].get_offsets()) == 3
+    plt.close("all")
+
+
+def test_plot_before_find_is_an_error():
+    with pytest.raises(RuntimeError, match="call find"):
+        LRFinder(ScriptedLearner([])).plot()
+
+
+def test_to_csv(tmp_path):
+    finder = curve_finder()
+    path = tmp_path / "finder.csv"
+    finder.to_csv(str(path))
+    with open(path) as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["lr", "loss"]
+    assert [(float(a), float(b)) for a, b in rows[1:]] == finder.results
