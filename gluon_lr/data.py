@@ -21,11 +21,12 @@ import os
 import pathlib
 import socket
 import tarfile
+import threading
 import urllib.parse
 
 import mxnet as mx
 import numpy as np
-from mxnet.gluon.data import Sampler
+from mxnet.gluon.data import RecordFileDataset, Sampler
 from mxnet.gluon.data.vision import CIFAR10, ImageRecordDataset, transforms
 
 __all__ = ["DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
@@ -110,6 +111,34 @@ class _LocalCIFAR10(CIFAR10):
         self._label = np.concatenate(labels)
 
 
+class _RecordDataset(ImageRecordDataset):
+    """MXNet's ``ImageRecordDataset``, safe with ``DataLoader(thread_pool=True)``.
+
+    ``ImageRecordDataset`` seeks and reads one shared file handle, so worker
+    threads reading at once get each other's bytes ("Decoding failed. Invalid
+    image file"). Here a lock covers the seek and read; decoding stays parallel.
+    """
+
+    def __init__(self, filename):
+        super().__init__(filename)
+        self._lock = threading.Lock()
+
+    def __getitem__(self, idx):
+        with self._lock:
+            record = RecordFileDataset.__getitem__(self, idx)
+        header, image = mx.recordio.unpack(record)
+        return mx.image.imdecode(image, self._flag), header.label
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+
 def _read_local(folder, train):
     """Return the raw split from ``folder`` (binary first, then RecordIO), or None."""
     binaries = _TRAIN_BINARIES if train else _TEST_BINARIES
@@ -118,7 +147,7 @@ def _read_local(folder, train):
             return _LocalCIFAR10(root=str(candidate), train=train)
     record = folder / ("train.rec" if train else "test.rec")
     if record.is_file() and record.with_suffix(".idx").is_file():
-        return ImageRecordDataset(str(record))
+        return _RecordDataset(str(record))
     return None
 
 
@@ -217,7 +246,7 @@ def cifar10(data_dir=None, train=True, augment=False):
 
 
 def cifar10_splits(data_dir=None, augment=False):
-    """Return ``(train, test)``: :func:`cifar10` for both splits; ``augment`` applies to train only.
+    """Return ``(train, test)`` from :func:`cifar10`; ``augment`` applies to train only.
 
     Examples
     --------
