@@ -41,14 +41,18 @@ def _exponential_sweep(lr_start, lr_multiplier):
 
 
 def _linear_sweep(lr_start, step_size, step_rate, staircase):
-    """DeepSpeed's range test: ``lr_start * (1 + step_rate * u)``, ``u = t / step_size``."""
+    """DeepSpeed's range test: ``lr_start * (1 + step_rate * u)``, ``u = k / step_size``.
+
+    ``k = 0, 1, ...`` counts completed steps; the schedule takes the 1-based
+    update number ``k + 1``, as an MXNet optimizer would pass it.
+    """
     from .schedules import LRRangeTest
     schedule = LRRangeTest(lr_range_test_min_lr=lr_start, lr_range_test_step_size=step_size,
                            lr_range_test_step_rate=step_rate, lr_range_test_staircase=staircase)
-    step = 0
+    update = 1
     while True:
-        yield schedule(step)
-        step += 1
+        yield schedule(update)
+        update += 1
 
 
 def _sweep_length(lr_start, lr_multiplier, lr_end, max_iter):
@@ -88,6 +92,10 @@ class LRFinder:
     ----------
     results : list of (float, float)
         The ``(lr, loss)`` pairs of the last sweep (also after a failure).
+    stop_reason : str or None
+        Why the last sweep ended: ``'diverged'`` (the stopping rule fired),
+        ``'non-finite loss'``, ``'lr_end'``, ``'max_iter'``, or
+        ``'interrupted'`` (an exception or Ctrl-C).
     """
 
     def __init__(self, learner):
@@ -97,6 +105,7 @@ class LRFinder:
         self.learner = learner
         self.results = []
         self.smoothing = 0.3
+        self.stop_reason = None
 
     def find(self, lr_start=1e-6, lr_multiplier=1.1, smoothing=0.3, *, lr_end=10.0,
              max_iter=1000, mode="exponential", step_size=None, step_rate=None,
@@ -117,8 +126,8 @@ class LRFinder:
             Never run more iterations than this.
         mode : {'exponential', 'linear'}
             ``'linear'`` follows DeepSpeed's range test:
-            ``lr = lr_start * (1 + step_rate * u)`` with ``u = t / step_size``
-            (``floor``-ed when ``staircase``) at step ``t = 0, 1, ...``.
+            ``lr = lr_start * (1 + step_rate * u)`` with ``u = k / step_size``
+            (``floor``-ed when ``staircase``) at step ``k = 0, 1, ...``.
         step_size : int, optional
             Linear mode only (default 1).
         step_rate : float, optional
@@ -197,9 +206,11 @@ class LRFinder:
 
     def _sweep(self, sweep, stop, lr_end, max_iter, bar):
         running = None
+        self.stop_reason = "interrupted"
         for lr in sweep:
             if lr_end is not None and lr > lr_end * (1 + 1e-9):
-                break
+                self.stop_reason = "lr_end"
+                return
             loss = self.learner.iteration(lr)
             self.results.append((lr, loss))
             if math.isfinite(loss):
@@ -207,10 +218,15 @@ class LRFinder:
             bar.set_postfix(lr="{:.3g}".format(lr), loss="{:.4g}".format(
                 float("nan") if running is None else running))
             bar.update()
-            if not math.isfinite(loss) or stop(loss):
-                break
+            if not math.isfinite(loss):
+                self.stop_reason = "non-finite loss"
+                return
+            if stop(loss):
+                self.stop_reason = "diverged"
+                return
             if max_iter is not None and len(self.results) >= max_iter:
-                break
+                self.stop_reason = "max_iter"
+                return
 
     # -- reading the results ----------------------------------------------------------------
 

@@ -146,6 +146,19 @@ class Learner:
         if lr != optimizer.lr:
             self.trainer.set_learning_rate(lr)
 
+    def set_data_loader(self, data_loader):
+        """Train on ``data_loader`` from the next :meth:`iteration` on.
+
+        The current iterator is released as by :meth:`close`, and any batch
+        held back by :meth:`initialize_parameters` is dropped.
+        """
+        if not hasattr(data_loader, "__iter__"):
+            raise TypeError("data_loader must be iterable (e.g. an mx.gluon.data.DataLoader); "
+                            "got {!r}".format(type(data_loader)))
+        self._release_iterator()
+        self._pending_batch = None
+        self.data_loader = data_loader
+
     def _next_batch(self):
         if self._pending_batch is not None:
             batch, self._pending_batch = self._pending_batch, None
@@ -256,6 +269,9 @@ class Learner:
         if self._closed:
             return
         self._closed = True
+        self._release_iterator()
+
+    def _release_iterator(self):
         data_iter, self._data_iter = self._data_iter, None
         for name in ("shutdown", "close"):
             method = getattr(data_iter, name, None)

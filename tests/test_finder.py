@@ -51,9 +51,11 @@ def test_tutorial_sequence_and_stopping_iteration():
     # running mean stays 1.0 for 29 iterations; iteration 30 gives 0.7*5 + 0.3 = 3.8 > 2
     losses = [1.0] * 29 + [5.0] + [1.0] * 100
     learner = ScriptedLearner(losses)
-    results = LRFinder(learner).find(progress=False)
+    finder = LRFinder(learner)
+    results = finder.find(progress=False)
     assert learner.lrs == tutorial_lrs(30)
     assert results == list(zip(tutorial_lrs(30), losses[:30]))
+    assert finder.stop_reason == "diverged"
     assert results[-1][0] == 1e-6 * 1.1 ** 29 or abs(results[-1][0] / (1e-6 * 1.1 ** 29) - 1) < 1e-12
     assert (learner.snapshots, learner.restores) == (1, 1)
 
@@ -73,8 +75,10 @@ def test_results_are_kept_on_the_finder():
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_non_finite_loss_stops_the_sweep(bad):
     learner = ScriptedLearner([1.0, 0.9, 0.8, bad, 0.7, 0.6])
-    results = LRFinder(learner).find(progress=False)
+    finder = LRFinder(learner)
+    results = finder.find(progress=False)
     assert len(results) == 4 and not math.isfinite(results[-1][1])
+    assert finder.stop_reason == "non-finite loss"
     assert learner.restores == 1
 
 
@@ -86,16 +90,19 @@ def test_non_finite_loss_stops_even_a_custom_rule():
 
 def test_never_diverging_loss_stops_at_lr_end():
     learner = ScriptedLearner([1.0] * 1000)
-    results = LRFinder(learner).find(progress=False)
+    finder = LRFinder(learner)
+    results = finder.find(progress=False)
+    assert finder.stop_reason == "lr_end"
     expected = [lr for lr in tutorial_lrs(400) if lr <= 10.0]
     assert [lr for lr, _ in results] == expected
     assert len(expected) == 170  # 1e-6 * 1.1**169 = 9.99 ; 1.1**170 would be 10.99
 
 
 def test_never_diverging_loss_stops_at_max_iter():
-    results = LRFinder(ScriptedLearner([1.0] * 1000)).find(max_iter=37, lr_end=None,
-                                                           progress=False)
+    finder = LRFinder(ScriptedLearner([1.0] * 1000))
+    results = finder.find(max_iter=37, lr_end=None, progress=False)
     assert len(results) == 37
+    assert finder.stop_reason == "max_iter"
 
 
 def test_lr_end_is_reached_exactly_on_a_log_grid():
@@ -128,6 +135,7 @@ def test_restore_runs_on_exception_and_interrupt(error):
         finder.find(progress=False)
     assert learner.restores == 1
     assert len(finder.results) == 5
+    assert finder.stop_reason == "interrupted"
 
 
 def test_progress_bar_shows_lr_and_smoothed_loss(capsys):

@@ -72,3 +72,17 @@ def test_works_as_a_dataloader_batch_sampler(loader_kwargs):
     loader = mx.gluon.data.DataLoader(dataset, batch_sampler=sampler, **loader_kwargs)
     labels = [batch[1].asnumpy().tolist() for batch in itertools.islice(iter(loader), 5)]
     assert labels == [[0, 1, 2, 3], [4, 5, 0, 1], [2, 3, 4, 5], [0, 1, 2, 3], [4, 5, 0, 1]]
+
+
+def test_seeded_random_sampler_repeats_across_instances():
+    from gluon_lr.sampler import SeededRandomSampler
+    first = SeededRandomSampler(6, seed=4)
+    passes = [list(first) for _ in range(3)]
+    np.random.seed(0)  # the global generator does not matter
+    second = SeededRandomSampler(6, seed=4)
+    assert [list(second) for _ in range(3)] == passes
+    assert all(sorted(p) == list(range(6)) for p in passes)
+    assert passes[0] == np.random.RandomState(4).permutation(6).tolist()
+    assert len(first) == 6
+    with pytest.raises(ValueError, match="length must be an int >= 1"):
+        SeededRandomSampler(0, seed=1)

@@ -1,0 +1,1 @@
+"""The ``gluon-lr`` subcommands; each module adds its parser and runs it."""

@@ -1,0 +1,39 @@
+"""Classification accuracy of a network over a finite data loader."""
+import mxnet as mx
+
+from .devices import resolve_devices
+
+__all__ = ["accuracy"]
+
+
+def accuracy(net, data_loader, device=None):
+    """Fraction of correctly classified samples, in inference mode.
+
+    Parameters
+    ----------
+    net : mx.gluon.Block
+    data_loader : iterable of (data, label)
+        A finite loader, e.g. over the test set.
+    device : mx.device.Device or list, optional
+        Where to run; the first device is used.
+
+    Returns
+    -------
+    float
+        In ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If the loader yields no sample.
+    """
+    target = resolve_devices(device)[0]
+    correct, total = 0, 0
+    for data, label in data_loader:
+        output = net(data.to_device(target))
+        predicted = output.argmax(axis=1).astype("int64")
+        correct += int((predicted == label.to_device(target).astype("int64")).sum().item())
+        total += data.shape[0]
+    if total == 0:
+        raise ValueError("data_loader yields no samples to evaluate")
+    return correct / total
