@@ -7,6 +7,7 @@ from mxnet import autograd
 from mxnet.gluon.utils import split_and_load
 
 from .devices import resolve_devices
+from .momentum import sync_momentum
 from .state import TrainingState
 
 __all__ = ["Learner"]
@@ -211,6 +212,10 @@ class Learner:
         take_step : bool, default True
             Update the parameters. With ``False`` the forward and backward
             passes still run (in training mode, so BatchNorm statistics move).
+            When the optimizer has an ``lr_scheduler`` that defines
+            ``momentum(t)`` (e.g. :class:`~gluon_lr.schedules.OneCycleLR`), the
+            step's momentum (or ``beta1``) is set from it first, through
+            :func:`~gluon_lr.momentum.sync_momentum`.
 
         Returns
         -------
@@ -227,6 +232,8 @@ class Learner:
             losses = [self.loss_fn(self.net(x), y) for x, y in zip(datas, labels)]
         autograd.backward(losses)
         if take_step:
+            if self.trainer.optimizer.lr_scheduler is not None:
+                sync_momentum(self.trainer)
             self.trainer.step(data.shape[0])
         if len(losses) == 1:
             self.iteration_loss = mx.np.mean(losses[0]).item()

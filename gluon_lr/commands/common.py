@@ -75,6 +75,13 @@ def add_data_options(parser):
                        help="hybridize the network (static graph)")
 
 
+def start(args):
+    """Check the cheap options (device, model) before any data loads, and seed."""
+    resolve_devices(args.device)
+    build_model(args.model, classes=10)
+    seed_everything(args.seed)
+
+
 def seed_everything(seed):
     """Seed Python's, NumPy's and MXNet's generators."""
     random.seed(seed)
@@ -83,7 +90,7 @@ def seed_everything(seed):
 
 
 def prepare_output(folder):
-    """Create the output folder and return its path."""
+    """Create the output folder, once there are results to write; return its path."""
     os.makedirs(folder, exist_ok=True)
     return folder
 
@@ -94,9 +101,9 @@ def write_json(path, payload):
         handle.write("\n")
 
 
-def load_dataset(args, train=True, size=None):
+def load_dataset(args, train=True, size=None, augment=False):
     """CIFAR-10 with the tutorial's transforms, cut to a seeded slice of ``size``."""
-    dataset = cifar10(args.data_dir, train=train)
+    dataset = cifar10(args.data_dir, train=train, augment=augment)
     return dataset if size is None else subset(dataset, size, seed=args.seed)
 
 

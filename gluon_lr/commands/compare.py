@@ -74,8 +74,7 @@ def plot_curves(runs, path):
 def run(args):
     if not args.lrs:
         raise ValueError("--lrs needs at least one learning rate")
-    common.seed_everything(args.seed)
-    out = common.prepare_output(args.out)
+    common.start(args)
     train_set = common.load_dataset(args, train=True, size=args.train_size)
     test_set = common.load_dataset(args, train=False, size=args.test_size)
     bars = {}
@@ -100,6 +99,7 @@ def run(args):
         bar.close()
     rows = summarize(runs)
     table = markdown_table(rows)
+    out = common.prepare_output(args.out)
     write_curves(runs, os.path.join(out, "compare.csv"))
     with open(os.path.join(out, "compare.md"), "w") as handle:
         handle.write(table)

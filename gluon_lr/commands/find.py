@@ -12,12 +12,9 @@ from . import common
 DEFAULT_LR_START, DEFAULT_LR_END, DEFAULT_POINTS = 1e-7, 10.0, 100
 
 
-def add_parser(subparsers):
-    parser = subparsers.add_parser(
-        "find", help="run the learning-rate finder and suggest a learning rate",
-        description="Sweep the learning rate upwards one batch at a time until the loss "
-                    "diverges; write finder.png, finder.csv and summary.json.")
-    sweep = parser.add_argument_group("sweep options")
+def add_sweep_options(parser):
+    """The finder's options, shared with ``gluon-lr train``."""
+    sweep = parser.add_argument_group("finder options")
     sweep.add_argument("--lr-start", type=common.positive_float, default=DEFAULT_LR_START,
                        help="first learning rate (default: 1e-7)")
     sweep.add_argument("--lr-end", type=common.positive_float, default=DEFAULT_LR_END,
@@ -43,6 +40,14 @@ def add_parser(subparsers):
                             "(default: 0.3)")
     sweep.add_argument("--suggest", choices=sorted(SUGGESTION_METHODS), default="steepest",
                        help="suggestion rule (default: steepest)")
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "find", help="run the learning-rate finder and suggest a learning rate",
+        description="Sweep the learning rate upwards one batch at a time until the loss "
+                    "diverges; write finder.png, finder.csv and summary.json.")
+    add_sweep_options(parser)
     common.add_common_options(parser, "find")
     common.add_data_options(parser)
     parser.set_defaults(run=run)
@@ -96,12 +101,12 @@ def run_finder(args, learner):
 
 
 def run(args):
-    common.seed_everything(args.seed)
-    out = common.prepare_output(args.out)
+    common.start(args)
     dataset = common.load_dataset(args, train=True, size=args.train_size)
     with common.build_learner(args, common.continuous_loader(dataset, args)) as learner:
         finder, summary = run_finder(args, learner)
     summary.update(common.describe(args))
+    out = common.prepare_output(args.out)
     finder.to_csv(os.path.join(out, "finder.csv"))
     save_plot(finder, summary["suggested_lr"], os.path.join(out, "finder.png"))
     common.write_json(os.path.join(out, "summary.json"), summary)

@@ -1,0 +1,164 @@
+"""The gluon-lr command line end to end on tiny CIFAR-10 slices, and its errors."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import mxnet as mx
+import pytest
+
+from gluon_lr.cli import main
+from gluon_lr.commands import common
+
+TINY = ["--batch-size", "16", "--train-size", "128", "--num-workers", "0", "--no-progress",
+        "--device", "cpu"]
+
+
+def run_cli(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_find_writes_plot_csv_and_summary(cifar10_dir, tmp_path, capsys):
+    out = tmp_path / "find"
+    code, stdout, _ = run_cli(["find", "--data-dir", str(cifar10_dir), "--out", str(out),
+                               "--num-points", "25"] + TINY, capsys)
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["finder.csv", "finder.png", "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    with open(out / "finder.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == summary["iterations"] <= 25
+    assert float(rows[0]["lr"]) == summary["first_lr"] == 1e-7
+    assert summary["stopped_by"] in ("diverged", "max_iter", "non-finite loss")
+    assert summary["model"] == "resnet18_v2" and summary["train_size"] == 128
+    assert "suggested learning rate (steepest)" in stdout
+
+
+def test_find_linear_mode(cifar10_dir, tmp_path, capsys):
+    out = tmp_path / "linear"
+    code, _, _ = run_cli(["find", "--data-dir", str(cifar10_dir), "--out", str(out),
+                          "--mode", "linear", "--lr-start", "0.001", "--step-size", "2",
+                          "--step-rate", "1", "--max-iter", "6", "--suggest", "minimum"]
+                         + TINY, capsys)
+    assert code == 0
+    with open(out / "finder.csv") as handle:
+        lrs = [float(row["lr"]) for row in csv.DictReader(handle)]
+    assert lrs == pytest.approx([0.001 * (1 + k / 2) for k in range(len(lrs))], rel=1e-12)
+
+
+def test_compare_writes_table_csv_and_plot(cifar10_dir, tmp_path, capsys):
+    out = tmp_path / "compare"
+    code, stdout, _ = run_cli(["compare", "--data-dir", str(cifar10_dir), "--out", str(out),
+                               "--iterations", "3", "--lrs", "0.05", "0.5",
+                               "--test-size", "32"] + TINY, capsys)
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["compare.csv", "compare.md", "compare.png",
+                                       "summary.json"]
+    table = (out / "compare.md").read_text().splitlines()
+    assert table[0] == "| lr | first loss | final loss | mean of last 20 | test accuracy |"
+    assert [line.split("|")[1].strip() for line in table[2:]] == ["0.05", "0.5"]
+    with open(out / "compare.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 6
+    # same start, same first batch: the first losses of both runs are equal
+    assert rows[0]["loss"] == rows[3]["loss"]
+    assert stdout.startswith(table[0])
+
+
+def test_compare_loader_repeats_the_batch_order(cifar10_dir):
+    args = main_args(["compare", "--data-dir", str(cifar10_dir)] + TINY)
+    dataset = common.load_dataset(args, train=True, size=64)
+    first, second = (common.continuous_loader(dataset, args) for _ in range(2))
+    labels = [[b[1].asnumpy().tolist() for b, _ in zip(loader, range(6))]
+              for loader in (first, second)]
+    assert labels[0] == labels[1]
+
+
+def main_args(argv):
+    from gluon_lr.cli import build_parser
+    return build_parser().parse_args(argv)
+
+
+def test_train_with_onecycle_from_the_finder(cifar10_dir, tmp_path, capsys):
+    out = tmp_path / "train"
+    code, stdout, _ = run_cli(["train", "--data-dir", str(cifar10_dir), "--out", str(out),
+                               "--epochs", "2", "--test-size", "32", "--num-points", "25"]
+                              + TINY, capsys)
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["history.csv", "model.params", "summary.json"]
+    with open(out / "history.csv") as handle:
+        history = list(csv.DictReader(handle))
+    assert [row["epoch"] for row in history] == ["1", "2"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["iterations"] == 16 and summary["max_lr_source"].startswith("finder")
+    # OneCycleLR ends at max_lr / 25 / 1e4 after its 16 steps
+    assert float(history[-1]["lr"]) == pytest.approx(summary["max_lr"] / 25 / 1e4)
+    assert "epoch 2: train loss" in stdout
+
+
+def test_train_with_a_deepspeed_config(cifar10_dir, tmp_path, capsys):
+    config = tmp_path / "ds.json"
+    config.write_text(json.dumps({"scheduler": {"type": "OneCycle", "params": {
+        "cycle_min_lr": 0.01, "cycle_max_lr": 0.1, "cycle_first_step_size": 4}}}))
+    out = tmp_path / "train"
+    code, _, _ = run_cli(["train", "--data-dir", str(cifar10_dir), "--out", str(out),
+                          "--schedule", str(config), "--test-size", "16"] + TINY, capsys)
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["max_lr"] is None and summary["schedule"] == str(config)
+
+
+@pytest.mark.parametrize("name, extra", [
+    ("onecycle", ["--max-lr", "0.1"]), ("cyclical", ["--max-lr", "0.1", "--cycles", "2"]),
+    ("cosine", ["--max-lr", "0.1", "--warmup", "10"]), ("constant", ["--lr", "0.05"])])
+def test_schedule_draws_without_data(name, extra, tmp_path, capsys):
+    out = tmp_path / name
+    code, _, _ = run_cli(["schedule", "--schedule", name, "--iterations", "40", "--out", str(out)]
+                         + extra, capsys)
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["schedule.csv", "schedule.png", "summary.json"]
+    with open(out / "schedule.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 40
+    peak = max(float(row["lr"]) for row in rows)
+    assert peak == pytest.approx(0.05 if name == "constant" else 0.1)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["find", "--data-dir", "/no/such/dir"], "CIFAR-10 not found"),
+    (["find", "--model", "resnet_nope"], "unknown model 'resnet_nope'"),
+    (["find", "--device", "tpu"], "device must be 'auto', 'cpu'"),
+    (["find", "--device", "gpu:3"], "MXNet sees 0 GPU"),
+    (["compare", "--lrs"], "--lrs needs at least one learning rate"),
+    (["compare", "--lrs", "0.1", "-0.5"], "expected a number > 0"),
+    (["compare", "--lrs", "0"], "expected a number > 0"),
+    (["find", "--lr-start", "0"], "expected a number > 0"),
+    (["train", "--schedule", "sawtooth"], "--schedule must be one of"),
+    (["schedule", "--schedule", "onecycle"], "--max-lr is required"),
+    (["bogus"], "invalid choice"),
+])
+def test_bad_input_exits_non_zero_with_one_line(argv, message, capsys):
+    if "gpu:3" in argv and mx.device.num_gpus() > 3:
+        pytest.skip("this machine has a fourth GPU")
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = [line for line in err.splitlines() if "StorageManager" not in line]
+    assert len(lines) == 1, err
+    assert message in lines[0] and "Traceback" not in err
+
+
+def test_python_dash_m_runs_and_fails_cleanly(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "gluon_lr", "find", "--data-dir",
+                             str(tmp_path / "missing")], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "gluon-lr find: error: CIFAR-10 not found" in result.stderr
+    assert os.listdir(tmp_path) == []
