@@ -1,0 +1,28 @@
+"""Learning-rate (and momentum) schedules for Gluon.
+
+Three families, all pure functions of MXNet's 1-based update number ``t`` that
+can be passed as an optimizer's ``lr_scheduler`` (see :mod:`.base` for the
+iteration convention and ``base_lr``):
+
+* MXNet's "Advanced Learning Rate Schedules" tutorial: :class:`TriangularSchedule`,
+  :class:`CosineAnnealingSchedule`, :class:`LinearWarmUp`, :class:`LinearCoolDown`,
+  :class:`OneCycleSchedule`, :class:`CyclicalSchedule`.
+* DeepSpeed: :class:`LRRangeTest`, :class:`OneCycle`, :func:`from_config`.
+* PyTorch: :class:`OneCycleLR`, :class:`CyclicLR`.
+
+Schedules that drive momentum expose ``momentum(t)``; apply it with
+:func:`gluon_lr.momentum.sync_momentum`.
+"""
+from .base import Schedule, StepCountSchedule
+from .deepspeed import LRRangeTest, OneCycle, from_config
+from .modifiers import CyclicalSchedule, LinearCoolDown, LinearWarmUp, OneCycleSchedule
+from .shapes import CosineAnnealingSchedule, TriangularSchedule
+from .torch_style import CyclicLR, OneCycleLR
+
+__all__ = [
+    "Schedule", "StepCountSchedule",
+    "TriangularSchedule", "CosineAnnealingSchedule",
+    "LinearWarmUp", "LinearCoolDown", "OneCycleSchedule", "CyclicalSchedule",
+    "LRRangeTest", "OneCycle", "from_config",
+    "OneCycleLR", "CyclicLR",
+]

@@ -1,0 +1,201 @@
+"""The schedule protocol shared by every gluon-lr schedule.
+
+Iterations
+----------
+A schedule maps the update number ``t`` to a learning rate. ``t`` is exactly
+what MXNet's ``Optimizer`` passes to its ``lr_scheduler``: ``t = 1`` for the
+first update, ``t = optimizer.num_update`` in general, and ``t = 0`` when
+``Trainer.learning_rate`` is read before training. This is the 1-based
+convention of the MXNet tutorials and of ``mx.lr_scheduler``.
+
+Schedules ported from DeepSpeed and PyTorch count *completed* steps instead
+(their step counter is ``k = t - 1``); :class:`StepCountSchedule` does that
+translation, so the ``t``-th Gluon update uses the value DeepSpeed or PyTorch
+use for their ``t``-th optimizer step, and ``t = 0`` reports the value their
+constructors set before training.
+
+Purity
+------
+Calling a schedule never changes what it returns: ``s(t)`` depends on ``t``
+alone. Wrappers evaluate their children at re-based iterations and never
+mutate them; MXNet's stateful schedulers are evaluated on private copies (see
+:func:`pure`).
+
+``base_lr``
+-----------
+MXNet's ``Optimizer(learning_rate=x, lr_scheduler=s)`` assigns
+``s.base_lr = x`` whenever the two differ, and MXNet 2.0's optimizers always
+pass a learning rate (``SGD`` defaults to 0.1, ``Adam`` to 0.001) even when the
+user gave none. A gluon-lr schedule already states its learning rates, so
+silently rescaling it to an optimizer default would be harmful: ``base_lr``
+reads the schedule's reference learning rate (its value at ``t = 0``, or the
+rate reached after a warm-up) and assigning a different value leaves the
+schedule unchanged and emits a ``UserWarning`` that says so. Pass
+``learning_rate=None`` or ``learning_rate=s.base_lr`` to the optimizer to
+avoid the warning.
+"""
+import copy
+import warnings
+
+import mxnet as mx
+
+from ._validate import as_iteration
+
+__all__ = ["Schedule", "StepCountSchedule", "pure", "triangle"]
+
+
+class Schedule:
+    """Base class: a pure map from the update number to a learning rate.
+
+    Subclasses implement ``_lr(t)`` (and, if they drive momentum,
+    ``_momentum(t)``); this class validates ``t``, returns floats and provides
+    MXNet's ``LRScheduler`` protocol (``__call__(num_update)`` and ``base_lr``).
+
+    Examples
+    --------
+    >>> class Constant(Schedule):
+    ...     def _lr(self, t):
+    ...         return 0.5
+    >>> Constant()(10), Constant().base_lr, Constant().momentum(10) is None
+    (0.5, 0.5, True)
+    """
+
+    def __call__(self, num_update):
+        """Return the learning rate of update ``num_update`` (an int >= 0)."""
+        return float(self._lr(as_iteration(num_update)))
+
+    def momentum(self, num_update):
+        """Return the momentum of update ``num_update``, or None if not scheduled."""
+        value = self._momentum(as_iteration(num_update))
+        return None if value is None else float(value)
+
+    def _lr(self, t):
+        raise NotImplementedError("{} must implement _lr(t)".format(type(self).__name__))
+
+    def _momentum(self, t):  # pylint: disable=unused-argument
+        return None
+
+    def _reference_lr(self):
+        """The learning rate that ``base_lr`` reports: the value at ``t = 0``."""
+        return self._lr(0)
+
+    @property
+    def base_lr(self):
+        """The schedule's reference learning rate (read-only, see the module notes)."""
+        return float(self._reference_lr())
+
+    @base_lr.setter
+    def base_lr(self, value):
+        if value == self.base_lr:
+            return
+        warnings.warn(
+            "{} keeps its own learning rates: base_lr stays {!r} and the requested "
+            "{!r} (the optimizer's learning_rate, possibly its default) is ignored. "
+            "Pass learning_rate=None or learning_rate=schedule.base_lr to the "
+            "optimizer, or build the schedule with the rates you want.".format(
+                type(self).__name__, self.base_lr, value),
+            UserWarning, stacklevel=2)
+
+
+class StepCountSchedule(Schedule):
+    """Base for schedules ported from libraries that count completed steps.
+
+    Subclasses implement ``_lr_at(k)`` (and optionally ``_momentum_at(k)``)
+    with ``k`` the number of optimizer steps already taken, as in DeepSpeed's
+    ``last_batch_iteration + 1`` and PyTorch's ``last_epoch``. Update ``t``
+    uses ``k = t - 1``; ``t = 0`` (before training) reports the same value as
+    the first update.
+    """
+
+    def _lr(self, t):
+        return self._lr_at(max(t - 1, 0))
+
+    def _momentum(self, t):
+        return self._momentum_at(max(t - 1, 0))
+
+    def _lr_at(self, k):
+        raise NotImplementedError("{} must implement _lr_at(k)".format(type(self).__name__))
+
+    def _momentum_at(self, k):  # pylint: disable=unused-argument
+        return None
+
+
+class _Replayed:
+    """A pure view of one of MXNet's stateful ``LRScheduler`` objects.
+
+    MXNet's schedulers update ``base_lr`` and counters as they are called and
+    assume increasing ``num_update`` (PolyScheduler even returns its last
+    computed value past ``max_update``). This view snapshots the scheduler,
+    then replays every update number in order on a private copy, restarting
+    from the snapshot when asked for an earlier one. The result is the value
+    an optimizer would have seen at that update, whatever the call order, and
+    the caller's scheduler is never touched.
+    """
+
+    def __init__(self, scheduler):
+        self._snapshot = copy.deepcopy(scheduler)
+        self._running = None
+        self._last = -1
+        self._value = None
+
+    def __call__(self, t):
+        if self._running is None or t < self._last:
+            self._running = copy.deepcopy(self._snapshot)
+            self._last = -1
+        while self._last < t:
+            self._last += 1
+            self._value = self._running(self._last)
+        return self._value
+
+
+def pure(schedule):
+    """Return a callable that gives ``schedule``'s values without mutating it.
+
+    MXNet's ``mx.lr_scheduler.LRScheduler`` instances are stateful, so they are
+    wrapped in a replaying copy; anything else (gluon-lr schedules, plain
+    functions) is assumed pure and returned as is.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> s = mx.lr_scheduler.FactorScheduler(step=2, factor=0.5, base_lr=1.0)
+    >>> f = pure(s)
+    >>> f(5), f(1), s.base_lr
+    (0.25, 1.0, 1.0)
+    """
+    if not callable(schedule):
+        raise TypeError("schedule must be callable (iteration -> learning rate), got {!r}".format(
+            schedule))
+    if isinstance(schedule, mx.lr_scheduler.LRScheduler):
+        return _Replayed(schedule)
+    return schedule
+
+
+
+def _stair(position, size, stairs):
+    """``position / size``, rounded down to a multiple of ``1 / stairs`` if ``stairs``."""
+    if stairs == 0:
+        return position / size
+    return (position * stairs // size) / stairs
+
+
+def triangle(k, up, down, up_stairs=0, down_stairs=0):
+    """Height in ``[0, 1]`` of step ``k`` on a repeating triangle wave.
+
+    The wave rises linearly from 0 to 1 over ``up`` steps, falls back over
+    ``down`` steps and repeats: the shape of PyTorch's ``CyclicLR`` and of
+    DeepSpeed's ``OneCycle`` cycle. A non-zero stair count makes that half
+    move in that many flat stairs: ``floor(c * stairs / up) / stairs`` at
+    position ``c`` going up, and the mirror image coming down.
+
+    Examples
+    --------
+    >>> [triangle(k, 2, 2) for k in range(6)]
+    [0.0, 0.5, 1.0, 0.5, 0.0, 0.5]
+    >>> [triangle(k, 4, 4, 2, 2) for k in range(9)]
+    [0.0, 0.0, 0.5, 0.5, 1.0, 0.5, 0.5, 0.0, 0.0]
+    """
+    position = k % (up + down)
+    if position <= up:
+        return _stair(position, up, up_stairs)
+    return _stair(up + down - position, down, down_stairs)

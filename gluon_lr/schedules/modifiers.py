@@ -1,0 +1,226 @@
+"""Schedule modifiers of MXNet's "Advanced Learning Rate Schedules" tutorial.
+
+Each wrapper evaluates its child at a re-based iteration and never mutates it.
+Children may be gluon-lr schedules, plain callables, or MXNet's stateful
+``mx.lr_scheduler`` objects (evaluated on a private replaying copy, see
+:func:`gluon_lr.schedules.base.pure`). A child's momentum schedule, if it has
+one, is re-based the same way as its learning rate.
+"""
+import math
+
+from ._validate import as_int, as_number
+from .base import Schedule, pure
+from .shapes import TriangularSchedule
+
+__all__ = ["LinearWarmUp", "LinearCoolDown", "OneCycleSchedule", "CyclicalSchedule"]
+
+
+def _momentum_of(schedule, t):
+    """``schedule.momentum(t)`` if the schedule defines momentum, else None."""
+    momentum = getattr(schedule, "momentum", None)
+    return momentum(t) if callable(momentum) else None
+
+
+def _line(t, length, start, finish):
+    """The value ``t`` steps into a straight line from ``start`` to ``finish``."""
+    return t * (finish - start) / length + start
+
+
+class LinearWarmUp(Schedule):
+    """Rise linearly from ``start_lr`` to ``schedule``'s initial rate, then follow it.
+
+    Iterations ``0 .. length`` climb from ``start_lr`` to ``schedule(0)``;
+    iteration ``t > length`` uses ``schedule(t - length)``.
+    ``base_lr`` is the rate reached after the warm-up (as in
+    ``mx.lr_scheduler``'s own warm-up).
+
+    Parameters
+    ----------
+    schedule : callable
+        The schedule to warm up (a gluon-lr schedule, a function, or an
+        ``mx.lr_scheduler`` object, which is copied, never mutated).
+    start_lr : float
+        Learning rate at iteration 0, ``>= 0``.
+    length : int
+        Number of warm-up iterations, ``>= 1``.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> steps = mx.lr_scheduler.MultiFactorScheduler(step=[250, 750, 900], factor=0.5)
+    >>> steps.base_lr = 1
+    >>> s = LinearWarmUp(steps, start_lr=0, length=250)
+    >>> s(125), s(250), s(500), s(501), s(1151)
+    (0.5, 1.0, 1.0, 0.5, 0.125)
+    """
+
+    def __init__(self, schedule, start_lr, length):
+        self._child = pure(schedule)
+        self.start_lr = as_number("start_lr", start_lr, low=0)
+        self.length = as_int("length", length, 1)
+        self.finish_lr = float(self._child(0))
+
+    def _lr(self, t):
+        if t <= self.length:
+            return _line(t, self.length, self.start_lr, self.finish_lr)
+        return self._child(t - self.length)
+
+    def _momentum(self, t):
+        return _momentum_of(self._child, max(t - self.length, 0))
+
+    def _reference_lr(self):
+        return self.finish_lr
+
+
+class LinearCoolDown(Schedule):
+    """Follow ``schedule`` up to ``start_idx``, then fall linearly to ``finish_lr``.
+
+    The fall starts from ``schedule(start_idx)``, lasts ``length`` iterations,
+    and the rate then stays at ``finish_lr``.
+
+    Parameters
+    ----------
+    schedule : callable
+        The schedule to cool down (copied if it is an ``mx.lr_scheduler`` object).
+    finish_lr : float
+        Learning rate at the end of the cool-down and afterwards, ``>= 0``.
+    start_idx : int
+        Last iteration taken from ``schedule``, ``>= 0``.
+    length : int
+        Number of cool-down iterations, ``>= 0``.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> steps = mx.lr_scheduler.MultiFactorScheduler(step=[250, 750, 900], factor=0.5)
+    >>> steps.base_lr = 1
+    >>> s = LinearCoolDown(steps, finish_lr=0.001, start_idx=1000, length=500)
+    >>> s(1000), round(s(1250), 6), round(s(1500), 6), s(2000)
+    (0.125, 0.063, 0.001, 0.001)
+    """
+
+    def __init__(self, schedule, finish_lr, start_idx, length):
+        self._child = pure(schedule)
+        self.finish_lr = as_number("finish_lr", finish_lr, low=0)
+        self.start_idx = as_int("start_idx", start_idx, 0)
+        self.length = as_int("length", length, 0)
+        self.finish_idx = self.start_idx + self.length
+        self.start_lr = float(self._child(self.start_idx))
+
+    def _lr(self, t):
+        if t <= self.start_idx:
+            return self._child(t)
+        if t <= self.finish_idx:
+            return _line(t - self.start_idx, self.length, self.start_lr, self.finish_lr)
+        return self.finish_lr
+
+    def _momentum(self, t):
+        return _momentum_of(self._child, min(t, self.start_idx))
+
+
+class OneCycleSchedule(LinearCoolDown):
+    """The tutorial's 1-Cycle: one symmetric triangle, then an optional cool-down.
+
+    Parameters
+    ----------
+    start_lr, max_lr : float
+        Bounds of the triangular cycle, ``0 <= start_lr <= max_lr``.
+    cycle_length : int
+        Iterations of the triangle (twice Smith's "stepsize"), ``>= 1``.
+    cooldown_length : int, default 0
+        Iterations of the linear cool-down after the cycle.
+    finish_lr : float, optional
+        Rate at the end of the cool-down; required exactly when
+        ``cooldown_length > 0``. Without a cool-down the rate stays at ``start_lr``.
+
+    Raises
+    ------
+    ValueError
+        With the tutorial's messages when ``cooldown_length`` and ``finish_lr``
+        are not given together.
+
+    Examples
+    --------
+    >>> s = OneCycleSchedule(start_lr=0.1, max_lr=0.5, cycle_length=500,
+    ...                      cooldown_length=750, finish_lr=0.001)
+    >>> s(0), s(250), s(500), round(s(1250), 6), s(2000)
+    (0.1, 0.5, 0.1, 0.001, 0.001)
+    """
+
+    def __init__(self, start_lr, max_lr, cycle_length, cooldown_length=0, finish_lr=None):
+        if (cooldown_length > 0) and (finish_lr is None):
+            raise ValueError("Must specify finish_lr when using cooldown_length > 0.")
+        if (cooldown_length == 0) and (finish_lr is not None):
+            raise ValueError("Must specify cooldown_length > 0 when using finish_lr.")
+        cycle = TriangularSchedule(min_lr=start_lr, max_lr=max_lr, cycle_length=cycle_length)
+        super().__init__(cycle, finish_lr=start_lr if finish_lr is None else finish_lr,
+                         start_idx=cycle.cycle_length, length=cooldown_length)
+
+
+class CyclicalSchedule(Schedule):
+    """Repeat a cycle-shaped schedule forever, optionally stretching and shrinking it.
+
+    Cycle ``i`` (from 0) lasts ``L_i`` iterations with ``L_0 = cycle_length`` and
+    ``L_{i+1} = ceil(L_i * cycle_length_decay)``; inside it, iteration ``t`` uses
+    ``schedule_class(cycle_length=L_i, **kwargs)(t - start_i)`` times
+    ``cycle_magnitude_decay ** i``. With ``CosineAnnealingSchedule``,
+    ``cycle_length_decay=2`` and ``cycle_magnitude_decay=0.5`` this is SGDR.
+
+    Parameters
+    ----------
+    schedule_class : type
+        Called as ``schedule_class(cycle_length=..., **kwargs)``, e.g.
+        ``TriangularSchedule`` or ``CosineAnnealingSchedule``.
+    cycle_length : int
+        Length of the first cycle, ``>= 1``.
+    cycle_length_decay : float, default 1
+        Factor applied to the cycle length after each cycle, ``> 0``.
+    cycle_magnitude_decay : float, default 1
+        Factor applied to the learning rates after each cycle, ``> 0``.
+    **kwargs
+        Passed to ``schedule_class``.
+
+    Examples
+    --------
+    >>> from gluon_lr.schedules import TriangularSchedule
+    >>> s = CyclicalSchedule(TriangularSchedule, min_lr=0.5, max_lr=2, cycle_length=500)
+    >>> s(250), s(500), s(750)
+    (2.0, 0.5, 2.0)
+    """
+
+    def __init__(self, schedule_class, cycle_length, cycle_length_decay=1,
+                 cycle_magnitude_decay=1, **kwargs):
+        if not callable(schedule_class):
+            raise TypeError("schedule_class must be a schedule class taking cycle_length, "
+                            "got {!r}".format(schedule_class))
+        self.schedule_class = schedule_class
+        self.length = as_int("cycle_length", cycle_length, 1)
+        self.length_decay = as_number("cycle_length_decay", cycle_length_decay,
+                                      low=0, low_open=True)
+        self.magnitude_decay = as_number("cycle_magnitude_decay", cycle_magnitude_decay,
+                                         low=0, low_open=True)
+        self.kwargs = dict(kwargs)
+        schedule_class(cycle_length=self.length, **self.kwargs)  # fail early on bad kwargs
+
+    def _locate(self, t):
+        """Return ``(cycle index, cycle length, offset in the cycle)`` of iteration ``t``."""
+        if self.length_decay == 1:
+            return t // self.length, self.length, t % self.length
+        index, length, end = 0, self.length, self.length
+        while end <= t:
+            length = math.ceil(length * self.length_decay)
+            index += 1
+            end += length
+        return index, length, t - end + length
+
+    def _cycle(self, t):
+        index, length, offset = self._locate(t)
+        return index, self.schedule_class(cycle_length=length, **self.kwargs), offset
+
+    def _lr(self, t):
+        index, schedule, offset = self._cycle(t)
+        return schedule(offset) * self.magnitude_decay ** index
+
+    def _momentum(self, t):
+        _, schedule, offset = self._cycle(t)
+        return _momentum_of(schedule, offset)

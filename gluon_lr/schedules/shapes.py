@@ -1,0 +1,85 @@
+"""The cycle shapes of MXNet's "Advanced Learning Rate Schedules" tutorial.
+
+Both take the tutorial's signatures and 1-based iterations and, like the
+tutorial, stay at ``min_lr`` after ``cycle_length``.
+"""
+import math
+
+from ._validate import as_int, as_number, check_order
+from .base import Schedule
+
+__all__ = ["TriangularSchedule", "CosineAnnealingSchedule"]
+
+
+def _check_bounds(min_lr, max_lr, cycle_length):
+    """Validate the arguments shared by the shapes; return them as numbers."""
+    min_lr = as_number("min_lr", min_lr, low=0)
+    max_lr = as_number("max_lr", max_lr, low=0)
+    check_order("min_lr", min_lr, "max_lr", max_lr)
+    return min_lr, max_lr, as_int("cycle_length", cycle_length, 1)
+
+
+class TriangularSchedule(Schedule):
+    """Linear rise from ``min_lr`` to ``max_lr``, then linear fall back.
+
+    The rise takes ``cycle_length * inc_fraction`` iterations (``inc_fraction``
+    other than 0.5 gives the "slanted" triangle); after ``cycle_length`` the
+    rate stays at ``min_lr``.
+
+    Parameters
+    ----------
+    min_lr, max_lr : float
+        Lower and upper bound, ``0 <= min_lr <= max_lr``.
+    cycle_length : int
+        Iterations from start to finish, ``>= 1``.
+    inc_fraction : float, default 0.5
+        Fraction of the cycle spent increasing, in ``(0, 1]``.
+
+    Examples
+    --------
+    >>> s = TriangularSchedule(min_lr=1, max_lr=2, cycle_length=1000, inc_fraction=0.2)
+    >>> s(0), s(100), s(200), s(600), s(1000), s(1001)
+    (1.0, 1.5, 2.0, 1.5, 1.0, 1.0)
+    """
+
+    def __init__(self, min_lr, max_lr, cycle_length, inc_fraction=0.5):
+        self.min_lr, self.max_lr, self.cycle_length = _check_bounds(min_lr, max_lr, cycle_length)
+        self.inc_fraction = as_number("inc_fraction", inc_fraction, low=0, high=1, low_open=True)
+
+    def _lr(self, t):
+        rise = self.cycle_length * self.inc_fraction
+        if t <= rise:
+            unit = t / rise
+        elif t <= self.cycle_length:
+            unit = (self.cycle_length - t) / (self.cycle_length * (1 - self.inc_fraction))
+        else:
+            unit = 0.0
+        return unit * (self.max_lr - self.min_lr) + self.min_lr
+
+
+class CosineAnnealingSchedule(Schedule):
+    """Half a cosine from ``max_lr`` down to ``min_lr`` over ``cycle_length``.
+
+    Parameters
+    ----------
+    min_lr, max_lr : float
+        Lower and upper bound, ``0 <= min_lr <= max_lr``.
+    cycle_length : int
+        Iterations from ``max_lr`` to ``min_lr``, ``>= 1``; afterwards the rate
+        stays at ``min_lr``.
+
+    Examples
+    --------
+    >>> s = CosineAnnealingSchedule(min_lr=1, max_lr=2, cycle_length=1000)
+    >>> s(0), s(500), s(1000), s(1500)
+    (2.0, 1.5, 1.0, 1.0)
+    """
+
+    def __init__(self, min_lr, max_lr, cycle_length):
+        self.min_lr, self.max_lr, self.cycle_length = _check_bounds(min_lr, max_lr, cycle_length)
+
+    def _lr(self, t):
+        if t > self.cycle_length:
+            return self.min_lr
+        unit = (1 + math.cos(t * math.pi / self.cycle_length)) / 2
+        return unit * (self.max_lr - self.min_lr) + self.min_lr
