@@ -11,5 +11,10 @@ from .state import TrainingState
 from .suggest import suggest_lr
 from .devices import default_device, resolve_devices
 from .plotting import plot_finder, plot_schedule
+from .schedules import (Schedule, TriangularSchedule, CosineAnnealingSchedule, LinearWarmUp,
+                        LinearCoolDown, OneCycleSchedule, CyclicalSchedule, LRRangeTest,
+                        OneCycle, OneCycleLR, CyclicLR)
+from .momentum import sync_momentum
+from .data import DataNotFoundError, cifar10, cifar10_splits, subset
 
 __version__ = "0.1.0"

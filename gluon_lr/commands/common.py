@@ -71,8 +71,8 @@ def add_data_options(parser):
                        help="data-loading worker processes (default: 2)")
     group.add_argument("--train-size", type=positive_int, default=None,
                        help="use a seeded random slice of this many training images")
-    group.add_argument("--hybridize", action="store_true",
-                       help="hybridize the network (static graph)")
+    group.add_argument("--hybridize", action=argparse.BooleanOptionalAction, default=True,
+                       help="hybridize the network with a static graph (default: on)")
 
 
 def start(args):
@@ -125,8 +125,9 @@ def build_learner(args, data_loader, **learner_options):
     """The model named by ``--model`` in a Learner on ``--device``."""
     devices = resolve_devices(args.device)
     net = build_model(args.model, classes=10)
+    hybridize = {"static_alloc": True, "static_shape": True} if args.hybridize else False
     return Learner(net, data_loader, devices if len(devices) > 1 else devices[0],
-                   hybridize=args.hybridize, **learner_options)
+                   hybridize=hybridize, **learner_options)
 
 
 def describe(args):
