@@ -7,7 +7,7 @@ from tqdm.auto import tqdm
 
 from .plotting import plot_finder
 from .stopping import LRFinderStoppingCriteria, update_running_mean
-from .suggest import suggest_lr
+from .suggest import SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
 
 __all__ = ["LRFinder"]
 
@@ -119,7 +119,8 @@ class LRFinder:
         lr_multiplier : float, default 1.1
             Exponential mode: each learning rate is the previous one times this (> 1).
         smoothing : float, default 0.3
-            Running-mean weight of the default stopping rule and of :meth:`suggest`.
+            Running-mean weight of the default stopping rule and of the
+            progress bar's loss (:meth:`suggest` smooths on its own).
         lr_end : float or None, default 10.0
             Never try a learning rate above this.
         max_iter : int or None, default 1000
@@ -240,12 +241,14 @@ class LRFinder:
         """The losses of :attr:`results`."""
         return [loss for _, loss in self.results]
 
-    def suggest(self, method="steepest", **options):
+    def suggest(self, method="steepest", smoothing=SUGGESTION_SMOOTHING, **options):
         """Suggest a learning rate from the last sweep; see :func:`gluon_lr.suggest_lr`.
 
         Parameters
         ----------
         method : {'steepest', 'valley', 'minimum'}
+        smoothing : float, default 0.95
+            Running-mean weight applied to the losses first (pytorch-lr-finder's).
         **options
             ``skip_start``, ``skip_end`` (steepest; defaults 10 and 5) or ``divisor``
             (minimum; default 10).
@@ -255,32 +258,41 @@ class LRFinder:
         float or None
             ``None``, with a RuntimeWarning, if there are too few finite points.
         """
-        return suggest_lr(self.lrs, self.losses, method=method, smoothing=self.smoothing,
-                          **options)
+        return suggest_lr(self.lrs, self.losses, method=method, smoothing=smoothing, **options)
 
-    def plot(self, ax=None, suggestion=True, method="steepest", show=True, **options):
+    def plot(self, ax=None, suggestion=True, method="steepest", show=True,
+             smoothing=SUGGESTION_SMOOTHING, **options):
         """Draw the tutorial's log-log plot of the last sweep and return the Axes.
+
+        Over the tutorial's scatter it draws the smoothed curve that
+        :meth:`suggest` reads, and marks the suggestion.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Draw here; a new 6x8 inch figure otherwise (shown only then).
         suggestion : bool or float, default True
-            Mark :meth:`suggest` ``(method, **options)``; or mark this learning
-            rate; or nothing with ``False``.
+            Mark :meth:`suggest` ``(method, smoothing, **options)``; or mark this
+            learning rate; or nothing with ``False``.
         method : str, default 'steepest'
         show : bool, default True
             Call ``plt.show()`` if this method created the figure.
+        smoothing : float or None, default 0.95
+            Smoothing of the drawn curve and of the suggestion; ``None`` draws
+            no curve (the suggestion then uses the default).
         """
         if not self.results:
             raise RuntimeError("nothing to plot: call find() first")
+        curve_smoothing = SUGGESTION_SMOOTHING if smoothing is None else smoothing
         if suggestion is True:
-            mark = self.suggest(method, **options)
+            mark = self.suggest(method, smoothing=curve_smoothing, **options)
         elif suggestion is False or suggestion is None:
             mark = None
         else:
             mark = float(suggestion)
-        return plot_finder(self.lrs, self.losses, suggestion=mark, ax=ax, show=show)
+        curve = None if smoothing is None else smoothed_curve(self.lrs, self.losses, smoothing)
+        return plot_finder(self.lrs, self.losses, suggestion=mark, ax=ax, show=show,
+                           smoothed=curve)
 
     def to_csv(self, path):
         """Write ``lr,loss`` rows of the last sweep to ``path``."""

@@ -24,7 +24,7 @@ def _show_if_created(created, show):
         plt.show()
 
 
-def plot_finder(lrs, losses, suggestion=None, ax=None, show=True):
+def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None):
     """Draw the tutorial's log-log scatter of loss against learning rate.
 
     The axis limits follow the "Learning Rate Finder" tutorial: x from the first
@@ -43,6 +43,8 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True):
         Where to draw. A new 6x8 inch figure is made when omitted.
     show : bool, default True
         Call ``plt.show()``, but only if this function created the figure.
+    smoothed : tuple of (lrs, losses), optional
+        A smoothed curve to draw as a line over the points.
 
     Returns
     -------
@@ -59,9 +61,12 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True):
         if lrs[0] < lrs[-1]:
             ax.set_xlim([lrs[0], lrs[-1]])
         ax.set_ylim([min(ys) * 0.8, ys[0] * 4])
+    if smoothed is not None:
+        ax.plot(smoothed[0], smoothed[1], color="tab:orange", label="smoothed")
     if suggestion is not None:
         ax.axvline(suggestion, color="tab:red", linestyle="--",
                    label="suggested lr = {:.3g}".format(suggestion))
+    if suggestion is not None or smoothed is not None:
         ax.legend()
     ax.set_xlabel("Learning Rate")
     ax.set_ylabel("Loss")

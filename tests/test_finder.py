@@ -340,13 +340,15 @@ def curve_finder():
 def test_suggest_uses_the_smoothed_curve():
     from gluon_lr.suggest import smooth, steepest
     finder = curve_finder()
-    smoothed = smooth(finder.losses, 0.3)
+    smoothed = smooth(finder.losses, 0.95)
     assert finder.suggest() == steepest(finder.lrs, smoothed)
+    assert finder.suggest(smoothing=0.0) == steepest(finder.lrs, finder.losses)
     assert finder.suggest("minimum") == finder.lrs[int(np.argmin(smoothed))] / 10
     assert finder.lrs[0] < finder.suggest("valley") < finder.lrs[-1]
 
 
 def test_plot_follows_the_tutorial_and_marks_the_suggestion():
+    from gluon_lr.suggest import smooth
     finder = curve_finder()
     fig, ax = plt.subplots()
     returned = finder.plot(ax=ax)
@@ -356,17 +358,18 @@ def test_plot_follows_the_tutorial_and_marks_the_suggestion():
     assert ax.get_ylim() == pytest.approx((0.84 * 0.8, 2.3 * 4))
     assert ax.get_xlabel() == "Learning Rate" and ax.get_ylabel() == "Loss"
     assert len(ax.collections[0].get_offsets()) == len(finder.results)
-    (line,) = ax.lines
-    assert line.get_xdata()[0] == pytest.approx(finder.suggest())
+    curve, marker = ax.lines
+    assert list(curve.get_ydata()) == smooth(finder.losses, 0.95)
+    assert marker.get_xdata()[0] == pytest.approx(finder.suggest())
     plt.close(fig)
 
 
 def test_plot_without_suggestion_and_with_a_given_lr():
     finder = curve_finder()
-    ax = finder.plot(suggestion=False, show=False)
+    ax = finder.plot(suggestion=False, show=False, smoothing=None)
     assert len(ax.lines) == 0 and ax.figure.get_size_inches().tolist() == [6, 8]
     ax = finder.plot(suggestion=0.01, show=False)
-    assert ax.lines[0].get_xdata()[0] == 0.01
+    assert ax.lines[-1].get_xdata()[0] == 0.01
     plt.close("all")
 
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Reproduce the measurements quoted in RESULTS.md (CPU; about 20-40 minutes on 2 cores).
+# Usage: bash bench/reproduce_results.sh [CIFAR10_DIR] [OUT_DIR]
+# Every output lands in OUT_DIR (default: results/); RESULTS.md quotes those files.
+set -euo pipefail
+data_dir=${1:-${GLUON_LR_CIFAR10_DIR:-../shared/data/cifar10}}
+out=${2:-results}
+
+# 1. the finder with gluon-lr's default sweep (100 log-spaced points over 1e-7..10, early stop)
+gluon-lr find --data-dir "$data_dir" --seed 0 --out "$out/find" --no-progress
+
+# 2. the finder with the tutorial's sweep (from 1e-6, x1.1 per step)
+gluon-lr find --data-dir "$data_dir" --seed 0 --lr-start 1e-6 --lr-multiplier 1.1 \
+    --out "$out/find-tutorial-sweep" --no-progress
+
+# 3. the tutorial's comparison (300 iterations at 0.05, 0.5, 0.005 from one start), 3 seeds
+for seed in 0 1 2; do
+    gluon-lr compare --data-dir "$data_dir" --seed "$seed" --out "$out/compare-seed$seed" \
+        --no-progress
+done
