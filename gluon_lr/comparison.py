@@ -1,5 +1,5 @@
 """The tutorial's comparison: the same start, the same batches, several learning rates."""
-from .finder import _check_positive
+from ._validate import as_int, as_number
 
 __all__ = ["compare_learning_rates"]
 
@@ -39,9 +39,8 @@ def compare_learning_rates(learner, lrs, iterations, make_loader, evaluate=None,
     if not lrs:
         raise ValueError("lrs must list at least one learning rate")
     for lr in lrs:
-        _check_positive("each learning rate", lr)
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
-        raise ValueError("iterations must be an int >= 1; got {!r}".format(iterations))
+        as_number("each of lrs", lr, low=0, low_open=True)
+    as_int("iterations", iterations, 1)
     learner.initialize_parameters()
     start = learner.snapshot()
     runs = []

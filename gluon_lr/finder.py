@@ -1,10 +1,10 @@
 """The learning-rate range test ("LR finder") of the MXNet tutorial, made exact and safe."""
 import csv
 import math
-import numbers
 
 from tqdm.auto import tqdm
 
+from ._validate import as_bool, as_int, as_number
 from .plotting import plot_finder
 from .stopping import LRFinderStoppingCriteria, update_running_mean
 from .suggest import SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
@@ -12,24 +12,6 @@ from .suggest import SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
 __all__ = ["LRFinder"]
 
 _MODES = ("exponential", "linear")
-
-
-def _check_positive(name, value, allow_none=False):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError("{} must be a positive number; got {!r}".format(name, value))
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError("{} must be a finite number > 0; got {}".format(name, value))
-
-
-def _check_count(name, value):
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError("{} must be an int >= 1 or None; got {!r}".format(name, value))
-    if value < 1:
-        raise ValueError("{} must be an int >= 1 or None; got {}".format(name, value))
 
 
 def _exponential_sweep(lr_start, lr_multiplier):
@@ -172,23 +154,22 @@ class LRFinder:
     @staticmethod
     def _check_find_args(lr_start, lr_multiplier, smoothing, lr_end, max_iter, mode,
                          step_size, step_rate, staircase, stopping_criteria):
-        _check_positive("lr_start", lr_start)
-        _check_positive("lr_multiplier", lr_multiplier)
-        if lr_multiplier <= 1:
-            raise ValueError("lr_multiplier must be > 1; got {}".format(lr_multiplier))
-        if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
-                or not 0 <= smoothing < 1:
-            raise ValueError("smoothing must be a number in [0, 1); got {!r}".format(smoothing))
-        _check_positive("lr_end", lr_end, allow_none=True)
-        if lr_end is not None and lr_end < lr_start:
-            raise ValueError("lr_end must be >= lr_start ({}); got {}".format(lr_start, lr_end))
-        _check_count("max_iter", max_iter)
+        as_number("lr_start", lr_start, low=0, low_open=True)
+        as_number("lr_multiplier", lr_multiplier, low=1, low_open=True)
+        as_number("smoothing", smoothing, low=0, high=1, high_open=True)
+        if lr_end is not None:
+            as_number("lr_end", lr_end, low=lr_start)
+        if max_iter is not None:
+            as_int("max_iter", max_iter, 1)
         if mode not in _MODES:
             raise ValueError("mode must be one of {}; got {!r}".format(_MODES, mode))
         if mode != "linear" and (step_size is not None or step_rate is not None or staircase):
             raise ValueError("step_size, step_rate and staircase apply to mode='linear' only")
-        _check_count("step_size", step_size)
-        _check_positive("step_rate", step_rate, allow_none=True)
+        if step_size is not None:
+            as_int("step_size", step_size, 1)
+        if step_rate is not None:
+            as_number("step_rate", step_rate, low=0, low_open=True)
+        as_bool("staircase", staircase)
         if stopping_criteria is not None and not callable(stopping_criteria):
             raise TypeError("stopping_criteria must be callable (loss -> bool); got {!r}".format(
                 stopping_criteria))

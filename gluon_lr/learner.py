@@ -1,11 +1,9 @@
 """The tutorial's ``Learner``: one batch, one training step, per ``iteration()``."""
-import math
-import numbers
-
 import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon.utils import split_and_load
 
+from ._validate import as_number
 from .devices import resolve_devices
 from .momentum import sync_momentum
 from .state import TrainingState
@@ -136,10 +134,7 @@ class Learner:
     # -- training -------------------------------------------------------------------------
 
     def _set_learning_rate(self, lr):
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise TypeError("lr must be a real number >= 0 or None; got {!r}".format(lr))
-        if not (math.isfinite(lr) and lr >= 0):
-            raise ValueError("lr must be a finite number >= 0; got {}".format(lr))
+        lr = as_number("lr", lr, low=0)
         optimizer = self.trainer.optimizer
         if optimizer.lr_scheduler is not None:
             raise ValueError("lr cannot be set: the optimizer's lr_scheduler decides the "

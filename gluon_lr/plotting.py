@@ -6,6 +6,8 @@ true, it calls ``plt.show()`` (a no-op under a non-interactive backend).
 """
 import math
 
+from ._validate import as_int
+
 __all__ = ["plot_finder", "plot_schedule"]
 
 
@@ -101,8 +103,7 @@ def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
     >>> len(ax.collections[0].get_offsets())
     10
     """
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
-        raise ValueError("iterations must be an int >= 1, got {!r}".format(iterations))
+    as_int("iterations", iterations, 1)
     steps = list(range(1, iterations + 1))
     ax, created = _new_axes(ax, None)
     ax.scatter(steps, [schedule_fn(i) for i in steps])

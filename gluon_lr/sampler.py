@@ -1,7 +1,7 @@
 """Batch samplers for iteration-based training: endless, and seeded for repeatable runs."""
-import numbers
-
 import numpy as np
+
+from ._validate import as_int
 
 __all__ = ["ContinuousBatchSampler", "SeededRandomSampler"]
 
@@ -38,16 +38,13 @@ class ContinuousBatchSampler:
     """
 
     def __init__(self, sampler, batch_size):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-            raise TypeError("batch_size must be an int >= 1; got {!r}".format(batch_size))
-        if batch_size < 1:
-            raise ValueError("batch_size must be an int >= 1; got {}".format(batch_size))
+        batch_size = as_int("batch_size", batch_size, 1)
         if not hasattr(sampler, "__iter__"):
             raise TypeError("sampler must be an iterable of indices; got {!r}".format(sampler))
         if hasattr(sampler, "__len__") and len(sampler) == 0:
             raise ValueError("sampler is empty: it must yield at least one index")
         self._sampler = sampler
-        self._batch_size = int(batch_size)
+        self._batch_size = batch_size
 
     def __iter__(self):
         batch = []
@@ -87,9 +84,7 @@ class SeededRandomSampler:
     """
 
     def __init__(self, length, seed):
-        if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 1:
-            raise ValueError("length must be an int >= 1; got {!r}".format(length))
-        self._length = int(length)
+        self._length = as_int("length", length, 1)
         self._rng = np.random.RandomState(seed)
 
     def __iter__(self):

@@ -1,6 +1,7 @@
 """Stop rules for the learning-rate finder: callables ``loss -> bool``."""
 import math
-import numbers
+
+from ._validate import as_int, as_number
 
 __all__ = ["LRFinderStoppingCriteria", "update_running_mean"]
 
@@ -14,11 +15,6 @@ def update_running_mean(running_mean, loss, smoothing):
     if running_mean is None:
         return loss
     return ((1 - smoothing) * loss) + (smoothing * running_mean)
-
-
-def _check_real(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError("{} must be a real number; got {!r}".format(name, value))
 
 
 class LRFinderStoppingCriteria:
@@ -49,19 +45,9 @@ class LRFinderStoppingCriteria:
     """
 
     def __init__(self, smoothing=0.3, min_iter=20, threshold=2.0):
-        _check_real("smoothing", smoothing)
-        if not 0 <= smoothing < 1:
-            raise ValueError("smoothing must be in [0, 1); got {}".format(smoothing))
-        if isinstance(min_iter, bool) or not isinstance(min_iter, numbers.Integral):
-            raise TypeError("min_iter must be an int >= 1; got {!r}".format(min_iter))
-        if min_iter < 1:
-            raise ValueError("min_iter must be an int >= 1; got {}".format(min_iter))
-        _check_real("threshold", threshold)
-        if not (math.isfinite(threshold) and threshold > 0):
-            raise ValueError("threshold must be a finite number > 0; got {}".format(threshold))
-        self.smoothing = smoothing
-        self.min_iter = int(min_iter)
-        self.threshold = threshold
+        self.smoothing = as_number("smoothing", smoothing, low=0, high=1, high_open=True)
+        self.min_iter = as_int("min_iter", min_iter, 1)
+        self.threshold = as_number("threshold", threshold, low=0, low_open=True)
         self.first_loss = None
         self.running_mean = None
         self.counter = 0

@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ._validate import as_int, as_number
 from .stopping import update_running_mean
 
 __all__ = ["smooth", "steepest", "valley", "minimum", "suggest_lr", "SUGGESTION_METHODS",
@@ -62,9 +63,8 @@ def steepest(lrs, losses, skip_start=10, skip_end=5):
     >>> steepest([1, 2, 3, 4, 5], [5.0, 4.8, 3.0, 2.9, 2.8], skip_start=0, skip_end=0)
     2
     """
-    if skip_start < 0 or skip_end < 0:
-        raise ValueError("skip_start and skip_end must be >= 0; got {} and {}".format(
-            skip_start, skip_end))
+    as_int("skip_start", skip_start, 0)
+    as_int("skip_end", skip_end, 0)
     stop = len(losses) - skip_end
     lrs, losses = lrs[skip_start:stop], losses[skip_start:stop]
     if len(losses) < 2:
@@ -155,8 +155,7 @@ def suggest_lr(lrs, losses, method="steepest", smoothing=SUGGESTION_SMOOTHING, *
     if len(lrs) != len(losses):
         raise ValueError("lrs and losses must have the same length; got {} and {}".format(
             len(lrs), len(losses)))
-    if not 0 <= smoothing < 1:
-        raise ValueError("smoothing must be in [0, 1); got {}".format(smoothing))
+    as_number("smoothing", smoothing, low=0, high=1, high_open=True)
     finite_lrs, smoothed = smoothed_curve(lrs, losses, smoothing)
     suggestion = SUGGESTION_METHODS[method](finite_lrs, smoothed, **options)
     return None if suggestion is None else float(suggestion)

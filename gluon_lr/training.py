@@ -1,6 +1,8 @@
 """Epoch-based training on a Learner, with a per-epoch history."""
 import statistics
 
+from ._validate import as_int
+
 __all__ = ["train_epochs"]
 
 
@@ -27,9 +29,8 @@ def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, on_iterat
         last step's learning rate), ``momentum`` (or ``beta1``, or None),
         and ``test_accuracy`` (None without ``evaluate``).
     """
-    for name, value in (("epochs", epochs), ("iterations_per_epoch", iterations_per_epoch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError("{} must be an int >= 1; got {!r}".format(name, value))
+    as_int("epochs", epochs, 1)
+    as_int("iterations_per_epoch", iterations_per_epoch, 1)
     optimizer = learner.trainer.optimizer
     history = []
     for epoch in range(1, epochs + 1):

@@ -55,7 +55,7 @@ def test_progress_callback_sees_every_step():
 
 @pytest.mark.parametrize("lrs, iterations, message", [
     ([], 3, "lrs must list at least one"),
-    ([0.1, 0.0], 3, "each learning rate must be a finite number > 0"),
+    ([0.1, 0.0], 3, r"each of lrs must be a number in \(0, inf\)"),
     ([0.1], 0, "iterations must be an int >= 1"),
 ])
 def test_bad_arguments(lrs, iterations, message):

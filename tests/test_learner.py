@@ -230,7 +230,7 @@ def test_trainer_updating_on_kvstore_is_refused():
     ("0.1", TypeError), (True, TypeError)])
 def test_bad_learning_rates(lr, error):
     learner = Learner(make_net(), make_batches(1), mx.cpu())
-    with pytest.raises(error, match="lr must be"):
+    with pytest.raises(error, match=r"lr must be a number in \[0, inf\)"):
         learner.iteration(lr=lr)
 
 

@@ -82,7 +82,7 @@ def test_enough_points_do_not_warn():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"method": "fastest"}, "method must be one of"),
-    ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\)"),
+    ({"smoothing": 1.0}, r"smoothing must be a number in \[0, 1\)"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -95,5 +95,5 @@ def test_mismatched_lengths():
 
 
 def test_negative_skip():
-    with pytest.raises(ValueError, match="skip_start and skip_end must be >= 0"):
+    with pytest.raises(ValueError, match="skip_start must be an int >= 0"):
         steepest([1.0] * 5, [1.0] * 5, skip_start=-1)

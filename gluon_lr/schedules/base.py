@@ -39,7 +39,7 @@ import warnings
 
 import mxnet as mx
 
-from ._validate import as_iteration
+from .._validate import as_iteration
 
 __all__ = ["Schedule", "StepCountSchedule", "pure", "triangle"]
 

@@ -29,7 +29,7 @@ Deviations from DeepSpeed, all fixing defects:
 """
 import json
 
-from ._validate import as_bool, as_int, as_number, check_order
+from .._validate import as_bool, as_int, as_number, check_order
 from .base import StepCountSchedule, triangle
 
 __all__ = ["LRRangeTest", "OneCycle", "from_config", "MAX_DECAYED_MOMENTUM"]

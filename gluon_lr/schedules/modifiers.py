@@ -8,7 +8,7 @@ one, is re-based the same way as its learning rate.
 """
 import math
 
-from ._validate import as_int, as_number
+from .._validate import as_int, as_number
 from .base import Schedule, pure
 from .shapes import TriangularSchedule
 

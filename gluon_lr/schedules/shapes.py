@@ -5,7 +5,7 @@ tutorial, stay at ``min_lr`` after ``cycle_length``.
 """
 import math
 
-from ._validate import as_int, as_number, check_order
+from .._validate import as_int, as_number, check_order
 from .base import Schedule
 
 __all__ = ["TriangularSchedule", "CosineAnnealingSchedule"]

@@ -20,7 +20,7 @@ Deviations from PyTorch:
 """
 import math
 
-from ._validate import as_bool, as_int, as_number, check_order
+from .._validate import as_bool, as_int, as_number, check_order
 from .base import StepCountSchedule, triangle
 
 __all__ = ["OneCycleLR", "CyclicLR"]

@@ -1,4 +1,4 @@
-"""Argument checks shared by the schedules.
+"""Argument checks shared across gluon-lr.
 
 Every check raises at the boundary with a message that names the argument and
 the accepted range, and returns the value (as ``int``/``float``) so that
