@@ -82,6 +82,13 @@ def start(args):
     seed_everything(args.seed)
 
 
+def add_test_size_option(parser):
+    """``--test-size``, for the subcommands that report test accuracy."""
+    parser.add_argument("--test-size", type=positive_int, default=None,
+                        help="evaluate on a seeded slice of this many test images "
+                             "(default: all 10,000)")
+
+
 def seed_everything(seed):
     """Seed Python's, NumPy's and MXNet's generators."""
     random.seed(seed)

@@ -24,9 +24,7 @@ def add_parser(subparsers):
                         help="learning rates (default: 0.05 0.5 0.005, as the tutorial)")
     parser.add_argument("--iterations", type=common.positive_int, default=300,
                         help="training steps per learning rate (default: 300)")
-    parser.add_argument("--test-size", type=common.positive_int, default=None,
-                        help="evaluate on a seeded slice of this many test images "
-                             "(default: all 10,000)")
+    common.add_test_size_option(parser)
     common.add_common_options(parser, "compare")
     common.add_data_options(parser)
     parser.set_defaults(run=run)

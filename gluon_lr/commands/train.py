@@ -26,8 +26,7 @@ def add_parser(subparsers):
     parser.add_argument("--wd", type=float, default=5e-4, help="weight decay (default: 5e-4)")
     parser.add_argument("--augment", action="store_true",
                         help="random crop and flip of the training images")
-    parser.add_argument("--test-size", type=common.positive_int, default=None,
-                        help="evaluate on a seeded slice of this many test images")
+    common.add_test_size_option(parser)
     parser.add_argument("--finder-summary", default=None,
                         help="take max-lr from this 'gluon-lr find' summary.json instead of "
                              "running the finder")
