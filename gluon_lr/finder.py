@@ -6,6 +6,7 @@ from tqdm.auto import tqdm
 
 from ._validate import as_bool, as_int, as_number
 from .plotting import plot_finder
+from .schedules import LRRangeTest
 from .stopping import LRFinderStoppingCriteria, update_running_mean
 from .suggest import SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
 
@@ -28,7 +29,6 @@ def _linear_sweep(lr_start, step_size, step_rate, staircase):
     ``k = 0, 1, ...`` counts completed steps; the schedule takes the 1-based
     update number ``k + 1``, as an MXNet optimizer would pass it.
     """
-    from .schedules import LRRangeTest
     schedule = LRRangeTest(lr_range_test_min_lr=lr_start, lr_range_test_step_size=step_size,
                            lr_range_test_step_rate=step_rate, lr_range_test_staircase=staircase)
     update = 1
@@ -78,6 +78,19 @@ class LRFinder:
         Why the last sweep ended: ``'diverged'`` (the stopping rule fired),
         ``'non-finite loss'``, ``'lr_end'``, ``'max_iter'``, or
         ``'interrupted'`` (an exception or Ctrl-C).
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> from gluon_lr import ContinuousBatchSampler, Learner
+    >>> data = mx.gluon.data.ArrayDataset(mx.np.random.normal(size=(64, 4)),
+    ...                                   mx.np.zeros((64,)))
+    >>> loader = mx.gluon.data.DataLoader(data, batch_sampler=ContinuousBatchSampler(
+    ...     mx.gluon.data.RandomSampler(64), batch_size=16))
+    >>> finder = LRFinder(Learner(mx.gluon.nn.Dense(2), loader, mx.cpu()))
+    >>> results = finder.find(lr_start=1e-3, lr_multiplier=2.0, max_iter=10, progress=False)
+    >>> [round(lr, 3) for lr, _ in results[:4]], finder.stop_reason
+    ([0.001, 0.002, 0.004, 0.008], 'max_iter')
     """
 
     def __init__(self, learner):
