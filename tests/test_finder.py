@@ -396,3 +396,20 @@ def test_to_csv(tmp_path):
         rows = list(csv.reader(handle))
     assert rows[0] == ["lr", "loss"]
     assert [(float(a), float(b)) for a, b in rows[1:]] == finder.results
+
+
+@pytest.mark.parametrize("loader", [[], "empty sampler"], ids=["no-batches", "empty-sampler"])
+def test_empty_dataset_raises_and_changes_nothing(loader, tmp_path, monkeypatch):
+    from gluon_lr import ContinuousBatchSampler
+    monkeypatch.chdir(tmp_path)
+    learner = real_learner()
+    before = state_arrays(learner)
+    if loader == "empty sampler":
+        dataset = mx.gluon.data.ArrayDataset(mx.np.zeros((0, 6)), mx.np.zeros((0,)))
+        loader = mx.gluon.data.DataLoader(
+            dataset, batch_sampler=ContinuousBatchSampler(iter(()), batch_size=4))
+    learner.set_data_loader(loader)
+    with pytest.raises(ValueError, match="no batches|yielded no index"):
+        LRFinder(learner).find(progress=False)
+    assert_same_state(before, state_arrays(learner))
+    assert os.listdir(tmp_path) == []
