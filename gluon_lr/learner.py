@@ -11,6 +11,13 @@ from .state import TrainingState
 __all__ = ["Learner"]
 
 
+def _checked_loader(data_loader):
+    if not hasattr(data_loader, "__iter__"):
+        raise TypeError("data_loader must be iterable (e.g. an mx.gluon.data.DataLoader); "
+                        "got {!r}".format(type(data_loader)))
+    return data_loader
+
+
 def _is_uninitialized(param):
     return param._data is None and not param._deferred_init
 
@@ -80,15 +87,12 @@ class Learner:
                  kvstore="device", ctx=None):
         if not isinstance(net, mx.gluon.Block):
             raise TypeError("net must be an mx.gluon.Block; got {!r}".format(type(net)))
-        if not hasattr(data_loader, "__iter__"):
-            raise TypeError("data_loader must be iterable (e.g. an mx.gluon.data.DataLoader); "
-                            "got {!r}".format(type(data_loader)))
         if ctx is not None:
             if device is not None:
                 raise TypeError("pass device or its MXNet 1.x name ctx, not both")
             device = ctx
         self.net = net
-        self.data_loader = data_loader
+        self.data_loader = _checked_loader(data_loader)
         self.devices = resolve_devices(device)
         self.device = self.devices[0] if len(self.devices) == 1 else list(self.devices)
         self.loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss() if loss_fn is None else loss_fn
@@ -148,9 +152,7 @@ class Learner:
         The current iterator is released as by :meth:`close`, and any batch
         held back by :meth:`initialize_parameters` is dropped.
         """
-        if not hasattr(data_loader, "__iter__"):
-            raise TypeError("data_loader must be iterable (e.g. an mx.gluon.data.DataLoader); "
-                            "got {!r}".format(type(data_loader)))
+        data_loader = _checked_loader(data_loader)
         self._release_iterator()
         self._pending_batch = None
         self.data_loader = data_loader
