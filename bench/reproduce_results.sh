@@ -18,3 +18,7 @@ for seed in 0 1 2; do
     gluon-lr compare --data-dir "$data_dir" --seed "$seed" --out "$out/compare-seed$seed" \
         --no-progress
 done
+
+# 4. the numbers RESULTS.md quotes
+python bench/summarize_results.py "$out"/compare-seed*
+python bench/finder_landmarks.py "$out/find/finder.csv" "$out/find-tutorial-sweep/finder.csv"

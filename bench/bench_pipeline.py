@@ -1,0 +1,167 @@
+"""Input pipeline against the model step, side by side in one run.
+
+On one hybridized ResNet-18 v2 (``static_alloc``/``static_shape``, CPU) it times
+
+(a) the model-only training step (forward, backward, ``Trainer.step``) on
+    CIFAR-10 batches already in memory;
+(b) ``Learner.iteration`` pulling real CIFAR-10 batches through the loader that
+    ``gluon-lr`` builds (``gluon_lr.commands.common.continuous_loader``:
+    ``ContinuousBatchSampler`` over ``SeededRandomSampler``, ``--num-workers``
+    workers), sharing (a)'s network and Trainer;
+
+and prints the ratio (b)/(a) (target <= 1.05). For reference it also times the
+same step on a non-hybridized copy of the network, and ``Learner.iteration``
+through the other loader configurations named by ``--alternatives``.
+
+Loader workers run ahead of the step (``prefetch``), so every loader arm first
+takes ``--skip`` untimed steps (its queue then holds batches being made, not
+made earlier), and the run pauses after it until its workers are idle, so the
+loading it set off is not charged to the next arm. The arms alternate in
+rounds so that drifts of the machine hit all alike.
+
+Usage: ``python bench/bench_pipeline.py [--data-dir ../shared/data/cifar10]
+[--steps 20] [--rounds 3] [--batch-size 128] [--alternatives processes:1 threads:2 ...]``
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import mxnet as mx
+
+from bench_core import bare_step, make_net
+from gluon_lr import Learner
+from gluon_lr.commands.common import continuous_loader
+from gluon_lr.data import cifar10
+from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
+
+DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar10")
+#: Loader configurations: name -> (num_workers, thread_pool).
+LOADER_KINDS = {"processes": False, "threads": True, "main": None}
+
+
+def parse_loader(text):
+    """argparse type: ``processes:N``, ``threads:N`` or ``main:0`` (no workers)."""
+    kind, _, count = text.partition(":")
+    if kind not in LOADER_KINDS or not count.isdigit() or (kind == "main") != (count == "0"):
+        raise argparse.ArgumentTypeError(
+            "expected processes:N, threads:N (N >= 1) or main:0; got {!r}".format(text))
+    return kind, int(count)
+
+
+def alternative_loader(dataset, kind, count, args):
+    sampler = ContinuousBatchSampler(SeededRandomSampler(len(dataset), args.seed),
+                                     args.batch_size)
+    return mx.gluon.data.DataLoader(dataset, batch_sampler=sampler, num_workers=count,
+                                    thread_pool=bool(LOADER_KINDS[kind]))
+
+
+def timed_steps(step, steps, skip=0, settle=0.0):
+    """Seconds per step over ``steps`` calls of ``step``, after ``skip`` untimed ones."""
+    for _ in range(skip):
+        step()
+    mx.npx.waitall()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    mx.npx.waitall()
+    seconds = (time.perf_counter() - start) / steps
+    time.sleep(settle)  # let workers finish the batches this arm asked for
+    return seconds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
+                        help="CIFAR-10 folder (default: $GLUON_LR_CIFAR10_DIR or "
+                             "../shared/data/cifar10)")
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per arm and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--num-workers", type=int, default=2,
+                        help="gluon-lr's --num-workers for arm (b) (default: 2, its default)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip", type=int, default=None,
+                        help="untimed steps first in each loader arm (default: 2 x workers, "
+                             "the DataLoader's prefetch)")
+    parser.add_argument("--settle", type=float, default=1.0,
+                        help="seconds to pause after each loader arm (default: 1)")
+    parser.add_argument("--alternatives", type=parse_loader, nargs="*", default=[],
+                        help="other loaders to time for reference: processes:N, threads:N, "
+                             "main:0")
+    args = parser.parse_args(argv)
+
+    device = mx.cpu()
+    dataset = cifar10(args.data_dir, train=True)
+    net, plain_net = make_net(device, hybridize=True), make_net(device, hybridize=False)
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer, plain_trainer = (
+        mx.gluon.Trainer(n.collect_params(), "sgd", {"learning_rate": 1e-4, "momentum": 0.9},
+                         update_on_kvstore=False) for n in (net, plain_net))
+    resident = [(x.to_device(device), y.to_device(device)) for (x, y), _ in zip(
+        alternative_loader(dataset, "main", 0, args), range(args.steps))]
+    position = {"resident": 0}
+
+    def resident_step(model, model_trainer):
+        data, label = resident[position["resident"] % len(resident)]
+        position["resident"] += 1
+        bare_step(model, model_trainer, loss_fn, data, label)
+
+    cli_args = argparse.Namespace(seed=args.seed, batch_size=args.batch_size,
+                                  num_workers=args.num_workers)
+    cli_loader = continuous_loader(dataset, cli_args)
+    cli_name = "gluon-lr's loader ({}:{})".format(
+        "threads" if cli_loader._thread_pool else "processes" if args.num_workers else "main",
+        args.num_workers)
+    loaders = {cli_name: (cli_loader, args.num_workers)}
+    for kind, count in args.alternatives:
+        loaders["{}:{}".format(kind, count)] = (
+            alternative_loader(dataset, kind, count, args), count)
+    learners = {name: Learner(net, loader, device, trainer=trainer)
+                for name, (loader, _) in loaders.items()}
+
+    arms = {"model step (hybridized)": (lambda: resident_step(net, trainer), 0, 0.0),
+            "model step (not hybridized)": (lambda: resident_step(plain_net, plain_trainer),
+                                            0, 0.0)}
+    for name, learner in learners.items():
+        workers = loaders[name][1]
+        skip = 2 * workers if args.skip is None else args.skip
+        arms[name] = (learner.iteration, skip, args.settle if workers else 0.0)
+
+    for step, skip, settle in arms.values():  # warm-up: graphs, optimizer states, workers
+        timed_steps(step, 3, skip, settle)
+    times = {name: [] for name in arms}
+    for _ in range(args.rounds):
+        for name, (step, skip, settle) in arms.items():
+            times[name].append(timed_steps(step, args.steps, skip, settle))
+    for learner in learners.values():
+        learner.close()
+
+    mean = {name: statistics.mean(values) for name, values in times.items()}
+    model_s = mean["model step (hybridized)"]
+    plain_s = mean["model step (not hybridized)"]
+    rows = [("(a) model step, resident batches, hybridized", model_s, "")]
+    for name in learners:
+        chosen = name == cli_name
+        rows.append(("{} Learner.iteration, {}".format("(b)" if chosen else "   ", name),
+                     mean[name], "ratio {:.3f}{}".format(
+                         mean[name] / model_s, "  (target <= 1.05)" if chosen else "")))
+    rows.append(("    model step, resident, not hybridized", plain_s,
+                 "hybridized is {:.1f}% faster ({:.3f}x)".format(
+                     100 * (1 - model_s / plain_s), plain_s / model_s)))
+    lines = ["gluon-lr pipeline benchmark: resnet18_v2, batch {}, {} steps x {} rounds, {}, "
+             "real CIFAR-10 from {}".format(args.batch_size, args.steps, args.rounds, device,
+                                            args.data_dir)]
+    width = max(len(label) for label, _, _ in rows)
+    lines += ["{:<{}} {:8.4f} s/step   {}".format(label, width, seconds, note).rstrip()
+              for label, seconds, note in rows]
+    lines.append("per-round s/step: " + "; ".join(
+        "{}: {}".format(name, " ".join("{:.4f}".format(t) for t in values))
+        for name, values in times.items()))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Read landmarks off a finder curve (for RESULTS.md).
+
+Usage: ``python bench/finder_landmarks.py results/find/finder.csv [...]``
+For each CSV written by ``gluon-lr find`` it prints, on the smoothed curve
+(the 0.95 smoothing the suggestions use): where the loss is first 3 % below its
+start, where it is lowest, where it is back above its start, and the three
+suggestions.
+"""
+import csv
+import sys
+
+from gluon_lr.suggest import SUGGESTION_METHODS, SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
+
+
+def landmarks(path):
+    with open(path) as handle:
+        rows = list(csv.DictReader(handle))
+    lrs, losses = [float(r["lr"]) for r in rows], [float(r["loss"]) for r in rows]
+    xs, curve = smoothed_curve(lrs, losses, SUGGESTION_SMOOTHING)
+    lowest = min(range(len(curve)), key=curve.__getitem__)
+    falling = next((xs[i] for i, v in enumerate(curve) if v < 0.97 * curve[0]), None)
+    rising = next((xs[i] for i in range(lowest, len(curve)) if curve[i] > curve[0]), None)
+    found = {"3% below start at lr": falling, "lowest at lr": xs[lowest],
+             "back above start at lr": rising, "last lr": lrs[-1]}
+    found.update({"suggest " + m: suggest_lr(lrs, losses, m) for m in SUGGESTION_METHODS})
+    return found
+
+
+def main(paths):
+    if not paths:
+        print(__doc__)
+        return 2
+    for path in paths:
+        print(path)
+        for name, value in landmarks(path).items():
+            print("  {:24s} {}".format(name, "none" if value is None else "{:.4g}".format(value)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
