@@ -266,3 +266,21 @@ def test_iteration_pulls_batches_in_order():
     learner = Learner(make_net(), batches, mx.cpu(), optimizer_params={"learning_rate": 0.0})
     seen = [learner.iteration() for _ in range(3)]
     assert seen == pytest.approx([train_mode_loss(learner.net, *b) for b in batches], rel=1e-6)
+
+
+@pytest.mark.parametrize("optimizer, attribute", [("sgd", "momentum"), ("adam", "beta1")])
+def test_scheduled_momentum_reaches_the_optimizer_through_the_learner(optimizer, attribute):
+    from gluon_lr.schedules import OneCycleLR
+    schedule = OneCycleLR(max_lr=0.05, total_steps=10)  # peak at 0.3 * 10 - 1 = 2 steps
+    params = {"learning_rate": None, "lr_scheduler": schedule}
+    if optimizer == "sgd":
+        params["momentum"] = 0.9
+    learner = Learner(make_net(), make_batches(10), mx.cpu(), optimizer=optimizer,
+                      optimizer_params=params)
+    opt = learner.trainer.optimizer
+    seen = []
+    for _ in range(12):
+        learner.iteration()
+        seen.append((opt.num_update, learner.trainer.learning_rate, getattr(opt, attribute)))
+    assert seen == [(t, schedule(t), schedule.momentum(t)) for t in range(1, 13)]
+    assert seen[2][2] == 0.85 and seen[-1][2] == 0.95  # down to base, back to max, held
