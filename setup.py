@@ -19,6 +19,8 @@ setup(
         "numpy>=1.23,<1.24",
         # An unpinned matplotlib pulls numpy 2.
         "matplotlib<3.10",
+        # JPEG decoding of the CIFAR-10 RecordIO (also a matplotlib dependency).
+        "pillow",
         "tqdm",
     ],
     extras_require={

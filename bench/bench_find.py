@@ -36,7 +36,7 @@ from mxnet.gluon.data.vision import ImageRecordDataset, transforms
 from gluon_lr.cli import build_parser
 from gluon_lr.commands import common
 from gluon_lr.commands.find import run_finder
-from gluon_lr.suggest import suggest_lr
+from gluon_lr.suggest import SUGGESTION_METHODS, suggest_lr
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 from test_tutorial_parity import TutorialLearner, TutorialLRFinder  # noqa: E402
@@ -92,8 +92,18 @@ def gluon_lr_finder(data_dir, seed, batch_size, *sweep):
     common.start(args)
     dataset = common.load_dataset(args, train=True, size=args.train_size)
     with common.build_learner(args, common.continuous_loader(dataset, args)) as learner:
-        _, summary = run_finder(args, learner)
+        finder, summary = run_finder(args, learner)
+    summary["by_rule"] = {rule: finder.suggest(rule) for rule in sorted(SUGGESTION_METHODS)}
     return summary
+
+
+def shown(lr):
+    return "none" if lr is None else "{:.4g}".format(lr)
+
+
+def spread(a, b):
+    """``max / min`` of two suggestions (``nan`` if either is missing)."""
+    return float("nan") if a is None or b is None else max(a, b) / min(a, b)
 
 
 def timed(function, *args):
@@ -128,9 +138,7 @@ def main(argv=None):
                               "--lr-start", "1e-6", "--lr-multiplier", "1.1")
 
     tutorial_lrs, tutorial_losses = zip(*tutorial_results)
-    tutorial_suggestion = suggest_lr(tutorial_lrs, tutorial_losses, ours["method"])
-    factor = max(ours["suggested_lr"], tutorial_sweep["suggested_lr"]) / \
-        min(ours["suggested_lr"], tutorial_sweep["suggested_lr"])
+    factor = spread(ours["suggested_lr"], tutorial_sweep["suggested_lr"])
     lines = [
         "gluon-lr finder benchmark: resnet18_v2, batch {}, cpu, seed {}, CIFAR-10 RecordIO "
         "from {}".format(args.batch_size, args.seed, args.data_dir),
@@ -145,15 +153,21 @@ def main(argv=None):
         "{}".format(ours_s, ours["iterations"], ours_s / ours["iterations"], ours["last_lr"],
                     ours["stopped_by"]),
         "wall-time ratio (b)/(a): {:.3f}  (target <= 0.6)".format(ours_s / tutorial_s),
-        "suggested lr ({} rule): (b) default sweep {:.4g}; (c) tutorial sweep (1e-6, x1.1) on "
-        "gluon-lr {:.4g} ({} iterations)".format(
-            ours["method"], ours["suggested_lr"], tutorial_sweep["suggested_lr"],
+        "suggested lr ({} rule): (b) default sweep {}; (c) tutorial sweep (1e-6, x1.1) on "
+        "gluon-lr {} ({} iterations)".format(
+            ours["method"], shown(ours["suggested_lr"]), shown(tutorial_sweep["suggested_lr"]),
             tutorial_sweep["iterations"]),
         "suggestion ratio max/min {:.2f}: {} (criterion: within a factor of {:g})".format(
             factor, "agree" if factor <= AGREEMENT_FACTOR else "DISAGREE", AGREEMENT_FACTOR),
-        "for reference, the same rule on the tutorial finder's own curve (a): {}".format(
-            "none" if tutorial_suggestion is None else "{:.4g}".format(tutorial_suggestion)),
+        "for reference, each rule on (b) / (c) / the tutorial finder's own curve (a), "
+        "ratio (b)-(c):",
     ]
+    for rule in sorted(SUGGESTION_METHODS):
+        values = (ours["by_rule"][rule], tutorial_sweep["by_rule"][rule],
+                  suggest_lr(tutorial_lrs, tutorial_losses, rule))
+        lines.append("    {:<9} {} / {} / {}   {:.2f}".format(
+            rule, *(shown(v) for v in values),
+            spread(*values[:2])))
     print("\n".join(lines))
     return 0
 

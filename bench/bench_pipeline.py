@@ -13,32 +13,46 @@ and prints the ratio (b)/(a) (target <= 1.05). For reference it also times the
 same step on a non-hybridized copy of the network, and ``Learner.iteration``
 through the other loader configurations named by ``--alternatives``.
 
+With ``--binary`` the RecordIO's training images are first written out in the
+official binary format (decoded once, the same pixels) to a temporary folder
+and read from there: the loader then has no JPEG to decode, as for users of
+MXNet's download.
+
+MXNet's OpenMP uses half the cores unless ``OMP_NUM_THREADS`` is set (one
+thread on 2 cores); run with ``OMP_NUM_THREADS=2`` to time the 2-thread step.
+
 Loader workers run ahead of the step (``prefetch``), so every loader arm first
 takes ``--skip`` untimed steps (its queue then holds batches being made, not
 made earlier), and the run pauses after it until its workers are idle, so the
 loading it set off is not charged to the next arm. The arms alternate in
-rounds so that drifts of the machine hit all alike.
+rounds so that drifts of the machine hit all alike, and each arm's time is its
+median round, so that a round slowed by another process on a shared machine
+does not decide the ratio (every round is printed too).
 
 Usage: ``python bench/bench_pipeline.py [--data-dir ../shared/data/cifar10]
-[--steps 20] [--rounds 3] [--batch-size 128] [--alternatives processes:1 threads:2 ...]``
+[--steps 20] [--rounds 3] [--batch-size 128] [--binary]
+[--alternatives processes:2 threads:1 processes:1 main:0]``
 """
 import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 import mxnet as mx
+import numpy as np
 
 from bench_core import bare_step, make_net
 from gluon_lr import Learner
 from gluon_lr.commands.common import continuous_loader
-from gluon_lr.data import cifar10
+from gluon_lr.data import cifar10, decode_jpeg
 from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
 
+_TRAIN_BINARIES = ["data_batch_{}.bin".format(i) for i in range(1, 6)]
 DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar10")
-#: Loader configurations: name -> (num_workers, thread_pool).
-LOADER_KINDS = {"processes": False, "threads": True, "main": None}
+#: Kinds of loader for --alternatives: kind -> DataLoader's thread_pool.
+LOADER_KINDS = {"processes": False, "threads": True, "main": False}
 
 
 def parse_loader(text):
@@ -50,11 +64,26 @@ def parse_loader(text):
     return kind, int(count)
 
 
+def write_binaries(data_dir, folder):
+    """Write ``data_dir``'s ``train.rec`` as the official binary files into ``folder``."""
+    reader = mx.recordio.MXIndexedRecordIO(os.path.join(data_dir, "train.idx"),
+                                           os.path.join(data_dir, "train.rec"), "r")
+    rows = []
+    for key in reader.keys:
+        header, jpeg = mx.recordio.unpack(reader.read_idx(key))
+        rows.append(np.concatenate([[np.uint8(header.label)],
+                                    decode_jpeg(jpeg).transpose(2, 0, 1).reshape(-1)]))
+    reader.close()
+    for name, part in zip(_TRAIN_BINARIES, np.array_split(np.stack(rows), len(_TRAIN_BINARIES))):
+        part.astype(np.uint8).tofile(os.path.join(folder, name))
+    return folder
+
+
 def alternative_loader(dataset, kind, count, args):
     sampler = ContinuousBatchSampler(SeededRandomSampler(len(dataset), args.seed),
                                      args.batch_size)
     return mx.gluon.data.DataLoader(dataset, batch_sampler=sampler, num_workers=count,
-                                    thread_pool=bool(LOADER_KINDS[kind]))
+                                    thread_pool=LOADER_KINDS[kind])
 
 
 def timed_steps(step, steps, skip=0, settle=0.0):
@@ -87,13 +116,20 @@ def main(argv=None):
                              "the DataLoader's prefetch)")
     parser.add_argument("--settle", type=float, default=1.0,
                         help="seconds to pause after each loader arm (default: 1)")
+    parser.add_argument("--binary", action="store_true",
+                        help="read the official binary format made from --data-dir's RecordIO")
     parser.add_argument("--alternatives", type=parse_loader, nargs="*", default=[],
                         help="other loaders to time for reference: processes:N, threads:N, "
                              "main:0")
     args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        source = write_binaries(args.data_dir, folder) if args.binary else args.data_dir
+        return run(args, cifar10(source, train=True))
 
+
+def run(args, dataset):
+    """Time the arms on ``dataset`` and print the table."""
     device = mx.cpu()
-    dataset = cifar10(args.data_dir, train=True)
     net, plain_net = make_net(device, hybridize=True), make_net(device, hybridize=False)
     loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
     trainer, plain_trainer = (
@@ -138,25 +174,26 @@ def main(argv=None):
     for learner in learners.values():
         learner.close()
 
-    mean = {name: statistics.mean(values) for name, values in times.items()}
-    model_s = mean["model step (hybridized)"]
-    plain_s = mean["model step (not hybridized)"]
+    median = {name: statistics.median(values) for name, values in times.items()}
+    model_s = median["model step (hybridized)"]
+    plain_s = median["model step (not hybridized)"]
     rows = [("(a) model step, resident batches, hybridized", model_s, "")]
     for name in learners:
         chosen = name == cli_name
         rows.append(("{} Learner.iteration, {}".format("(b)" if chosen else "   ", name),
-                     mean[name], "ratio {:.3f}{}".format(
-                         mean[name] / model_s, "  (target <= 1.05)" if chosen else "")))
+                     median[name], "ratio {:.3f}{}".format(
+                         median[name] / model_s, "  (target <= 1.05)" if chosen else "")))
     rows.append(("    model step, resident, not hybridized", plain_s,
                  "hybridized is {:.1f}% faster ({:.3f}x)".format(
                      100 * (1 - model_s / plain_s), plain_s / model_s)))
     lines = ["gluon-lr pipeline benchmark: resnet18_v2, batch {}, {} steps x {} rounds, {}, "
-             "real CIFAR-10 from {}".format(args.batch_size, args.steps, args.rounds, device,
-                                            args.data_dir)]
+             "real CIFAR-10 from {}{}".format(args.batch_size, args.steps, args.rounds, device,
+                                              args.data_dir, " as official binary files"
+                                              if args.binary else " (RecordIO, JPEG)")]
     width = max(len(label) for label, _, _ in rows)
     lines += ["{:<{}} {:8.4f} s/step   {}".format(label, width, seconds, note).rstrip()
               for label, seconds, note in rows]
-    lines.append("per-round s/step: " + "; ".join(
+    lines.append("(medians over rounds) per-round s/step: " + "; ".join(
         "{}: {}".format(name, " ".join("{:.4f}".format(t) for t in values))
         for name, values in times.items()))
     print("\n".join(lines))

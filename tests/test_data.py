@@ -1,5 +1,6 @@
 """Tests of gluon_lr.data: both file formats, the search order, errors, transforms, subset."""
 import io
+import os
 import pathlib
 import socket
 import tarfile
@@ -8,9 +9,12 @@ import mxnet as mx
 import numpy as np
 import pytest
 from mxnet.gluon.data import DataLoader, SimpleDataset
+from mxnet.gluon.data.vision import transforms
+from PIL import Image
 
 from gluon_lr import data
-from gluon_lr.data import ENV_VAR, DataNotFoundError, cifar10, cifar10_splits, subset
+from gluon_lr.data import (ENV_VAR, DataNotFoundError, cifar10, cifar10_splits, decode_jpeg,
+                           image_transform, subset)
 
 TRAIN_FILES = ["data_batch_{}.bin".format(i) for i in range(1, 6)]
 MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32).reshape(3, 1, 1)
@@ -90,8 +94,9 @@ def test_binary_items_are_normalised_exactly(binary_dir, images, no_download):
                                   (test, images[1], TEST_LABELS)):
         for k, label in enumerate(labels):
             image, got_label = dataset[k]
+            assert type(image) is np.ndarray  # no MXNet operator per item
             assert image.shape == (3, 32, 32) and image.dtype == np.float32
-            np.testing.assert_allclose(image.asnumpy(), normalised(imgs[k]), rtol=1e-6, atol=1e-6)
+            np.testing.assert_array_equal(image, normalised(imgs[k]))
             assert type(got_label) is np.int32 and got_label == label
     assert no_download == []
 
@@ -102,7 +107,7 @@ def test_binary_pixel_layout(tmp_path, no_download):
     image[0, 0, 1] = 255
     image[2, 31, 0] = 51
     folder = write_binaries(tmp_path, random_images(10, 2), np.stack([image] * 3))
-    got = cifar10(folder, train=False)[0][0].asnumpy()
+    got = cifar10(folder, train=False)[0][0]
     assert got[0, 0, 1] == pytest.approx((1 - 0.4914) / 0.2023, abs=1e-5)
     assert got[2, 31, 0] == pytest.approx((0.2 - 0.4465) / 0.2010, abs=1e-5)
     assert got[1, 0, 1] == pytest.approx(-0.4822 / 0.1994, abs=1e-5)
@@ -126,13 +131,12 @@ def test_augment_crops_and_flips(tmp_path):
     image = np.zeros((3, 32, 32), dtype=np.uint8)
     image[:, :, :16] = 255
     folder = write_binaries(tmp_path, np.stack([image] * 10), random_images(3, 3))
-    dataset = cifar10(folder, augment=True)
+    dataset = cifar10(folder, augment=True, seed=7)
     white = normalised(np.full((3, 1, 1), 255, np.uint8))
     black = normalised(np.zeros((3, 1, 1), np.uint8))
-    mx.random.seed(7)
     sides = set()
     for _ in range(30):
-        out = dataset[0][0].asnumpy()
+        out = dataset[0][0]
         is_white = np.isclose(out, white, atol=1e-5)
         assert (is_white | np.isclose(out, black, atol=1e-5)).all()
         # Row 15 always comes from the image (shifts are at most 4 pixels), and a
@@ -146,6 +150,122 @@ def test_augment_crops_and_flips(tmp_path):
 def test_no_augment_is_deterministic(binary_dir):
     dataset = cifar10(binary_dir, augment=False)
     assert (dataset[4][0] == dataset[4][0]).all()
+
+
+def position_coded_image():
+    """Red is the row + 1, green the column + 1, blue 200: zero marks the padding."""
+    image = np.zeros((32, 32, 3), dtype=np.uint8)
+    image[:, :, 0] = np.arange(1, 33)[:, None]
+    image[:, :, 1] = np.arange(1, 33)[None, :]
+    image[:, :, 2] = 200
+    return image
+
+
+def crop_and_flip_of(out):
+    """Read (top, left, flipped) of a crop of the 4-padded image off its normalised output."""
+    hwc = np.rint((out * STD + MEAN) * 255).astype(int).transpose(1, 2, 0)
+    rows, columns = hwc[:, 15, 0], hwc[15, :, 1]  # row/column 15 always come from the image
+    flipped = columns[16] < columns[15]
+    top = rows[15] - 1 - 15 + 4
+    left = (columns[16] - 1 if flipped else columns[15] - 1) - 15 + 4
+    # the whole crop is that window of the padded image, mirrored if flipped
+    padded = np.pad(position_coded_image(), ((4, 4), (4, 4), (0, 0)))
+    window = padded[top:top + 32, left:left + 32]
+    assert np.array_equal(hwc, window[:, ::-1] if flipped else window)
+    return int(top), int(left), bool(flipped)
+
+
+def test_augment_draws_every_crop_and_flip_uniformly():
+    transform = image_transform(augment=True, seed=11)
+    draws = [crop_and_flip_of(transform(position_coded_image())) for _ in range(3000)]
+    counts = {}
+    for draw in draws:
+        counts[draw] = counts.get(draw, 0) + 1
+    assert set(counts) == {(t, l, f) for t in range(9) for l in range(9) for f in (False, True)}
+    assert sum(f for _, _, f in draws) == pytest.approx(1500, abs=120)  # 4 sigma of Bin(3000, .5)
+    assert max(counts.values()) < 3 * 3000 / 162
+
+
+def test_augment_seed_fixes_the_draws():
+    image = position_coded_image()
+    first, again, other = (image_transform(True, seed=s) for s in (5, 5, 6))
+    a = [crop_and_flip_of(first(image)) for _ in range(20)]
+    assert a == [crop_and_flip_of(again(image)) for _ in range(20)]
+    assert a != [crop_and_flip_of(other(image)) for _ in range(20)]
+    np.random.seed(3)  # without a seed, NumPy's global generator picks it
+    b = image_transform(True)
+    np.random.seed(3)
+    c = image_transform(True)
+    assert [crop_and_flip_of(b(image)) for _ in range(20)] == \
+        [crop_and_flip_of(c(image)) for _ in range(20)]
+
+
+def test_augment_reseeds_in_another_process(monkeypatch):
+    image = position_coded_image()
+    parent, twin = image_transform(True, seed=5), image_transform(True, seed=5)
+    expected = [crop_and_flip_of(twin(image)) for _ in range(20)]
+    monkeypatch.setattr(os, "getpid", lambda: 424242)  # as in a forked worker
+    in_worker = [crop_and_flip_of(parent(image)) for _ in range(20)]
+    assert in_worker != expected
+    monkeypatch.setattr(os, "getpid", lambda: 424243)
+    assert [crop_and_flip_of(twin(image)) for _ in range(20)] != in_worker
+
+
+class _WithPid:
+    """Dataset transform: the augmented image and the id of the process that made it."""
+
+    def __init__(self):
+        self._transform = image_transform(True, seed=0)
+
+    def __call__(self, image):
+        return self._transform(image), np.int32(os.getpid())
+
+
+def test_worker_processes_do_not_repeat_each_others_augmentation():
+    # MXNet's worker initializer reseeds nothing: forked workers start from one state.
+    dataset = SimpleDataset([position_coded_image()] * 96).transform(_WithPid())
+    loader = DataLoader(dataset, batch_size=4, num_workers=2)
+    first_batch = {}
+    crops = []
+    for x, pids in loader:
+        pid = int(pids[0])
+        assert (pids == pid).all()
+        draws = [crop_and_flip_of(image) for image in x.asnumpy()]
+        first_batch.setdefault(pid, draws)
+        crops.append(draws)
+    assert len(first_batch) == 2 and os.getpid() not in first_batch
+    one, two = first_batch.values()
+    assert one != two
+    assert len({tuple(c) for c in crops}) == len(crops) == 24
+
+
+def test_numpy_transform_equals_mxnet_transforms_exactly():
+    # Every uint8 value in every channel: 16 x 16 pixels running through 0 .. 255.
+    hwc = np.repeat(np.arange(256, dtype=np.uint8).reshape(16, 16, 1), 3, axis=2)
+    hwc[:, :, 1] = hwc[:, :, 1][::-1]
+    mxnet = transforms.Compose([transforms.ToTensor(), transforms.Normalize(data.MEAN, data.STD)])
+    expected = mxnet(mx.np.array(hwc, dtype="uint8")).asnumpy()
+    got = image_transform()(hwc)
+    assert got.dtype == np.float32 and got.shape == (3, 16, 16)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(image_transform()(mx.np.array(hwc, dtype="uint8")), expected)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"augment": 1}, TypeError), ({"seed": 1.0}, TypeError), ({"seed": -1}, ValueError)])
+def test_image_transform_rejects_bad_arguments(kwargs, error):
+    with pytest.raises(error, match=next(iter(kwargs))):
+        image_transform(**kwargs)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_decode_jpeg_equals_mxnet_imdecode(mode):
+    pixels = np.random.default_rng(4).integers(0, 256, size=(32, 32, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).convert(mode).save(buffer, format="JPEG", quality=90)
+    ours = decode_jpeg(buffer.getvalue())
+    assert ours.shape == (32, 32, 3) and ours.dtype == np.uint8
+    np.testing.assert_array_equal(ours, mx.image.imdecode(buffer.getvalue()).asnumpy())
 
 
 # --- where the data comes from, and errors ---------------------------------------------------
@@ -255,9 +375,22 @@ def test_recordio_item_normalised_by_hand(cifar10_dir):
     hwc = mx.image.imdecode(jpeg).asnumpy()
     assert hwc.shape == (32, 32, 3) and hwc.dtype == np.uint8
     image, label = cifar10(cifar10_dir, train=False)[index]
-    np.testing.assert_allclose(image.asnumpy(), normalised(hwc.transpose(2, 0, 1)),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(image, normalised(hwc.transpose(2, 0, 1)))
     assert label == int(header.label) == 1  # 1000 images per class, sorted
+
+
+def test_recordio_decodes_like_mxnet_on_a_sample(cifar10_dir):
+    # All 60,000 records were checked once; this re-checks a seeded sample of 300.
+    reader = mx.recordio.MXIndexedRecordIO(
+        str(cifar10_dir / "train.idx"), str(cifar10_dir / "train.rec"), "r")
+    train = cifar10(cifar10_dir)
+    for index in np.random.default_rng(0).choice(50000, 300, replace=False).tolist():
+        header, jpeg = mx.recordio.unpack(reader.read_idx(reader.keys[index]))
+        hwc = mx.image.imdecode(jpeg).asnumpy()
+        image, label = train[index]
+        np.testing.assert_array_equal(image, normalised(hwc.transpose(2, 0, 1)))
+        assert label == int(header.label)
+    reader.close()
 
 
 def test_recordio_thread_pool_reads_the_right_records(cifar10_dir):
