@@ -17,8 +17,13 @@ Arms, each timed from building the dataset to the end of the sweep:
     on gluon-lr, to check that (b)'s suggestion agrees with it.
 
 It prints the wall times, iterations and the ratio (b)/(a) (target <= 0.6), and
-both suggestions with their ratio. Agreement criterion: the two suggestions
-are within a factor of 2 of each other.
+both suggestions with their ratio. Two agreement criteria:
+
+1. the two suggestions are within a factor of 2 of each other (set before the
+   first measurement);
+2. the tutorial's own: each suggestion lies where the other sweep's smoothed
+   loss is falling, from 3 % below its start to its lowest point
+   (``bench/finder_landmarks.py``).
 
 Usage: ``python bench/bench_find.py [--data-dir ../shared/data/cifar10] [--seed 0]
 [--batch-size 128]``
@@ -37,6 +42,7 @@ from gluon_lr.cli import build_parser
 from gluon_lr.commands import common
 from gluon_lr.commands.find import run_finder
 from gluon_lr.suggest import SUGGESTION_METHODS, suggest_lr
+from finder_landmarks import curve_landmarks  # noqa: E402 - bench/ is on sys.path
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 from test_tutorial_parity import TutorialLearner, TutorialLRFinder  # noqa: E402
@@ -94,7 +100,14 @@ def gluon_lr_finder(data_dir, seed, batch_size, *sweep):
     with common.build_learner(args, common.continuous_loader(dataset, args)) as learner:
         finder, summary = run_finder(args, learner)
     summary["by_rule"] = {rule: finder.suggest(rule) for rule in sorted(SUGGESTION_METHODS)}
+    summary["landmarks"] = curve_landmarks(finder.lrs, finder.losses)
     return summary
+
+
+def in_falling_region(lr, other):
+    """Whether ``lr`` lies where ``other``'s smoothed loss falls (criterion 2)."""
+    low, high = other["landmarks"]["3% below start at lr"], other["landmarks"]["lowest at lr"]
+    return lr is not None and low is not None and low <= lr <= high
 
 
 def shown(lr):
@@ -159,6 +172,14 @@ def main(argv=None):
             tutorial_sweep["iterations"]),
         "suggestion ratio max/min {:.2f}: {} (criterion: within a factor of {:g})".format(
             factor, "agree" if factor <= AGREEMENT_FACTOR else "DISAGREE", AGREEMENT_FACTOR),
+        "falling region (3% below start .. lowest) of (b): {} .. {}; of (c): {} .. {}".format(
+            *(shown(run["landmarks"][key]) for run in (ours, tutorial_sweep)
+              for key in ("3% below start at lr", "lowest at lr"))),
+        "(b) in (c)'s falling region: {}; (c) in (b)'s: {}  (criterion 2: {})".format(
+            in_falling_region(ours["suggested_lr"], tutorial_sweep),
+            in_falling_region(tutorial_sweep["suggested_lr"], ours),
+            "agree" if in_falling_region(ours["suggested_lr"], tutorial_sweep)
+            and in_falling_region(tutorial_sweep["suggested_lr"], ours) else "DISAGREE"),
         "for reference, each rule on (b) / (c) / the tutorial finder's own curve (a), "
         "ratio (b)-(c):",
     ]

@@ -15,7 +15,11 @@ from gluon_lr.suggest import SUGGESTION_METHODS, SUGGESTION_SMOOTHING, smoothed_
 def landmarks(path):
     with open(path) as handle:
         rows = list(csv.DictReader(handle))
-    lrs, losses = [float(r["lr"]) for r in rows], [float(r["loss"]) for r in rows]
+    return curve_landmarks([float(r["lr"]) for r in rows], [float(r["loss"]) for r in rows])
+
+
+def curve_landmarks(lrs, losses):
+    """The landmarks of one finder curve, as a dict (None where not reached)."""
     xs, curve = smoothed_curve(lrs, losses, SUGGESTION_SMOOTHING)
     lowest = min(range(len(curve)), key=curve.__getitem__)
     falling = next((xs[i] for i, v in enumerate(curve) if v < 0.97 * curve[0]), None)
