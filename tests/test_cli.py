@@ -162,3 +162,15 @@ def test_python_dash_m_runs_and_fails_cleanly(tmp_path):
     assert "Traceback" not in result.stderr
     assert "gluon-lr find: error: CIFAR-10 not found" in result.stderr
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["schedule", "--warmup", "-1"], "argument --warmup: expected an integer >= 0, got '-1'"),
+    (["schedule", "--iterations", "0"], "argument --iterations: expected an integer >= 1"),
+    (["find", "--num-workers", "two"], "argument --num-workers: expected an integer >= 0"),
+])
+def test_integer_options_are_checked(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err

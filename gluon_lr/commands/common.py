@@ -25,24 +25,25 @@ def positive_float(text):
     return value
 
 
-def positive_int(text):
-    """argparse type: an int >= 1."""
+def _int_at_least(text, minimum):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("expected an integer >= 1, got {!r}".format(text)) \
-            from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("expected an integer >= 1, got {!r}".format(text))
+        value = None
+    if value is None or value < minimum:
+        raise argparse.ArgumentTypeError("expected an integer >= {}, got {!r}".format(
+            minimum, text))
     return value
+
+
+def positive_int(text):
+    """argparse type: an int >= 1."""
+    return _int_at_least(text, 1)
 
 
 def non_negative_int(text):
     """argparse type: an int >= 0."""
-    value = positive_int(str(int(text) + 1)) - 1 if text.lstrip("-").isdigit() else None
-    if value is None:
-        raise argparse.ArgumentTypeError("expected an integer >= 0, got {!r}".format(text))
-    return value
+    return _int_at_least(text, 0)
 
 
 def add_common_options(parser, name):
