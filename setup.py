@@ -24,7 +24,12 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest"],
+        # AutoLRS and confirmed suggestions' forecaster: the fit (SciPy) and the GP (scikit-learn).
+        "auto": ["scipy>=1.10", "scikit-learn>=1.3"],
+        # Running the notebooks: a Jupyter kernel and a headless executor.
+        "notebooks": ["nbclient", "nbformat", "ipykernel"],
+        "test": ["pytest", "scipy>=1.10", "scikit-learn>=1.3", "nbclient", "nbformat",
+                 "ipykernel"],
     },
     entry_points={"console_scripts": ["gluon-lr=gluon_lr.cli:main"]},
     classifiers=[

@@ -7,7 +7,16 @@ constructors can validate and store in one line.
 import math
 import numbers
 
-__all__ = ["as_int", "as_number", "as_bool", "check_order", "as_iteration"]
+import numpy as np
+
+__all__ = ["as_int", "as_number", "as_bool", "check_order", "as_iteration", "as_lr",
+           "as_choice", "as_callable", "FLOAT32_MAX", "FLOAT32_TINY"]
+
+#: MXNet optimizers keep the learning rate in float32: larger values overflow
+#: ("Out of range value for lr") and positive values below the smallest normal
+#: float32 are not representable as a rate.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 
 def as_int(name, value, minimum):
@@ -36,6 +45,47 @@ def as_number(name, value, low=None, high=None, low_open=False, high_open=False)
     too_high = high is not None and (value > high or (high_open and value == high))
     if not math.isfinite(value) or too_low or too_high:
         raise ValueError("{} must be a number in {}, got {!r}".format(name, interval, value))
+    return value
+
+
+def as_lr(name, value, allow_zero=True):
+    """Return a learning rate as a float, checked against float32's range.
+
+    Accepts ``0`` (when ``allow_zero``) and ``[FLOAT32_TINY, FLOAT32_MAX]``.
+
+    Examples
+    --------
+    >>> as_lr("lr", 0.1)
+    0.1
+    >>> as_lr("lr", 1e300)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be 0 or a number in [1.1754944e-38, 3.4028235e+38] (float32), got 1e+300
+    """
+    interval = "[{:.8g}, {:.8g}] (float32)".format(FLOAT32_TINY, FLOAT32_MAX)
+    prefix = "0 or a number in " if allow_zero else "a number in "
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError("{} must be {}{}, got {!r}".format(name, prefix, interval, value))
+    value = float(value)
+    if allow_zero and value == 0:
+        return 0.0
+    if not (math.isfinite(value) and FLOAT32_TINY <= value <= FLOAT32_MAX):
+        raise ValueError("{} must be {}{}, got {!r}".format(name, prefix, interval, value))
+    return value
+
+
+def as_choice(name, value, choices):
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError``."""
+    if value not in choices:
+        raise ValueError("{} must be one of {}, got {!r}".format(
+            name, ", ".join(repr(c) for c in choices), value))
+    return value
+
+
+def as_callable(name, value, signature):
+    """Return ``value`` if it is callable, else raise ``TypeError`` naming ``signature``."""
+    if not callable(value):
+        raise TypeError("{} must be callable ({}), got {!r}".format(name, signature, value))
     return value
 
 
