@@ -1,0 +1,142 @@
+"""Every access gluon-lr makes to a private MXNet attribute, each with its reason.
+
+MXNet is frozen at 2.0.0b1, so these attributes will not move; still, code that
+reaches past MXNet's public API belongs in one place where it can be found and
+checked. Nothing else in ``gluon_lr`` reads or writes an attribute of an MXNet
+object whose name starts with an underscore.
+"""
+import os
+
+import mxnet as mx
+
+__all__ = ["param_has_data", "param_is_deferred", "trainer_params", "trainer_updaters",
+           "trainer_devices", "trainer_kvstore_settings", "updates_on_kvstore",
+           "index_update_count"]
+
+
+# -- parameters ----------------------------------------------------------------------------
+
+def param_has_data(param):
+    """Whether ``param`` holds arrays.
+
+    Reason: ``Parameter.data()`` raises for an uninitialized parameter and for
+    one whose initialization is deferred; ``_data`` tells them apart cheaply.
+    """
+    return param._data is not None
+
+
+def param_is_deferred(param):
+    """Whether ``param`` waits for its first forward pass to learn its shape.
+
+    Reason: Gluon exposes no public flag for deferred initialization.
+    """
+    return bool(param._deferred_init)
+
+
+# -- the Trainer ---------------------------------------------------------------------------
+
+def trainer_params(trainer):
+    """The Parameters ``trainer`` updates, in its own order.
+
+    Reason: ``Trainer`` keeps them in ``_params`` and has no public accessor;
+    a snapshot must cover them even when they are not in the network.
+    """
+    return list(trainer._params)
+
+
+def trainer_updaters(trainer):
+    """The Trainer's per-device ``Updater`` objects, which hold the optimizer states.
+
+    Reason: optimizer states (momentum and the like) live only there;
+    ``Trainer.save_states`` would write them to a file.
+    """
+    return list(trainer._updaters)
+
+
+def trainer_devices(trainer):
+    """The devices ``trainer``'s parameters live on.
+
+    Reason: ``Trainer`` records them in ``_devices`` at construction and
+    decides its kvstore from their number.
+    """
+    return list(trainer._devices)
+
+
+def trainer_kvstore_settings(trainer):
+    """``(kvstore, update_on_kvstore)`` as given to the Trainer's constructor.
+
+    Reason: ``Trainer`` keeps the constructor's arguments in ``_kvstore_params``
+    until its first step creates the kvstore.
+    """
+    settings = trainer._kvstore_params
+    return settings["kvstore"], settings["update_on_kvstore"]
+
+
+def updates_on_kvstore(trainer):
+    """Whether ``trainer`` updates (or will update) its weights inside the kvstore.
+
+    After the first step this is what the Trainer decided. Before it, this
+    resolves the constructor's ``update_on_kvstore`` the way
+    ``Trainer._init_kvstore`` will, for dense weights and gradients:
+
+    - an explicit ``True`` or ``False`` is kept;
+    - no kvstore, or a string kvstore on one device that is not ``dist_*``,
+      means no kvstore at all, so ``False``;
+    - ``dist_*async`` always updates on the kvstore;
+    - otherwise the environment variable ``MXNET_UPDATE_ON_KVSTORE`` (default
+      ``1``) decides, provided the kvstore can run an optimizer; a ``'local'``
+      kvstore with a parameter over 16M elements does not.
+
+    Reason: the first step turns ``update_on_kvstore=None`` into ``True`` for
+    several devices or a ``dist`` kvstore, and the optimizer states then move
+    into the kvstore where no snapshot can reach them. The decision must be
+    known before that step, and it is stored in ``_kv_initialized`` and
+    ``_update_on_kvstore``.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> net = mx.gluon.nn.Dense(1, in_units=2)
+    >>> net.initialize(device=[mx.cpu(0), mx.cpu(1)])
+    >>> updates_on_kvstore(mx.gluon.Trainer(net.collect_params(), "sgd"))
+    True
+    >>> updates_on_kvstore(mx.gluon.Trainer(net.collect_params(), "sgd",
+    ...                                     update_on_kvstore=False))
+    False
+    """
+    if trainer._kv_initialized:
+        return bool(trainer._update_on_kvstore)
+    kvstore, explicit = trainer_kvstore_settings(trainer)
+    if explicit is not None:
+        return bool(explicit)
+    if kvstore is None:
+        return False
+    if isinstance(kvstore, str):
+        if len(trainer_devices(trainer)) == 1 and "dist" not in kvstore:
+            return False
+        kind = kvstore
+        # MXNet's own KVStore runs optimizers except its P3 variant; Horovod and BytePS do not
+        capable = kvstore.split("_")[0] in ("local", "device", "dist", "nccl") \
+            and "p3" not in kvstore
+    else:
+        kind = kvstore.type
+        capable = kvstore.is_capable(mx.kvstore.KVStoreBase.OPTIMIZER)
+    if "dist" in kind and "async" in kind:
+        return True
+    decision = bool(int(os.getenv("MXNET_UPDATE_ON_KVSTORE", "1"))) and capable
+    if kind == "local" and decision:
+        largest = max((p.data(trainer_devices(trainer)[0]).size for p in trainer_params(trainer)
+                       if param_has_data(p)), default=0)
+        decision = largest <= 1024 * 1024 * 16
+    return decision
+
+
+# -- the Optimizer -------------------------------------------------------------------------
+
+def index_update_count(optimizer):
+    """The optimizer's per-parameter update counts, ``{index: count}``.
+
+    Reason: ``Optimizer`` derives ``num_update`` from these counts and has no
+    public view of them; tests read them to check a restore.
+    """
+    return optimizer._index_update_count
