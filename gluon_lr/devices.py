@@ -9,9 +9,17 @@ def default_device():
     return mx.gpu() if mx.device.num_gpus() else mx.cpu()
 
 
+def _check_gpu_exists(device, spec):
+    if device.device_type == "gpu" and device.device_id >= mx.device.num_gpus():
+        raise ValueError("device {!r} asks for GPU {} but MXNet sees {} GPU(s); use "
+                         "mx.cpu() or 'auto'".format(spec, device.device_id,
+                                                      mx.device.num_gpus()))
+    return device
+
+
 def _parse_device(spec):
     if isinstance(spec, mx.device.Device):
-        return spec
+        return _check_gpu_exists(spec, spec)
     if not isinstance(spec, str):
         raise TypeError("device must be an mx.device.Device, a string such as 'cpu', 'gpu:1' "
                         "or 'auto', or a list of those; got {!r}".format(spec))
@@ -23,10 +31,7 @@ def _parse_device(spec):
         raise ValueError("device must be 'auto', 'cpu', 'cpu:N', 'gpu' or 'gpu:N' "
                          "(N a non-negative integer); got {!r}".format(spec))
     device_id = int(index) if index else 0
-    if kind == "gpu" and device_id >= mx.device.num_gpus():
-        raise ValueError("device {!r} asks for GPU {} but MXNet sees {} GPU(s)".format(
-            spec, device_id, mx.device.num_gpus()))
-    return mx.cpu(device_id) if kind == "cpu" else mx.gpu(device_id)
+    return _check_gpu_exists(mx.cpu(device_id) if kind == "cpu" else mx.gpu(device_id), spec)
 
 
 def resolve_devices(device):

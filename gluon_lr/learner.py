@@ -1,11 +1,24 @@
-"""The tutorial's ``Learner``: one batch, one training step, per ``iteration()``."""
+"""The tutorial's ``Learner``: one batch, one training step, per ``iteration()``.
+
+Everything in gluon-lr that trains (the finder, comparisons, confirmed
+suggestions, AutoLRS and epoch training) goes through two primitives built on
+``iteration()``: :meth:`Learner.trial`, which restores the state exactly when it
+ends, and :meth:`Learner.run`, which runs a number of steps at a fixed learning
+rate, a schedule, or the optimizer's own ``lr_scheduler``, and reports every
+step to one callback shape, ``callback(step, lr, loss) -> stop?``.
+"""
+import contextlib
+import math
+
 import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon.utils import split_and_load
 
-from ._validate import as_number
+from ._validate import as_bool, as_callable, as_int, as_lr
 from .devices import resolve_devices
 from .momentum import sync_momentum
+from .mxnet_internals import param_has_data, param_is_deferred, updates_on_kvstore
+from .optimizers import checked_optimizer
 from .state import TrainingState
 
 __all__ = ["Learner"]
@@ -19,7 +32,29 @@ def _checked_loader(data_loader):
 
 
 def _is_uninitialized(param):
-    return param._data is None and not param._deferred_init
+    return not param_has_data(param) and not param_is_deferred(param)
+
+
+def _checked_hybridize(hybridize):
+    if isinstance(hybridize, dict):
+        return hybridize
+    return as_bool("hybridize", hybridize)
+
+
+def _checked_loss_fn(loss_fn):
+    if loss_fn is None:
+        return mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    return as_callable("loss_fn", loss_fn, "an mx.gluon.loss.Loss or (prediction, label) -> "
+                       "per-sample losses")
+
+
+def _checked_initializer(initializer):
+    if initializer is None:
+        return mx.init.Xavier()
+    if not isinstance(initializer, mx.init.Initializer):
+        raise TypeError("initializer must be an mx.init.Initializer such as mx.init.Xavier(), "
+                        "or None; got {!r}".format(initializer))
+    return initializer
 
 
 class Learner:
@@ -47,12 +82,18 @@ class Learner:
     loss_fn : mx.gluon.loss.Loss, optional
         Defaults to ``SoftmaxCrossEntropyLoss()``.
     optimizer : str or mx.optimizer.Optimizer, default 'sgd'
-        Used to build the Trainer when ``trainer`` is not given.
+        Used to build the Trainer when ``trainer`` is not given: a name MXNet
+        registers (``'sgd'``, ``'adam'``, ...) or an optimizer object.
     optimizer_params : dict, optional
-        Defaults to ``{'learning_rate': 0.001}`` for a named optimizer.
+        Keyword arguments of the named optimizer; defaults to
+        ``{'learning_rate': 0.001}``. Unknown names and out-of-range values
+        (``learning_rate``, ``momentum``, ``beta1``, ``beta2``, ``wd``) are
+        refused here rather than deep inside MXNet.
     trainer : mx.gluon.Trainer, optional
         A ready Trainer over ``net``'s parameters; excludes ``optimizer`` and
-        ``optimizer_params``. It must not update on the kvstore.
+        ``optimizer_params``. It must not update on the kvstore, which MXNet
+        does by default for several devices or a ``dist`` kvstore: create it
+        with ``update_on_kvstore=False``.
     initializer : mx.init.Initializer, optional
         Defaults to ``mx.init.Xavier()``.
     hybridize : bool or dict, default False
@@ -68,6 +109,8 @@ class Learner:
     ----------
     iteration_loss : float or None
         The mean loss of the last batch.
+    iteration_lr : float or None
+        The learning rate of the last batch's step.
 
     Examples
     --------
@@ -95,12 +138,17 @@ class Learner:
         self.data_loader = _checked_loader(data_loader)
         self.devices = resolve_devices(device)
         self.device = self.devices[0] if len(self.devices) == 1 else list(self.devices)
-        self.loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss() if loss_fn is None else loss_fn
+        self.loss_fn = _checked_loss_fn(loss_fn)
+        hybridize = _checked_hybridize(hybridize)
+        initializer = _checked_initializer(initializer)
+        if trainer is None:
+            optimizer, optimizer_params = checked_optimizer(optimizer, optimizer_params)
         self._initialize(initializer)
-        if hybridize:
+        if hybridize is not False:
             net.hybridize(**(hybridize if isinstance(hybridize, dict) else {}))
         self.trainer = self._make_trainer(trainer, optimizer, optimizer_params, kvstore)
         self.iteration_loss = None
+        self.iteration_lr = None
         self._data_iter = None
         self._pending_batch = None
         self._closed = False
@@ -111,10 +159,9 @@ class Learner:
         return self.device
 
     def _initialize(self, initializer):
-        init = mx.init.Xavier() if initializer is None else initializer
         for param in self.net.collect_params().values():
             if _is_uninitialized(param):
-                param.initialize(init=None, device=self.devices, default_init=init)
+                param.initialize(init=None, device=self.devices, default_init=initializer)
             elif list(param.list_device()) != self.devices:
                 param.reset_device(self.devices)
 
@@ -125,20 +172,22 @@ class Learner:
             if not isinstance(trainer, mx.gluon.Trainer):
                 raise TypeError("trainer must be an mx.gluon.Trainer; got {!r}".format(
                     type(trainer)))
-            if trainer._kvstore_params.get("update_on_kvstore"):
-                raise ValueError("trainer must not update on the kvstore "
-                                 "(create it with update_on_kvstore=False)")
+            if updates_on_kvstore(trainer):
+                raise ValueError(
+                    "trainer must not update on the kvstore: its optimizer states would live "
+                    "inside the kvstore, where no snapshot can restore them (MXNet turns this "
+                    "on at the first step for several devices or a dist kvstore unless told "
+                    "otherwise). Create it with mx.gluon.Trainer(params, optimizer, "
+                    "optimizer_params, update_on_kvstore=False), or pass optimizer= and "
+                    "optimizer_params= to the Learner instead")
             return trainer
-        if optimizer_params is None:
-            optimizer_params = None if isinstance(optimizer, mx.optimizer.Optimizer) \
-                else {"learning_rate": 0.001}
         return mx.gluon.Trainer(self.net.collect_params(), optimizer, optimizer_params,
                                 kvstore=kvstore, update_on_kvstore=False)
 
     # -- training -------------------------------------------------------------------------
 
     def _set_learning_rate(self, lr):
-        lr = as_number("lr", lr, low=0)
+        lr = as_lr("lr", lr)
         optimizer = self.trainer.optimizer
         if optimizer.lr_scheduler is not None:
             raise ValueError("lr cannot be set: the optimizer's lr_scheduler decides the "
@@ -191,7 +240,7 @@ class Learner:
         """
         if self._closed:
             raise RuntimeError("this Learner is closed")
-        if not any(p._deferred_init for p in self.net.collect_params().values()):
+        if not any(param_is_deferred(p) for p in self.net.collect_params().values()):
             return
         batch = self._next_batch()
         self._pending_batch = batch
@@ -221,6 +270,7 @@ class Learner:
         """
         if self._closed:
             raise RuntimeError("this Learner is closed")
+        as_bool("take_step", take_step)
         if lr is not None:
             self._set_learning_rate(lr)
         data, label = self._next_batch()[:2]
@@ -232,11 +282,94 @@ class Learner:
             if self.trainer.optimizer.lr_scheduler is not None:
                 sync_momentum(self.trainer)
             self.trainer.step(data.shape[0])
+        self.iteration_lr = self.trainer.learning_rate
         if len(losses) == 1:
             self.iteration_loss = mx.np.mean(losses[0]).item()
         else:
             self.iteration_loss = sum(loss.sum().item() for loss in losses) / data.shape[0]
         return self.iteration_loss
+
+    def run(self, steps, lr=None, callback=None):
+        """Train ``steps`` iterations and return their losses.
+
+        Parameters
+        ----------
+        steps : int
+            Iterations to run, at least 1.
+        lr : None, float or callable, optional
+            ``None`` leaves the learning rate to the optimizer (its current
+            rate, or its ``lr_scheduler``); a float trains every step at that
+            rate; a callable is a schedule ``lr(step) -> float`` over this run's
+            steps ``1 .. steps``, so any gluon-lr schedule re-based to start here.
+        callback : callable, optional
+            ``callback(step, lr, loss) -> stop?`` after every step, with the
+            1-based step of this run, the step's learning rate and its loss. A
+            true return value ends the run after that step.
+
+        Returns
+        -------
+        list of float
+            One loss per step taken. A NaN or infinite loss ends the run: it is
+            the last loss returned.
+
+        Examples
+        --------
+        >>> import mxnet as mx
+        >>> batches = [(mx.np.ones((4, 3)), mx.np.zeros((4,)))] * 3
+        >>> learner = Learner(mx.gluon.nn.Dense(2), batches, mx.cpu())
+        >>> seen = []
+        >>> losses = learner.run(3, lr=lambda step: 0.1 * step,
+        ...                      callback=lambda step, lr, loss: seen.append((step, lr)))
+        >>> len(losses), seen
+        (3, [(1, 0.1), (2, 0.2), (3, 0.30000000000000004)])
+        """
+        steps = as_int("steps", steps, 1)
+        schedule = lr if callable(lr) else None
+        if schedule is None and lr is not None:
+            lr = as_lr("lr", lr)
+        if callback is not None:
+            as_callable("callback", callback, "(step, lr, loss) -> stop?")
+        losses = []
+        for step in range(1, steps + 1):
+            loss = self.iteration(schedule(step) if schedule is not None else lr)
+            losses.append(loss)
+            stop = callback is not None and callback(step, self.iteration_lr, loss)
+            if stop or not math.isfinite(loss):
+                break
+        return losses
+
+    @contextlib.contextmanager
+    def trial(self):
+        """Snapshot on entry and restore exactly on exit, whatever ends the block.
+
+        Deferred parameter shapes are resolved first (see
+        :meth:`initialize_parameters`), so the snapshot covers every parameter.
+        The state is restored on a normal exit, an exception and a
+        ``KeyboardInterrupt`` alike.
+
+        Yields
+        ------
+        TrainingState
+            The snapshot; :meth:`restore` it to start over inside the block.
+
+        Examples
+        --------
+        >>> import mxnet as mx
+        >>> batches = [(mx.np.ones((4, 3)), mx.np.zeros((4,)))]
+        >>> learner = Learner(mx.gluon.nn.Dense(2), batches, mx.cpu())
+        >>> learner.initialize_parameters()
+        >>> before = learner.net.weight.data().asnumpy()
+        >>> with learner.trial():
+        ...     losses = learner.run(5, lr=1.0)
+        >>> bool((learner.net.weight.data().asnumpy() == before).all())
+        True
+        """
+        self.initialize_parameters()
+        snapshot = self.snapshot()
+        try:
+            yield snapshot
+        finally:
+            self.restore(snapshot)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -255,7 +388,7 @@ class Learner:
         if not isinstance(snapshot, TrainingState):
             raise TypeError("snapshot must come from Learner.snapshot(); got {!r}".format(
                 type(snapshot)))
-        if snapshot._trainer is not self.trainer:
+        if snapshot.trainer is not self.trainer:
             raise ValueError("snapshot was taken from another Learner's trainer")
         snapshot.restore()
 

@@ -21,8 +21,12 @@ read the former.
 """
 import copy
 
+import mxnet as mx
 from mxnet.ndarray import NDArray
 from mxnet import numpy as mnp
+
+from .mxnet_internals import param_has_data, trainer_params, trainer_updaters, \
+    updates_on_kvstore
 
 __all__ = ["TrainingState"]
 
@@ -44,15 +48,19 @@ def _copy_arrays(value):
 
 def _unique_params(net, trainer):
     params, seen = [], set()
-    for param in list(net.collect_params().values()) + list(trainer._params):
+    for param in list(net.collect_params().values()) + trainer_params(trainer):
         if id(param) not in seen:
             seen.add(id(param))
             params.append(param)
     return params
 
 
-def _check_supported(trainer):
-    if trainer._kv_initialized and trainer._update_on_kvstore:
+def _check_supported(net, trainer):
+    if not isinstance(net, mx.gluon.Block):
+        raise TypeError("net must be an mx.gluon.Block; got {!r}".format(net))
+    if not isinstance(trainer, mx.gluon.Trainer):
+        raise TypeError("trainer must be an mx.gluon.Trainer; got {!r}".format(trainer))
+    if updates_on_kvstore(trainer):
         raise ValueError(
             "TrainingState cannot snapshot a Trainer with update_on_kvstore=True: its optimizer "
             "states and weights live inside the kvstore. Create the Trainer with "
@@ -83,12 +91,12 @@ class TrainingState:
     """
 
     def __init__(self, net, trainer):
-        _check_supported(trainer)
+        _check_supported(net, trainer)
         self._trainer = trainer
-        self._optimizer = trainer._optimizer
+        self._optimizer = trainer.optimizer
         self._params = []
         for param in _unique_params(net, trainer):
-            if param._data is None:
+            if not param_has_data(param):
                 continue  # not initialized yet: nothing to save
             grads = None
             if param.grad_req == "add":
@@ -96,12 +104,17 @@ class TrainingState:
             self._params.append((param, [d.copy() for d in param.list_data()], grads))
         self._updaters = [
             (updater, _copy_arrays(updater.states), dict(updater.states_synced))
-            for updater in trainer._updaters]
+            for updater in trainer_updaters(trainer)]
         self._optimizer_vars = copy.deepcopy(
             {k: v for k, v in vars(self._optimizer).items() if k not in _OPTIMIZER_REFERENCES})
         self._scheduler = self._optimizer.lr_scheduler
         self._scheduler_vars = copy.deepcopy(vars(self._scheduler)) \
             if hasattr(self._scheduler, "__dict__") else None
+
+    @property
+    def trainer(self):
+        """The Trainer this snapshot restores into."""
+        return self._trainer
 
     def restore(self):
         """Write the saved values back into the captured objects, in place.
@@ -112,7 +125,7 @@ class TrainingState:
             If the Trainer's optimizer object was replaced since the snapshot
             (``Trainer.load_states`` does that).
         """
-        if self._trainer._optimizer is not self._optimizer:
+        if self._trainer.optimizer is not self._optimizer:
             raise RuntimeError("the Trainer's optimizer was replaced after the snapshot "
                                "(e.g. by Trainer.load_states); cannot restore into it")
         for param, datas, grads in self._params:

@@ -2,6 +2,8 @@
 import mxnet as mx
 import numpy as np
 
+from gluon_lr.mxnet_internals import index_update_count, trainer_updaters
+
 
 def make_dataset(n=64, features=6, classes=3, seed=0):
     """A small, seeded classification task held in memory."""
@@ -37,7 +39,7 @@ def state_arrays(learner):
     for name, param in learner.net.collect_params().items():
         for i, data in enumerate(param.list_data()):
             out["param:{}:{}".format(name, i)] = data.asnumpy().copy()
-    for u, updater in enumerate(learner.trainer._updaters):
+    for u, updater in enumerate(trainer_updaters(learner.trainer)):
         for idx, state in updater.states.items():
             parts = state if isinstance(state, (tuple, list)) else [state]
             for j, part in enumerate(parts):
@@ -46,7 +48,7 @@ def state_arrays(learner):
     opt = learner.trainer.optimizer
     out["lr"] = np.array(opt.lr)
     out["num_update"] = np.array(opt.num_update)
-    out["index_update_count"] = np.array(sorted(opt._index_update_count.items()))
+    out["index_update_count"] = np.array(sorted(index_update_count(opt).items()))
     for attr in ("momentum", "beta1"):
         if hasattr(opt, attr):
             out[attr] = np.array(getattr(opt, attr))

@@ -1,4 +1,6 @@
 """Learner: the tutorial's constructor and iteration(), close(), devices, arguments."""
+import math
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -227,10 +229,11 @@ def test_trainer_updating_on_kvstore_is_refused():
 
 @pytest.mark.parametrize("lr, error", [
     (-0.1, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
-    ("0.1", TypeError), (True, TypeError)])
+    (1e300, ValueError), (1e-320, ValueError), ("0.1", TypeError), (True, TypeError)])
 def test_bad_learning_rates(lr, error):
     learner = Learner(make_net(), make_batches(1), mx.cpu())
-    with pytest.raises(error, match=r"lr must be a number in \[0, inf\)"):
+    with pytest.raises(error, match=r"lr must be 0 or a number in \[1.1754944e-38, "
+                                    r"3.4028235e\+38\] \(float32\)"):
         learner.iteration(lr=lr)
 
 
@@ -284,3 +287,154 @@ def test_scheduled_momentum_reaches_the_optimizer_through_the_learner(optimizer,
         seen.append((opt.num_update, learner.trainer.learning_rate, getattr(opt, attribute)))
     assert seen == [(t, schedule(t), schedule.momentum(t)) for t in range(1, 13)]
     assert seen[2][2] == 0.85 and seen[-1][2] == 0.95  # down to base, back to max, held
+
+
+# -- the kvstore bug: a Trainer over two devices with update_on_kvstore=None ----------------
+
+def two_device_trainer(net, **kwargs):
+    net.reset_device([mx.cpu(0), mx.cpu(1)])
+    return mx.gluon.Trainer(net.collect_params(), "sgd",
+                            {"learning_rate": 0.1, "momentum": 0.9}, **kwargs)
+
+
+def test_a_trainer_that_would_update_on_the_kvstore_is_refused_before_its_first_step():
+    """MXNet turns update_on_kvstore=None into True at the first step on two devices.
+
+    Before the fix, the Learner accepted such a Trainer; the finder then restored
+    the weights but not the momentum held in the kvstore, and ``iteration(lr=0.0)``
+    changed the weights afterwards.
+    """
+    net = make_net(batchnorm=False)
+    trainer = two_device_trainer(net)
+    with pytest.raises(ValueError, match=r"update_on_kvstore=False\)"):
+        Learner(net, make_batches(4), [mx.cpu(0), mx.cpu(1)], trainer=trainer)
+
+
+def test_the_same_trainer_without_kvstore_updates_restores_momentum():
+    from gluon_lr import LRFinder
+    net = make_net(batchnorm=False)
+    trainer = two_device_trainer(net, update_on_kvstore=False)
+    learner = Learner(net, make_batches(30), [mx.cpu(0), mx.cpu(1)], trainer=trainer)
+    learner.iteration(lr=0.1)                        # momentum state is now non-zero
+    LRFinder(learner).find(lr_start=1e-3, lr_multiplier=2, max_iter=5, progress=False)
+    before = net[0].weight.data(mx.cpu(0)).asnumpy().copy()
+    learner.trainer.optimizer.momentum = 0.0
+    learner.iteration(lr=0.0)
+    assert np.array_equal(net[0].weight.data(mx.cpu(0)).asnumpy(), before)
+
+
+@pytest.mark.parametrize("environment, expected", [("1", True), ("0", False)])
+def test_update_on_kvstore_follows_mxnets_environment_variable(monkeypatch, environment,
+                                                               expected):
+    from gluon_lr.mxnet_internals import updates_on_kvstore
+    monkeypatch.setenv("MXNET_UPDATE_ON_KVSTORE", environment)
+    assert updates_on_kvstore(two_device_trainer(make_net(batchnorm=False))) is expected
+
+
+# -- arguments MXNet would reject late or obscurely ---------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"device": mx.gpu(0)}, ValueError, r"asks for GPU 0 but MXNet sees 0 GPU"),
+    ({"optimizer": 42}, TypeError, r"optimizer must be a name such as 'sgd'"),
+    ({"optimizer": "bogus"}, ValueError, r"optimizer must be one of MXNet's optimizers"),
+    ({"optimizer_params": {"bogus": 1}}, TypeError,
+     r"optimizer_params has 'bogus' that 'sgd' does not take; it accepts .*momentum"),
+    ({"optimizer_params": [("learning_rate", 0.1)]}, TypeError,
+     r"optimizer_params must be a dict"),
+    ({"optimizer_params": {"learning_rate": -1}}, ValueError,
+     r"optimizer_params\['learning_rate'\] must be 0 or a number in"),
+    ({"optimizer_params": {"momentum": 1.5}}, ValueError,
+     r"optimizer_params\['momentum'\] must be a number in \[0.0, 1.0\)"),
+    ({"optimizer_params": {"wd": -1}}, ValueError,
+     r"optimizer_params\['wd'\] must be a number in \[0.0, inf\)"),
+    ({"optimizer": "adam", "optimizer_params": {"beta1": 1}}, ValueError,
+     r"optimizer_params\['beta1'\] must be a number in \[0.0, 1.0\)"),
+    ({"loss_fn": "mse"}, TypeError, r"loss_fn must be callable"),
+    ({"initializer": 42}, TypeError, r"initializer must be an mx.init.Initializer"),
+    ({"hybridize": "no"}, TypeError, r"hybridize must be True or False"),
+])
+def test_arguments_passed_on_to_mxnet_are_checked_first(kwargs, error, message):
+    net = make_net()
+    before = net[0].weight.data().asnumpy().copy()
+    with pytest.raises(error, match=message):
+        Learner(net, make_batches(1), kwargs.pop("device", mx.cpu()), **kwargs)
+    assert np.array_equal(net[0].weight.data().asnumpy(), before)
+
+
+def test_take_step_accepts_only_booleans():
+    learner = Learner(make_net(), make_batches(1), mx.cpu())
+    with pytest.raises(TypeError, match="take_step must be True or False, got 'no'"):
+        learner.iteration(take_step="no")
+    assert learner.trainer.optimizer.num_update == 0
+
+
+# -- trial() and run() ---------------------------------------------------------------------
+
+def test_run_at_a_fixed_rate_a_schedule_and_the_optimizers_own():
+    learner = Learner(make_net(), make_batches(9), mx.cpu())
+    seen = []
+    losses = learner.run(3, lr=0.05, callback=lambda *args: seen.append(args))
+    assert [(s, lr) for s, lr, _ in seen] == [(1, 0.05), (2, 0.05), (3, 0.05)]
+    assert losses == [loss for _, _, loss in seen]
+    seen.clear()
+    learner.run(3, lr=lambda step: step / 100, callback=lambda *args: seen.append(args))
+    assert [lr for _, lr, _ in seen] == [0.01, 0.02, 0.03]
+    seen.clear()
+    learner.trainer.optimizer.lr_scheduler = mx.lr_scheduler.FactorScheduler(
+        step=1, factor=0.5, base_lr=0.4)
+    learner.run(3, callback=lambda *args: seen.append(args))
+    # num_update 7, 8, 9: FactorScheduler halves once per update past its step
+    assert [lr for _, lr, _ in seen] == [0.4 * 0.5 ** 6, 0.4 * 0.5 ** 7, 0.4 * 0.5 ** 8]
+
+
+def test_run_stops_when_the_callback_says_so_and_at_a_non_finite_loss():
+    learner = Learner(make_net(), make_batches(10), mx.cpu())
+    assert len(learner.run(10, lr=0.01, callback=lambda step, lr, loss: step == 4)) == 4
+    assert learner.trainer.optimizer.num_update == 4
+    losses = learner.run(5, lr=1e30)
+    assert not math.isfinite(losses[-1])
+    assert all(math.isfinite(loss) for loss in losses[:-1])
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"steps": 0}, ValueError, r"steps must be an int >= 1, got 0"),
+    ({"steps": 2.0}, TypeError, r"steps must be an int >= 1"),
+    ({"steps": 2, "lr": -1}, ValueError, r"lr must be 0 or a number in"),
+    ({"steps": 2, "lr": "0.1"}, TypeError, r"lr must be 0 or a number in"),
+    ({"steps": 2, "callback": 3}, TypeError, r"callback must be callable \(\(step, lr, loss\) -> stop\?\)"),
+])
+def test_run_checks_its_arguments_before_any_step(kwargs, error, message):
+    learner = Learner(make_net(), make_batches(2), mx.cpu())
+    with pytest.raises(error, match=message):
+        learner.run(**kwargs)
+    assert learner.trainer.optimizer.num_update == 0
+
+
+@pytest.mark.parametrize("fault", [None, RuntimeError, KeyboardInterrupt])
+def test_trial_restores_exactly_whatever_ends_it(fault):
+    from helpers import assert_same_state, state_arrays
+    learner = Learner(make_net(), make_batches(8), mx.cpu(),
+                      optimizer_params={"learning_rate": 0.1, "momentum": 0.9})
+    learner.run(2)
+    before = state_arrays(learner)
+    try:
+        with learner.trial():
+            learner.run(3, lr=0.5)
+            if fault is not None:
+                raise fault("injected")
+    except (RuntimeError, KeyboardInterrupt):
+        pass
+    assert_same_state(before, state_arrays(learner))
+
+
+def test_trial_resolves_deferred_shapes_first_without_skipping_a_batch():
+    batches = make_batches(3)
+    mx.np.random.seed(0)
+    learner = Learner(mx.gluon.nn.Dense(3), batches, mx.cpu())
+    with learner.trial():
+        assert learner.net.weight.shape == (3, 6)
+        first = learner.run(1, lr=0.0)[0]       # lr 0 and no momentum: weights unchanged
+        with mx.autograd.train_mode():
+            expected = mx.np.mean(learner.loss_fn(learner.net(batches[0][0]),
+                                                  batches[0][1])).item()
+    assert first == pytest.approx(expected, rel=1e-6)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from gluon_lr import Learner, TrainingState
+from gluon_lr.mxnet_internals import updates_on_kvstore
 from helpers import assert_same_state, make_batches, make_net, state_arrays
 
 
@@ -146,10 +147,29 @@ def test_trainer_updating_on_the_kvstore_is_refused():
     net.reset_device([mx.cpu(0), mx.cpu(1)])
     trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1},
                                update_on_kvstore=True)
-    trainer._init_kvstore()
-    assert trainer._update_on_kvstore
     with pytest.raises(ValueError, match="update_on_kvstore=False"):
         TrainingState(net, trainer)
+    x = mx.np.ones((4, 6))
+    with mx.autograd.record():
+        losses = [net(part).sum() for part in mx.gluon.utils.split_and_load(
+            x, [mx.cpu(0), mx.cpu(1)])]
+    mx.autograd.backward(losses)
+    trainer.step(4)
+    assert updates_on_kvstore(trainer)
+    with pytest.raises(ValueError, match="update_on_kvstore=False"):
+        TrainingState(net, trainer)
+
+
+@pytest.mark.parametrize("args, error, message", [
+    (("net", None), TypeError, "net must be an mx.gluon.Block"),
+    ((None, "x"), TypeError, "trainer must be an mx.gluon.Trainer"),
+])
+def test_bad_arguments(args, error, message):
+    net = make_net()
+    net_arg = net if args[0] is None else args[0]
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd") if args[1] is None else args[1]
+    with pytest.raises(error, match=message):
+        TrainingState(net_arg, trainer)
 
 
 def test_replaced_optimizer_is_detected(tmp_path):
