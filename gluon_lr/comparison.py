@@ -1,17 +1,17 @@
 """The tutorial's comparison: the same start, the same batches, several learning rates."""
-from ._validate import as_int, as_number
+from ._validate import as_callable, as_int, as_lr
 
 __all__ = ["compare_learning_rates"]
 
 
 def compare_learning_rates(learner, lrs, iterations, make_loader, evaluate=None,
-                           progress=None):
+                           callback=None):
     """Train ``iterations`` steps at each learning rate, every run from one start.
 
     The "Learning Rate Finder" tutorial saves the initial parameters, then
     trains 300 iterations at 0.05, 0.5 and 0.005 from them. Here every run
     starts from ``learner``'s state at the call (parameters, BatchNorm
-    statistics and optimizer states, through :meth:`Learner.snapshot`) and
+    statistics and optimizer states, through :meth:`Learner.trial`) and
     trains on a fresh loader from ``make_loader()``, which must give the same
     batches each time (e.g. a seeded sampler). The learner is left in its
     starting state.
@@ -28,8 +28,9 @@ def compare_learning_rates(learner, lrs, iterations, make_loader, evaluate=None,
     evaluate : callable, optional
         ``learner -> float`` run after each learning rate's last step (e.g.
         test accuracy).
-    progress : callable, optional
-        ``(lr, losses) -> None`` called after every step, e.g. to update a bar.
+    callback : callable, optional
+        ``(step, lr, loss) -> stop?`` after every step (see :meth:`Learner.run`);
+        ``step`` restarts at 1 for each learning rate.
 
     Returns
     -------
@@ -39,22 +40,17 @@ def compare_learning_rates(learner, lrs, iterations, make_loader, evaluate=None,
     if not lrs:
         raise ValueError("lrs must list at least one learning rate")
     for lr in lrs:
-        as_number("each of lrs", lr, low=0, low_open=True)
+        as_lr("each of lrs", lr, allow_zero=False)
     as_int("iterations", iterations, 1)
-    learner.initialize_parameters()
-    start = learner.snapshot()
+    as_callable("make_loader", make_loader, "() -> data loader")
+    if evaluate is not None:
+        as_callable("evaluate", evaluate, "learner -> float")
     runs = []
-    try:
+    with learner.trial() as start:
         for lr in lrs:
             learner.restore(start)
             learner.set_data_loader(make_loader())
-            losses = []
-            for _ in range(iterations):
-                losses.append(learner.iteration(lr))
-                if progress is not None:
-                    progress(lr, losses)
+            losses = learner.run(iterations, lr=lr, callback=callback)
             runs.append({"lr": lr, "losses": losses,
                          "evaluation": None if evaluate is None else evaluate(learner)})
-    finally:
-        learner.restore(start)
     return runs

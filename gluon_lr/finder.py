@@ -1,40 +1,50 @@
 """The learning-rate range test ("LR finder") of the MXNet tutorial, made exact and safe."""
 import csv
 import math
+import sys
 
-from tqdm.auto import tqdm
-
-from ._validate import as_bool, as_int, as_number
+from ._validate import FLOAT32_MAX, as_bool, as_callable, as_choice, as_int, as_lr, \
+    as_number
+from .callbacks import ProgressBar, chain
 from .plotting import plot_finder
 from .schedules import LRRangeTest
-from .stopping import LRFinderStoppingCriteria, update_running_mean
+from .stopping import LRFinderStoppingCriteria
 from .suggest import SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
 
 __all__ = ["LRFinder"]
 
 _MODES = ("exponential", "linear")
+# Relative slack when comparing a swept learning rate with lr_end, so that a
+# geometric grid built to end at lr_end reaches it despite rounding.
+_LR_END_SLACK = 1e-9
 
 
-def _exponential_sweep(lr_start, lr_multiplier):
-    """``lr_start, lr_start*m, (lr_start*m)*m, ...``: repeated products, as the tutorial."""
-    lr = lr_start
-    while True:
-        yield lr
-        lr = lr * lr_multiplier
+class _RepeatedProduct:
+    """The exponential sweep as a pure function of the 1-based step.
+
+    ``step -> lr_start * m * m * ...`` with ``step - 1`` multiplications, as the
+    tutorial's loop computes it (repeated products, not ``lr_start * m**k``,
+    which rounds differently). Values are kept as they are computed.
+    """
+
+    def __init__(self, lr_start, lr_multiplier):
+        self._values = [lr_start]
+        self._multiplier = lr_multiplier
+
+    def __call__(self, step):
+        while len(self._values) < step:
+            self._values.append(self._values[-1] * self._multiplier)
+        return self._values[step - 1]
 
 
 def _linear_sweep(lr_start, step_size, step_rate, staircase):
-    """DeepSpeed's range test: ``lr_start * (1 + step_rate * u)``, ``u = k / step_size``.
+    """DeepSpeed's range test: ``lr_start * (1 + step_rate * u)``, ``u = (t - 1) / step_size``.
 
-    ``k = 0, 1, ...`` counts completed steps; the schedule takes the 1-based
-    update number ``k + 1``, as an MXNet optimizer would pass it.
+    The schedule takes MXNet's 1-based update number ``t``, which is the
+    finder's 1-based step.
     """
-    schedule = LRRangeTest(lr_range_test_min_lr=lr_start, lr_range_test_step_size=step_size,
-                           lr_range_test_step_rate=step_rate, lr_range_test_staircase=staircase)
-    update = 1
-    while True:
-        yield schedule(update)
-        update += 1
+    return LRRangeTest(lr_range_test_min_lr=lr_start, lr_range_test_step_size=step_size,
+                       lr_range_test_step_rate=step_rate, lr_range_test_staircase=staircase)
 
 
 def _sweep_length(lr_start, lr_multiplier, lr_end, max_iter):
@@ -67,8 +77,8 @@ class LRFinder:
     Parameters
     ----------
     learner : Learner
-        Anything with ``iteration(lr)``, ``snapshot()``, ``restore(s)`` and a
-        ``trainer``, like :class:`~gluon_lr.Learner`.
+        Anything with :class:`~gluon_lr.Learner`'s ``run()`` and ``trial()``
+        (and a ``trainer``, whose ``lr_scheduler`` is detached during the sweep).
 
     Attributes
     ----------
@@ -76,7 +86,8 @@ class LRFinder:
         The ``(lr, loss)`` pairs of the last sweep (also after a failure).
     stop_reason : str or None
         Why the last sweep ended: ``'diverged'`` (the stopping rule fired),
-        ``'non-finite loss'``, ``'lr_end'``, ``'max_iter'``, or
+        ``'non-finite loss'``, ``'lr_end'`` (the next learning rate would pass
+        ``lr_end``, or float32's largest value), ``'max_iter'``, or
         ``'interrupted'`` (an exception or Ctrl-C).
 
     Examples
@@ -94,7 +105,7 @@ class LRFinder:
     """
 
     def __init__(self, learner):
-        for name in ("iteration", "snapshot", "restore"):
+        for name in ("run", "trial"):
             if not callable(getattr(learner, name, None)):
                 raise TypeError("learner must provide {}(); got {!r}".format(name, type(learner)))
         self.learner = learner
@@ -103,8 +114,8 @@ class LRFinder:
         self.stop_reason = None
 
     def find(self, lr_start=1e-6, lr_multiplier=1.1, smoothing=0.3, *, lr_end=10.0,
-             max_iter=1000, mode="exponential", step_size=None, step_rate=None,
-             staircase=False, stopping_criteria=None, progress=True):
+             max_iter=1000, num_points=None, mode="exponential", step_size=None,
+             step_rate=None, staircase=False, stopping_criteria=None, progress=True):
         """Run the sweep and return the ``(lr, loss)`` pairs.
 
         Parameters
@@ -117,9 +128,16 @@ class LRFinder:
             Running-mean weight of the default stopping rule and of the
             progress bar's loss (:meth:`suggest` smooths on its own).
         lr_end : float or None, default 10.0
-            Never try a learning rate above this.
+            Never try a learning rate above this. Learning rates never exceed
+            float32's largest value, MXNet's limit, in any case.
         max_iter : int or None, default 1000
             Never run more iterations than this.
+        num_points : int, optional
+            Exponential mode: instead of ``lr_multiplier``, sweep this many
+            log-spaced points from ``lr_start`` to ``lr_end`` (at least 2; the
+            multiplier becomes ``(lr_end / lr_start) ** (1 / (num_points - 1))``
+            and at most ``num_points`` iterations run). ``gluon-lr find`` sweeps
+            100 points over ``1e-7 .. 10``.
         mode : {'exponential', 'linear'}
             ``'linear'`` follows DeepSpeed's range test:
             ``lr = lr_start * (1 + step_rate * u)`` with ``u = k / step_size``
@@ -140,88 +158,83 @@ class LRFinder:
         -------
         list of (float, float)
         """
-        self._check_find_args(lr_start, lr_multiplier, smoothing, lr_end, max_iter, mode,
-                              step_size, step_rate, staircase, stopping_criteria)
+        self._check_find_args(lr_start, lr_multiplier, smoothing, lr_end, max_iter, num_points,
+                              mode, step_size, step_rate, staircase, stopping_criteria, progress)
+        if num_points is not None:
+            lr_multiplier = (lr_end / lr_start) ** (1 / (num_points - 1))
+            max_iter = num_points if max_iter is None else min(max_iter, num_points)
         if mode == "exponential":
-            sweep = _exponential_sweep(lr_start, lr_multiplier)
+            schedule = _RepeatedProduct(lr_start, lr_multiplier)
             total = _sweep_length(lr_start, lr_multiplier, lr_end, max_iter)
         else:
-            sweep = _linear_sweep(lr_start, 1 if step_size is None else step_size,
-                                  1.0 if step_rate is None else step_rate, staircase)
+            schedule = _linear_sweep(lr_start, 1 if step_size is None else step_size,
+                                     1.0 if step_rate is None else step_rate, staircase)
             total = max_iter
         stop = stopping_criteria if stopping_criteria is not None \
             else LRFinderStoppingCriteria(smoothing)
         self.smoothing = smoothing
         self.results = []
-        self._prepare_learner()
-        snapshot = self.learner.snapshot()
-        bar = tqdm(total=total, desc="lr finder", disable=not progress, leave=False)
-        try:
+        self.stop_reason = "interrupted"
+        record = self._recorder(schedule, stop, lr_end, max_iter)
+        with ProgressBar(total, "lr finder", enabled=progress, smoothing=smoothing) as bar, \
+                self.learner.trial():
             self._detach_scheduler()
-            self._sweep(sweep, stop, lr_end, max_iter, bar)
-        finally:
-            bar.close()
-            self.learner.restore(snapshot)
+            self.learner.run(sys.maxsize if max_iter is None else max_iter, lr=schedule,
+                             callback=chain(bar, record))
         return self.results
 
+    def _recorder(self, schedule, stop, lr_end, max_iter):
+        """The sweep's ``(step, lr, loss)`` callback: record, then decide whether to stop."""
+        cap = min(FLOAT32_MAX, math.inf if lr_end is None else lr_end * (1 + _LR_END_SLACK))
+
+        def record(step, lr, loss):
+            self.results.append((lr, loss))
+            if not math.isfinite(loss):
+                self.stop_reason = "non-finite loss"
+            elif stop(loss):
+                self.stop_reason = "diverged"
+            elif max_iter is not None and step >= max_iter:
+                self.stop_reason = "max_iter"
+            elif schedule(step + 1) > cap:
+                self.stop_reason = "lr_end"
+            else:
+                return False
+            return True
+        return record
+
     @staticmethod
-    def _check_find_args(lr_start, lr_multiplier, smoothing, lr_end, max_iter, mode,
-                         step_size, step_rate, staircase, stopping_criteria):
-        as_number("lr_start", lr_start, low=0, low_open=True)
+    def _check_find_args(lr_start, lr_multiplier, smoothing, lr_end, max_iter, num_points, mode,
+                         step_size, step_rate, staircase, stopping_criteria, progress):
+        as_lr("lr_start", lr_start, allow_zero=False)
         as_number("lr_multiplier", lr_multiplier, low=1, low_open=True)
         as_number("smoothing", smoothing, low=0, high=1, high_open=True)
         if lr_end is not None:
+            as_lr("lr_end", lr_end, allow_zero=False)
             as_number("lr_end", lr_end, low=lr_start)
         if max_iter is not None:
             as_int("max_iter", max_iter, 1)
-        if mode not in _MODES:
-            raise ValueError("mode must be one of {}; got {!r}".format(_MODES, mode))
+        as_choice("mode", mode, _MODES)
         if mode != "linear" and (step_size is not None or step_rate is not None or staircase):
             raise ValueError("step_size, step_rate and staircase apply to mode='linear' only")
+        if num_points is not None:
+            as_int("num_points", num_points, 2)
+            if mode != "exponential" or lr_end is None or lr_multiplier != 1.1:
+                raise ValueError("num_points needs mode='exponential' and lr_end, and replaces "
+                                 "lr_multiplier (leave it at its default)")
         if step_size is not None:
             as_int("step_size", step_size, 1)
         if step_rate is not None:
             as_number("step_rate", step_rate, low=0, low_open=True)
         as_bool("staircase", staircase)
-        if stopping_criteria is not None and not callable(stopping_criteria):
-            raise TypeError("stopping_criteria must be callable (loss -> bool); got {!r}".format(
-                stopping_criteria))
-
-    def _prepare_learner(self):
-        """Let deferred parameter initialization happen before the snapshot."""
-        prepare = getattr(self.learner, "initialize_parameters", None)
-        if callable(prepare):
-            prepare()
+        as_bool("progress", progress)
+        if stopping_criteria is not None:
+            as_callable("stopping_criteria", stopping_criteria, "loss -> bool")
 
     def _detach_scheduler(self):
         """The sweep sets each learning rate itself; the snapshot brings the scheduler back."""
         trainer = getattr(self.learner, "trainer", None)
         if trainer is not None:
             trainer.optimizer.lr_scheduler = None
-
-    def _sweep(self, sweep, stop, lr_end, max_iter, bar):
-        running = None
-        self.stop_reason = "interrupted"
-        for lr in sweep:
-            if lr_end is not None and lr > lr_end * (1 + 1e-9):
-                self.stop_reason = "lr_end"
-                return
-            loss = self.learner.iteration(lr)
-            self.results.append((lr, loss))
-            if math.isfinite(loss):
-                running = update_running_mean(running, loss, self.smoothing)
-            bar.set_postfix(lr="{:.3g}".format(lr), loss="{:.4g}".format(
-                float("nan") if running is None else running))
-            bar.update()
-            if not math.isfinite(loss):
-                self.stop_reason = "non-finite loss"
-                return
-            if stop(loss):
-                self.stop_reason = "diverged"
-                return
-            if max_iter is not None and len(self.results) >= max_iter:
-                self.stop_reason = "max_iter"
-                return
 
     # -- reading the results ----------------------------------------------------------------
 

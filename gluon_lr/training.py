@@ -1,16 +1,25 @@
 """Epoch-based training on a Learner, with a per-epoch history."""
+import math
 import statistics
 
-from ._validate import as_int
+from ._validate import as_callable, as_int
 
-__all__ = ["train_epochs"]
+__all__ = ["train_epochs", "TrainingDiverged"]
 
 
-def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, on_iteration=None):
+class TrainingDiverged(FloatingPointError):
+    """A training loss became NaN or infinite; the history up to it is in ``history``."""
+
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history
+
+
+def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, callback=None):
     """Train ``epochs`` x ``iterations_per_epoch`` steps and record each epoch.
 
     The learning rate (and momentum) come from the Learner's optimizer, e.g.
-    its ``lr_scheduler``; see :meth:`Learner.iteration`.
+    its ``lr_scheduler``; see :meth:`Learner.run`.
 
     Parameters
     ----------
@@ -19,8 +28,9 @@ def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, on_iterat
         Both >= 1.
     evaluate : callable, optional
         ``learner -> float`` after each epoch, e.g. test accuracy.
-    on_iteration : callable, optional
-        ``(epoch, loss) -> None`` after every step, e.g. to update a bar.
+    callback : callable, optional
+        ``(step, lr, loss) -> stop?`` after every step (see :meth:`Learner.run`);
+        ``step`` counts within the epoch. Stopping ends the epoch early.
 
     Returns
     -------
@@ -28,17 +38,23 @@ def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, on_iterat
         Per epoch: ``epoch``, ``train_loss`` (mean batch loss), ``lr`` (the
         last step's learning rate), ``momentum`` (or ``beta1``, or None),
         and ``test_accuracy`` (None without ``evaluate``).
+
+    Raises
+    ------
+    TrainingDiverged
+        When a batch loss is NaN or infinite; training stops there.
     """
     as_int("epochs", epochs, 1)
     as_int("iterations_per_epoch", iterations_per_epoch, 1)
+    if evaluate is not None:
+        as_callable("evaluate", evaluate, "learner -> float")
     optimizer = learner.trainer.optimizer
     history = []
     for epoch in range(1, epochs + 1):
-        losses = []
-        for _ in range(iterations_per_epoch):
-            losses.append(learner.iteration())
-            if on_iteration is not None:
-                on_iteration(epoch, losses[-1])
+        losses = learner.run(iterations_per_epoch, callback=callback)
+        if not math.isfinite(losses[-1]):
+            raise TrainingDiverged("training diverged: the loss was {} at step {} of epoch {}"
+                                   .format(losses[-1], len(losses), epoch), history)
         history.append({
             "epoch": epoch, "train_loss": statistics.fmean(losses),
             "lr": optimizer.learning_rate,

@@ -45,17 +45,18 @@ def test_every_run_starts_from_the_same_state_and_sees_the_same_batches():
     assert_same_state(start, state_arrays(learner))  # left at the start
 
 
-def test_progress_callback_sees_every_step():
+def test_callback_sees_every_step():
     learner = Learner(make_net(), make_batches(3), mx.cpu())
     calls = []
     compare_learning_rates(learner, [0.1, 0.2], 3, lambda: make_batches(3),
-                           progress=lambda lr, losses: calls.append((lr, len(losses))))
-    assert calls == [(0.1, 1), (0.1, 2), (0.1, 3), (0.2, 1), (0.2, 2), (0.2, 3)]
+                           callback=lambda step, lr, loss: calls.append((step, lr)))
+    assert calls == [(1, 0.1), (2, 0.1), (3, 0.1), (1, 0.2), (2, 0.2), (3, 0.2)]
 
 
 @pytest.mark.parametrize("lrs, iterations, message", [
     ([], 3, "lrs must list at least one"),
-    ([0.1, 0.0], 3, r"each of lrs must be a number in \(0, inf\)"),
+    ([0.1, 0.0], 3, r"each of lrs must be a number in \[1.1754944e-38, 3.4028235e\+38\]"),
+    ([0.1, 1e300], 3, r"each of lrs must be a number in \[1.1754944e-38, 3.4028235e\+38\]"),
     ([0.1], 0, "iterations must be an int >= 1"),
 ])
 def test_bad_arguments(lrs, iterations, message):

@@ -13,7 +13,13 @@ from helpers import assert_same_state, make_batches, make_net, state_arrays
 
 
 class ScriptedLearner:
-    """Returns a fixed sequence of losses and records the learning rates asked for."""
+    """Returns a fixed sequence of losses and records the learning rates asked for.
+
+    Its ``run`` and ``trial`` are the Learner's own, over a scripted ``iteration``.
+    """
+
+    run = Learner.run
+    trial = Learner.trial
 
     def __init__(self, losses, fail_at=None, error=RuntimeError):
         self.losses = list(losses)
@@ -22,11 +28,16 @@ class ScriptedLearner:
         self.restores = 0
         self.fail_at = fail_at
         self.error = error
+        self.iteration_lr = None
+
+    def initialize_parameters(self):
+        pass
 
     def iteration(self, lr=None, take_step=True):
         if self.fail_at is not None and len(self.lrs) + 1 == self.fail_at:
             raise self.error("injected")
         self.lrs.append(lr)
+        self.iteration_lr = lr
         return self.losses[len(self.lrs) - 1]
 
     def snapshot(self):
@@ -162,6 +173,23 @@ def test_linear_staircase_floors_the_interval():
                                         rel=1e-15)
 
 
+def test_without_caps_the_sweep_ends_below_float32s_largest_value():
+    learner = ScriptedLearner([1.0] * 20)
+    finder = LRFinder(learner)
+    finder.find(lr_start=1e30, lr_multiplier=10.0, lr_end=None, max_iter=None, progress=False)
+    assert learner.lrs == tutorial_lrs(9, 1e30, 10.0)       # 1e38 < 3.4e38 < 1e39
+    assert finder.stop_reason == "lr_end"
+
+
+def test_num_points_spans_lr_start_to_lr_end_on_a_log_grid():
+    learner = ScriptedLearner([1.0] * 200)
+    finder = LRFinder(learner)
+    finder.find(lr_start=1e-7, lr_end=10.0, num_points=100, progress=False)
+    assert learner.lrs == tutorial_lrs(100, 1e-7, (10.0 / 1e-7) ** (1 / 99))
+    assert learner.lrs[-1] == pytest.approx(10.0, rel=1e-12)
+    assert finder.stop_reason == "max_iter"
+
+
 def test_linear_mode_respects_lr_end():
     learner = ScriptedLearner([1.0] * 100)
     LRFinder(learner).find(lr_start=1.0, mode="linear", lr_end=5.0, progress=False)
@@ -169,14 +197,20 @@ def test_linear_mode_respects_lr_end():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"lr_start": 0}, ValueError, r"lr_start must be a number in \(0, inf\), got 0"),
-    ({"lr_start": -1e-3}, ValueError, r"lr_start must be a number in \(0, inf\)"),
-    ({"lr_start": "1e-6"}, TypeError, r"lr_start must be a number in \(0, inf\)"),
+    ({"lr_start": 0}, ValueError, r"lr_start must be a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\), got 0"),
+    ({"lr_start": -1e-3}, ValueError, r"lr_start must be a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\)"),
+    ({"lr_start": 1e-320}, ValueError, r"lr_start must be a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\), got 1e-320"),
+    ({"lr_start": "1e-6"}, TypeError, r"lr_start must be a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\)"),
     ({"lr_multiplier": 1.0}, ValueError, r"lr_multiplier must be a number in \(1, inf\)"),
     ({"lr_multiplier": float("nan")}, ValueError, r"lr_multiplier must be a number in \(1, "),
     ({"smoothing": 1.0}, ValueError, r"smoothing must be a number in \[0, 1\)"),
     ({"lr_end": 1e-9}, ValueError, r"lr_end must be a number in \[1e-06, inf\)"),
-    ({"lr_end": 0}, ValueError, r"lr_end must be a number in \[1e-06, inf\)"),
+    ({"lr_end": 0}, ValueError, r"lr_end must be a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\)"),
+    ({"lr_end": 1e300}, ValueError, r"lr_end must be a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\)"),
+    ({"num_points": 1, "lr_multiplier": 1.1}, ValueError, "num_points must be an int >= 2"),
+    ({"num_points": 10, "lr_end": None}, ValueError, "num_points needs mode='exponential'"),
+    ({"num_points": 10, "lr_multiplier": 2.0}, ValueError, "replaces lr_multiplier"),
+    ({"progress": "no"}, TypeError, "progress must be True or False, got 'no'"),
     ({"max_iter": 0}, ValueError, "max_iter must be an int >= 1"),
     ({"max_iter": 2.5}, TypeError, "max_iter must be an int >= 1"),
     ({"mode": "cosine"}, ValueError, "mode must be one of"),
@@ -189,12 +223,12 @@ def test_linear_mode_respects_lr_end():
 def test_bad_find_arguments_raise_before_any_work(kwargs, error, message):
     learner = ScriptedLearner([1.0] * 10)
     with pytest.raises(error, match=message):
-        LRFinder(learner).find(progress=False, **kwargs)
+        LRFinder(learner).find(**dict({"progress": False}, **kwargs))
     assert learner.lrs == [] and learner.snapshots == 0
 
 
 def test_finder_needs_a_learner():
-    with pytest.raises(TypeError, match="learner must provide iteration"):
+    with pytest.raises(TypeError, match=r"learner must provide run\(\)"):
         LRFinder(object())
 
 
