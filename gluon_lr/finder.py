@@ -84,6 +84,8 @@ class LRFinder:
     ----------
     results : list of (float, float)
         The ``(lr, loss)`` pairs of the last sweep (also after a failure).
+    planned_iterations : int or None
+        The last sweep's length had it not stopped early (None if unbounded).
     stop_reason : str or None
         Why the last sweep ended: ``'diverged'`` (the stopping rule fired),
         ``'non-finite loss'``, ``'lr_end'`` (the next learning rate would pass
@@ -112,6 +114,7 @@ class LRFinder:
         self.results = []
         self.smoothing = 0.3
         self.stop_reason = None
+        self.planned_iterations = None
 
     def find(self, lr_start=1e-6, lr_multiplier=1.1, smoothing=0.3, *, lr_end=10.0,
              max_iter=1000, num_points=None, mode="exponential", step_size=None,
@@ -173,6 +176,7 @@ class LRFinder:
         stop = stopping_criteria if stopping_criteria is not None \
             else LRFinderStoppingCriteria(smoothing)
         self.smoothing = smoothing
+        self.planned_iterations = total
         self.results = []
         self.stop_reason = "interrupted"
         record = self._recorder(schedule, stop, lr_end, max_iter)
@@ -255,16 +259,21 @@ class LRFinder:
         ----------
         method : {'steepest', 'valley', 'minimum'}
         smoothing : float, default 0.95
-            Running-mean weight applied to the losses first (pytorch-lr-finder's).
+            Running-mean weight applied to the losses first (pytorch-lr-finder's);
+            ``valley`` smooths as fastai does instead (its ``beta`` option).
         **options
-            ``skip_start``, ``skip_end`` (steepest; defaults 10 and 5) or ``divisor``
-            (minimum; default 10).
+            ``skip_start``, ``skip_end`` (steepest; defaults 10 and 5), ``beta``,
+            ``num_it`` (valley; defaults 0.98 and the sweep's planned length, as
+            fastai trims a tenth of the planned sweep) or ``divisor`` (minimum;
+            default 10).
 
         Returns
         -------
         float or None
             ``None``, with a RuntimeWarning, if there are too few finite points.
         """
+        if method == "valley" and self.planned_iterations is not None:
+            options.setdefault("num_it", max(self.planned_iterations, len(self.results)))
         return suggest_lr(self.lrs, self.losses, method=method, smoothing=smoothing, **options)
 
     def plot(self, ax=None, suggestion=True, method="steepest", show=True,

@@ -1,9 +1,17 @@
 """Rules that read a learning rate off a finder's curve.
 
-Every rule is a pure function ``(lrs, losses) -> float or None`` over points in
-sweep order. :func:`suggest_lr` first drops non-finite points, then smooths the
-losses with the finder's running mean, then applies a rule. A rule that has too
-few points to work with warns and returns ``None``.
+Every rule is a function ``(lrs, losses, **options) -> float or None`` over the
+points of a sweep in order; it returns ``None``, with a RuntimeWarning, when it
+has too few points to work with.
+
+- :func:`steepest` and :func:`minimum` read a curve that :func:`suggest_lr`
+  prepares: it drops the non-finite points and smooths the losses with the
+  finder's running mean (:func:`smooth`, weight ``smoothing``).
+- :func:`valley` is fastai's ``lr_find`` suggestion and prepares its own curve
+  from the raw losses, as fastai does (:func:`valley_curve`): fastai's debiased
+  running mean (weight ``beta``, 0.98), its trimming (the first ``num_it // 10``
+  and the last 5 points) and its cut where the smoothed loss stops being
+  finite. :func:`suggest_lr` ignores ``smoothing`` for it.
 
 The default smoothing for suggestions, 0.95, is pytorch-lr-finder's
 (``smooth_f=0.05``: each new loss weighs 5 %). The tutorial's light 0.3 suits
@@ -12,26 +20,99 @@ CIFAR-10) it lets one noisy drop in the diverging region pass for the steepest
 descent: on this repository's measured curve (RESULTS.md) 'steepest' gives
 0.35 with 0.3, and 0.031 with 0.6 to 0.95.
 """
+import bisect
+import inspect
 import math
+import numbers
 import warnings
 
 import numpy as np
 
-from ._validate import as_int, as_number
+from ._validate import FLOAT32_MAX, FLOAT32_TINY, as_choice, as_int, as_lr, as_number
 from .stopping import update_running_mean
 
-__all__ = ["smooth", "steepest", "valley", "minimum", "suggest_lr", "SUGGESTION_METHODS",
-           "SUGGESTION_SMOOTHING", "smoothed_curve"]
+__all__ = ["smooth", "smooth_debiased", "smoothed_curve", "valley_curve", "steepest", "valley",
+           "minimum", "suggest_lr", "SUGGESTION_METHODS", "SUGGESTION_SMOOTHING",
+           "VALLEY_BETA", "VALLEY_SKIP_END"]
 
+#: fastai's ``Recorder`` smooths the losses with ``AvgSmoothLoss(beta=0.98)``.
+VALLEY_BETA = 0.98
+
+#: fastai's ``Learner.lr_find`` drops the last 5 recorded points before suggesting.
+VALLEY_SKIP_END = 5
+
+
+# -- input checks ------------------------------------------------------------------------------
+
+def _as_sequence(name, values, what):
+    """``values`` as a list, or a TypeError saying that ``name`` must be a sequence of ``what``."""
+    if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError("{} must be a sequence of {}, got {!r}".format(name, what, values))
+    return list(values)
+
+
+def _as_lrs(lrs):
+    """The learning rates as a list of floats, each 0 or a float32-representable number."""
+    what = "learning rates (0 or numbers in [{:.8g}, {:.8g}])".format(FLOAT32_TINY, FLOAT32_MAX)
+    return [as_lr("lrs[{}]".format(i), lr) for i, lr in enumerate(_as_sequence("lrs", lrs, what))]
+
+
+def _as_losses(losses):
+    """The losses as a list of floats; NaN and infinities are allowed (a diverged sweep)."""
+    values = _as_sequence("losses", losses, "numbers (NaN and inf allowed)")
+    for i, loss in enumerate(values):
+        if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
+            raise TypeError("losses[{}] must be a number (NaN and inf allowed), got {!r}".format(
+                i, loss))
+    return [float(loss) for loss in values]
+
+
+def _as_curve(lrs, losses):
+    """Checked ``(lrs, losses)`` lists of the same length."""
+    lrs, losses = _as_lrs(lrs), _as_losses(losses)
+    if len(lrs) != len(losses):
+        raise ValueError("lrs and losses must have the same length; got {} and {}".format(
+            len(lrs), len(losses)))
+    return lrs, losses
+
+
+def _finite(lrs, losses):
+    """The points whose loss is finite, as ``(lrs, losses)`` lists."""
+    kept = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
+    return [lr for lr, _ in kept], [loss for _, loss in kept]
+
+
+def _warn(message):
+    """Warn at the first caller outside this module (the rules call each other)."""
+    frame, level = inspect.currentframe(), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, RuntimeWarning, stacklevel=level)
+
+
+def _too_few(rule, needed, have):
+    _warn("cannot suggest a learning rate with the {!r} rule: it needs at least {}, "
+          "got {}".format(rule, needed, have))
+
+
+# -- curves ------------------------------------------------------------------------------------
 
 def smooth(losses, smoothing):
     """The finder's running mean: ``m_1 = l_1``, ``m_k = (1 - s) * l_k + s * m_{k-1}``.
+
+    Parameters
+    ----------
+    losses : sequence of float
+    smoothing : float in [0, 1)
+        ``s``, the weight of the previous mean; 0 returns the losses.
 
     Examples
     --------
     >>> smooth([1.0, 3.0, 3.0], 0.5)
     [1.0, 2.0, 2.5]
     """
+    losses = _as_losses(losses)
+    as_number("smoothing", smoothing, low=0, high=1, high_open=True)
     smoothed, running = [], None
     for loss in losses:
         running = update_running_mean(running, loss, smoothing)
@@ -39,86 +120,210 @@ def smooth(losses, smoothing):
     return smoothed
 
 
+def smooth_debiased(losses, beta=VALLEY_BETA):
+    """fastai's smoothed loss (``AvgSmoothLoss``): a running mean corrected for its zero start.
+
+    ``v_0 = 0``, ``v_k = beta * v_{k-1} + (1 - beta) * l_k`` and the k-th value
+    is ``v_k / (1 - beta ** k)``. A NaN loss makes every later value NaN.
+
+    Parameters
+    ----------
+    losses : sequence of float
+    beta : float in [0, 1), default 0.98
+        Weight of the previous mean; 0 returns the losses.
+
+    Examples
+    --------
+    >>> smooth_debiased([4.0, 1.0], beta=0.5)  # 2 / 0.5 and (1 + 0.5) / 0.75
+    [4.0, 2.0]
+    """
+    losses = _as_losses(losses)
+    beta = as_number("beta", beta, low=0, high=1, high_open=True)
+    smoothed, running = [], 0.0
+    for count, loss in enumerate(losses, start=1):
+        running = beta * running + (1 - beta) * loss
+        smoothed.append(running / (1 - beta ** count))
+    return smoothed
+
+
 def smoothed_curve(lrs, losses, smoothing):
-    """The finite points of a curve, their losses smoothed: ``(lrs, smoothed losses)``."""
-    finite = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
-    return [lr for lr, _ in finite], smooth([loss for _, loss in finite], smoothing)
+    """The finite points of a curve, their losses smoothed (:func:`smooth`): ``(lrs, losses)``.
+
+    This is the curve that :func:`steepest` and :func:`minimum` read in
+    :func:`suggest_lr`.
+
+    Examples
+    --------
+    >>> smoothed_curve([1.0, 2.0, 3.0], [4.0, float("nan"), 2.0], 0.5)
+    ([1.0, 3.0], [4.0, 3.0])
+    """
+    lrs, losses = _finite(*_as_curve(lrs, losses))
+    return lrs, smooth(losses, smoothing)
 
 
-def _too_few(rule, needed, have):
-    warnings.warn("cannot suggest a learning rate with the {!r} rule: it needs at least {} "
-                  "usable points, got {}".format(rule, needed, have), RuntimeWarning, stacklevel=3)
+def _check_num_it(num_it, points):
+    """``num_it``, or the number of points when it is None; never fewer than the points."""
+    if num_it is None:
+        return points
+    return as_int("num_it", num_it, max(1, points))
 
+
+def valley_curve(lrs, losses, beta=VALLEY_BETA, num_it=None):
+    """The curve fastai's valley rule reads: ``(lrs, smoothed losses)``.
+
+    As fastai's ``Learner.lr_find``: the losses are smoothed over the whole
+    sweep (:func:`smooth_debiased`), the first ``num_it // 10`` and the last 5
+    points are dropped, and the rest is cut at the first non-finite smoothed
+    loss. (fastai cuts at the first NaN only; a smoothed ``+inf`` is followed
+    by ``inf`` or NaN alone and cannot be in a decreasing run, so the two cuts
+    differ only for losses of ``-inf``.)
+
+    Parameters
+    ----------
+    lrs, losses : sequence of float
+        The raw sweep, in order (non-finite losses included).
+    beta : float in [0, 1), default 0.98
+        See :func:`smooth_debiased`.
+    num_it : int or None, default None
+        The number of iterations the sweep was *planned* for: fastai's
+        ``lr_find(num_it=100)``, which the recorded curve falls short of when
+        the sweep stops early. ``None`` takes the number of points. It must be
+        at least the number of points.
+
+    Examples
+    --------
+    Dropping ``20 // 10 = 2`` points and the last 5 of 12 (``beta=0`` keeps the raw losses):
+
+    >>> valley_curve(list(range(1, 13)), [12.0 - k for k in range(12)], beta=0, num_it=20)
+    ([3.0, 4.0, 5.0, 6.0, 7.0], [10.0, 9.0, 8.0, 7.0, 6.0])
+    """
+    lrs, losses = _as_curve(lrs, losses)
+    start = _check_num_it(num_it, len(losses)) // 10
+    smoothed = smooth_debiased(losses, beta)
+    lrs, smoothed = lrs[start:-VALLEY_SKIP_END], smoothed[start:-VALLEY_SKIP_END]
+    cut = next((i for i, loss in enumerate(smoothed) if not math.isfinite(loss)), len(smoothed))
+    return lrs[:cut], smoothed[:cut]
+
+
+# -- rules -------------------------------------------------------------------------------------
 
 def steepest(lrs, losses, skip_start=10, skip_end=5):
     """The learning rate where the loss falls fastest (pytorch-lr-finder's rule).
 
-    Drops ``skip_start`` points at the start and ``skip_end`` at the end, then
-    returns the learning rate at the minimum of ``numpy.gradient(losses)``.
-    The gradient is taken over the point index: on a geometric sweep that is the
-    slope against ``log(lr)``.
+    Keeps the points with a finite loss, drops ``skip_start`` of them at the
+    start and ``skip_end`` at the end, then returns the learning rate at the
+    minimum of ``numpy.gradient(losses)``. The gradient is taken over the point
+    index: on a geometric sweep that is the slope against ``log(lr)``.
+
+    Parameters
+    ----------
+    lrs, losses : sequence of float
+    skip_start, skip_end : int >= 0, default 10 and 5
 
     Examples
     --------
     >>> steepest([1, 2, 3, 4, 5], [5.0, 4.8, 3.0, 2.9, 2.8], skip_start=0, skip_end=0)
-    2
+    2.0
     """
+    lrs, losses = _finite(*_as_curve(lrs, losses))
     as_int("skip_start", skip_start, 0)
     as_int("skip_end", skip_end, 0)
-    stop = len(losses) - skip_end
-    lrs, losses = lrs[skip_start:stop], losses[skip_start:stop]
-    if len(losses) < 2:
-        _too_few("steepest", 2 + skip_start + skip_end, len(losses) + skip_start + skip_end)
+    kept_lrs = lrs[skip_start:len(losses) - skip_end]
+    kept = losses[skip_start:len(losses) - skip_end]
+    if len(kept) < 2:
+        _too_few("steepest", "{} points with a finite loss (2 after skip_start={} and "
+                 "skip_end={})".format(2 + skip_start + skip_end, skip_start, skip_end),
+                 len(losses))
         return None
-    return lrs[int(np.argmin(np.gradient(np.asarray(losses, dtype=float))))]
+    return kept_lrs[int(np.argmin(np.gradient(np.asarray(kept))))]
 
 
-def valley(lrs, losses):
-    """fastai's "valley" rule: a point partway down the longest decreasing run.
+def _longest_decrease(losses):
+    """``(end, length)`` of the first longest strictly decreasing subsequence of ``losses``.
 
-    Take the longest strictly decreasing subsequence of the losses (the first
-    one, on ties), of ``length`` points ending at index ``end``. As in fastai,
-    ``start = end - length`` and ``third = length / 3``, and the rule returns
-    the learning rate at index ``start + int(third) + int(third / 2)``: about
-    half-way into the run's middle third. That index is raised to the run's
-    first point when it would fall before it (fastai's formula can point one
-    place before a two-point run, or wrap around to the last point).
+    ``tails[k]`` holds the largest last value of a decreasing subsequence of
+    ``k + 1`` points seen so far, negated so that the list is ascending.
+    """
+    tails, end, length = [], 0, 0
+    for i, loss in enumerate(losses):
+        place = bisect.bisect_left(tails, -loss)
+        tails[place:place + 1] = [-loss]
+        if place + 1 > length:
+            end, length = i, place + 1
+    return end, length
+
+
+def valley(lrs, losses, beta=VALLEY_BETA, num_it=None):
+    """fastai's "valley" suggestion: a point partway down the longest decreasing run.
+
+    On the curve of :func:`valley_curve` (fastai's debiased smoothing with
+    ``beta``, its trimming and its cut at the first non-finite smoothed loss),
+    take the longest strictly decreasing subsequence of the losses (the first
+    one, on ties): ``length`` points ending at index ``end``. As in fastai,
+    ``start = end - length`` (one place before the run when the run has no
+    gaps) and the rule returns the learning rate at
+    ``start + int(length / 3) + int(length / 3 / 2)``.
+
+    Where fastai's index would be negative and so wrap around to the last
+    point, this rule differs: when the loss never decreases it warns and
+    returns None, and when the only decrease is between the first two points
+    it returns the first.
+
+    Parameters
+    ----------
+    lrs, losses : sequence of float
+        The raw sweep in order, non-finite losses included: the rule smooths
+        and trims it itself.
+    beta : float in [0, 1), default 0.98
+        fastai's ``Recorder`` smoothing; 0 reads the raw losses.
+    num_it : int or None, default None
+        The number of iterations the sweep was planned for; the first
+        ``num_it // 10`` points are dropped. ``None`` takes the number of
+        points. See :func:`valley_curve`.
 
     Examples
     --------
-    >>> valley([1, 2, 3, 4, 5, 6, 7], [9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0])
-    3
+    With ``beta=0`` the rule reads the raw losses. Of these 12 points it keeps
+    points 1 to 6 (it drops ``12 // 10 = 1`` at the start and 5 at the end).
+    They all decrease, so ``length = 6``, ``end = 5``, ``start = -1`` and the
+    index into the kept points is ``-1 + int(6 / 3) + int(6 / 6) = 2``: point 3.
+
+    >>> valley(list(range(1, 13)), [12.0 - k for k in range(12)], beta=0)
+    4.0
     """
-    count = len(losses)
-    if count < 2:
-        _too_few("valley", 2, count)
+    lrs, losses = _as_curve(lrs, losses)
+    points = len(losses)
+    lrs, losses = valley_curve(lrs, losses, beta, num_it)
+    if len(losses) < 2:
+        _too_few("valley", "2 points left after dropping the first {} (num_it // 10) and the "
+                 "last {} of {} and cutting at the first non-finite smoothed loss".format(
+                     _check_num_it(num_it, points) // 10, VALLEY_SKIP_END, points), len(losses))
         return None
-    run = [1] * count  # run[i]: longest decreasing subsequence ending at i
-    end = 0
-    for i in range(1, count):
-        run[i] = 1 + max([run[j] for j in range(i) if losses[j] > losses[i]], default=0)
-        if run[i] > run[end]:
-            end = i
-    if run[end] < 2:
-        warnings.warn("cannot suggest a learning rate with the 'valley' rule: "
-                      "the loss never decreases", RuntimeWarning, stacklevel=2)
+    end, length = _longest_decrease(losses)
+    if length < 2:
+        _warn("cannot suggest a learning rate with the 'valley' rule: the loss never decreases")
         return None
-    length = run[end]
-    third = length / 3
-    index = (end - length) + int(third) + int(third / 2)
-    return lrs[max(index, end - length + 1)]
+    index = (end - length) + int(length / 3) + int(length / 3 / 2)
+    return lrs[max(index, 0)]
 
 
 def minimum(lrs, losses, divisor=10.0):
-    """The learning rate at the lowest loss, divided by ``divisor`` (fastai's "minimum").
+    """The learning rate at the lowest finite loss, divided by ``divisor`` (fastai's "minimum").
+
+    Parameters
+    ----------
+    lrs, losses : sequence of float
+    divisor : float > 0, default 10
 
     Examples
     --------
     >>> minimum([0.1, 1.0, 10.0], [3.0, 1.0, 2.0])
     0.1
     """
+    lrs, losses = _finite(*_as_curve(lrs, losses))
+    divisor = as_number("divisor", divisor, low=0, low_open=True)
     if not losses:
-        _too_few("minimum", 1, 0)
+        _too_few("minimum", "1 point with a finite loss", 0)
         return None
     return lrs[int(np.argmin(losses))] / divisor
 
@@ -129,33 +334,53 @@ SUGGESTION_METHODS = {"steepest": steepest, "valley": valley, "minimum": minimum
 SUGGESTION_SMOOTHING = 0.95
 
 
+def _rule_options(method):
+    """The names of the options a rule takes after ``lrs`` and ``losses``."""
+    return list(inspect.signature(SUGGESTION_METHODS[method]).parameters)[2:]
+
+
+def _check_options(method, options):
+    """Raise TypeError naming the rule's options if ``options`` has any other key."""
+    accepted = _rule_options(method)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise TypeError("the {!r} rule accepts the options {}; got {}".format(
+            method, ", ".join(accepted), ", ".join(repr(name) for name in unknown)))
+
+
 def suggest_lr(lrs, losses, method="steepest", smoothing=SUGGESTION_SMOOTHING, **options):
     """Suggest a learning rate from a finder's ``(lr, loss)`` curve.
 
     Parameters
     ----------
     lrs, losses : sequence of float
-        The sweep, in order.
+        The sweep, in order: learning rates (0 or float32 numbers) and losses
+        (NaN and inf allowed), of the same length.
     method : {'steepest', 'valley', 'minimum'}
         The rule; see :func:`steepest`, :func:`valley` and :func:`minimum`.
-    smoothing : float, default 0.95
-        Running-mean weight of the previous mean (0 = raw losses); see the
-        module notes.
+    smoothing : float in [0, 1), default 0.95
+        For 'steepest' and 'minimum': the running-mean weight of the previous
+        mean (0 = raw losses); see the module notes. 'valley' ignores it and
+        smooths with its own ``beta`` option (fastai's 0.98).
     **options
-        Passed to the rule (``skip_start``/``skip_end`` or ``divisor``).
+        Passed to the rule: ``skip_start``, ``skip_end`` (steepest), ``beta``,
+        ``num_it`` (valley) or ``divisor`` (minimum).
 
     Returns
     -------
     float or None
-        ``None`` (with a RuntimeWarning) when there are too few finite points.
+        ``None`` (with a RuntimeWarning) when there are too few usable points.
+
+    Examples
+    --------
+    >>> suggest_lr([0.1, 1.0, 10.0], [3.0, 1.0, 2.0], "minimum", smoothing=0)
+    0.1
     """
-    if method not in SUGGESTION_METHODS:
-        raise ValueError("method must be one of {}; got {!r}".format(
-            sorted(SUGGESTION_METHODS), method))
-    if len(lrs) != len(losses):
-        raise ValueError("lrs and losses must have the same length; got {} and {}".format(
-            len(lrs), len(losses)))
+    as_choice("method", method, tuple(sorted(SUGGESTION_METHODS)))
     as_number("smoothing", smoothing, low=0, high=1, high_open=True)
-    finite_lrs, smoothed = smoothed_curve(lrs, losses, smoothing)
-    suggestion = SUGGESTION_METHODS[method](finite_lrs, smoothed, **options)
+    _check_options(method, options)
+    lrs, losses = _as_curve(lrs, losses)
+    if method != "valley":
+        lrs, losses = smoothed_curve(lrs, losses, smoothing)
+    suggestion = SUGGESTION_METHODS[method](lrs, losses, **options)
     return None if suggestion is None else float(suggestion)
