@@ -28,6 +28,15 @@ def as_int(name, value, minimum):
     return int(value)
 
 
+def _as_float(name, value, accepted):
+    """``float(value)``, or a ValueError for an integer beyond float64's range."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError("{} must be {}, got an integer of {} digits".format(
+            name, accepted, len(str(abs(value))))) from None
+
+
 def as_number(name, value, low=None, high=None, low_open=False, high_open=False):
     """Return ``value`` as a finite float inside the given interval.
 
@@ -40,7 +49,7 @@ def as_number(name, value, low=None, high=None, low_open=False, high_open=False)
                                    ")" if high_open or high is None else "]")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError("{} must be a number in {}, got {!r}".format(name, interval, value))
-    value = float(value)
+    value = _as_float(name, value, "a number in " + interval)
     too_low = low is not None and (value < low or (low_open and value == low))
     too_high = high is not None and (value > high or (high_open and value == high))
     if not math.isfinite(value) or too_low or too_high:
@@ -66,7 +75,7 @@ def as_lr(name, value, allow_zero=True):
     prefix = "0 or a number in " if allow_zero else "a number in "
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError("{} must be {}{}, got {!r}".format(name, prefix, interval, value))
-    value = float(value)
+    value = _as_float(name, value, prefix + interval)
     if allow_zero and value == 0:
         return 0.0
     if not (math.isfinite(value) and FLOAT32_TINY <= value <= FLOAT32_MAX):

@@ -5,19 +5,35 @@ given an Axes it only draws; when it creates the figure itself and ``show`` is
 true, it calls ``plt.show()`` (a no-op under a non-interactive backend).
 """
 import math
+import numbers
 
-from ._validate import as_int
+from ._validate import as_bool, as_callable, as_int, as_lr
+from .suggest import as_curve
 
 __all__ = ["plot_finder", "plot_schedule"]
 
 
-def _new_axes(ax, figsize):
-    """Return ``(ax, created)``: the caller's Axes, or a new figure's."""
+def _new_axes(ax, figsize, show):
+    """Return ``(ax, created)``: the caller's Axes, or a new figure's (arguments checked)."""
+    as_bool("show", show)
     if ax is not None:
+        from matplotlib.axes import Axes
+        if not isinstance(ax, Axes):
+            raise TypeError("ax must be a matplotlib Axes or None, got {!r}".format(ax))
         return ax, False
     import matplotlib.pyplot as plt
     _, new_ax = plt.subplots(figsize=figsize)
     return new_ax, True
+
+
+def _smoothed(smoothed):
+    """The checked ``(lrs, losses)`` pair of ``plot_finder``'s ``smoothed``."""
+    if not isinstance(smoothed, (tuple, list)) or len(smoothed) != 2:
+        raise TypeError("smoothed must be a pair (lrs, losses), got {!r}".format(smoothed))
+    try:
+        return as_curve(*smoothed)
+    except (TypeError, ValueError) as error:
+        raise type(error)("smoothed: {}".format(error)) from None
 
 
 def _show_if_created(created, show):
@@ -36,11 +52,13 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None)
     Parameters
     ----------
     lrs : sequence of float
-        Learning rates, in sweep order.
+        Learning rates, in sweep order, each 0 or in float32's range (points
+        at 0 are not drawn on the logarithmic axis).
     losses : sequence of float
-        The loss recorded at each learning rate.
+        The loss recorded at each learning rate (NaN and inf allowed), as many
+        as ``lrs``.
     suggestion : float, optional
-        A learning rate to mark with a vertical line.
+        A learning rate to mark with a vertical line, in float32's range.
     ax : matplotlib.axes.Axes, optional
         Where to draw. A new 6x8 inch figure is made when omitted.
     show : bool, default True
@@ -51,16 +69,38 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None)
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an argument of the wrong type or out of range, naming it.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_finder([0.01, 0.1, 1.0], [2.0, 1.0, float("nan")], suggestion=0.1, show=False)
+    >>> len(ax.collections[0].get_offsets()), ax.get_xlim()
+    (2, (0.01, 1.0))
+    >>> plot_finder([0.01, 0.1], [2.0], show=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: lrs and losses must have the same length; got 2 and 1
     """
+    lrs, losses = as_curve(lrs, losses)
+    if suggestion is not None:
+        suggestion = as_lr("suggestion", suggestion, allow_zero=False)
+    if smoothed is not None:
+        smoothed = _smoothed(smoothed)
     points = [(lr, loss) for lr, loss in zip(lrs, losses)
-              if math.isfinite(loss) and loss > 0]
-    ax, created = _new_axes(ax, (6, 8))
+              if lr > 0 and math.isfinite(loss) and loss > 0]
+    ax, created = _new_axes(ax, (6, 8), show)
     if points:
         xs, ys = zip(*points)
         ax.scatter(xs, ys)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        if lrs[0] < lrs[-1]:
+        if 0 < lrs[0] < lrs[-1]:
             ax.set_xlim([lrs[0], lrs[-1]])
         ax.set_ylim([min(ys) * 0.8, ys[0] * 4])
     if smoothed is not None:
@@ -82,7 +122,7 @@ def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
     Parameters
     ----------
     schedule_fn : callable
-        Maps an iteration (int) to a learning rate (float).
+        Maps an iteration (int) to a learning rate (a number).
     iterations : int, default 1500
         Plot iterations ``1 .. iterations``.
     ax : matplotlib.axes.Axes, optional
@@ -94,6 +134,12 @@ def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    TypeError, ValueError
+        For an argument of the wrong type or out of range, or a value of
+        ``schedule_fn`` that is not a number, naming it.
+
     Examples
     --------
     >>> import matplotlib
@@ -102,11 +148,21 @@ def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
     >>> ax = plot_schedule(TriangularSchedule(1, 2, 500), iterations=10, show=False)
     >>> len(ax.collections[0].get_offsets())
     10
+    >>> plot_schedule(42)
+    Traceback (most recent call last):
+    ...
+    TypeError: schedule_fn must be callable (iteration -> learning rate), got 42
     """
+    as_callable("schedule_fn", schedule_fn, "iteration -> learning rate")
     as_int("iterations", iterations, 1)
     steps = list(range(1, iterations + 1))
-    ax, created = _new_axes(ax, None)
-    ax.scatter(steps, [schedule_fn(i) for i in steps])
+    lrs = [schedule_fn(i) for i in steps]
+    for step, lr in zip(steps, lrs):
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError("schedule_fn must return a number (a learning rate), got {!r} for "
+                            "iteration {}".format(lr, step))
+    ax, created = _new_axes(ax, None, show)
+    ax.scatter(steps, lrs)
     ax.set_xlabel("Iteration")
     ax.set_ylabel("Learning Rate")
     _show_if_created(created, show)

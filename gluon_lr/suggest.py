@@ -31,7 +31,7 @@ import numpy as np
 from ._validate import FLOAT32_MAX, FLOAT32_TINY, as_choice, as_int, as_lr, as_number
 from .stopping import update_running_mean
 
-__all__ = ["smooth", "smooth_debiased", "smoothed_curve", "valley_curve", "steepest", "valley",
+__all__ = ["as_curve", "smooth", "smooth_debiased", "smoothed_curve", "valley_curve", "steepest", "valley",
            "minimum", "suggest_lr", "SUGGESTION_METHODS", "SUGGESTION_SMOOTHING",
            "VALLEY_BETA", "VALLEY_SKIP_END"]
 
@@ -67,8 +67,11 @@ def _as_losses(losses):
     return [float(loss) for loss in values]
 
 
-def _as_curve(lrs, losses):
-    """Checked ``(lrs, losses)`` lists of the same length."""
+def as_curve(lrs, losses):
+    """Return checked ``(lrs, losses)`` lists of the same length, or raise.
+
+    Learning rates must be in float32's range; losses may be NaN or infinite.
+    """
     lrs, losses = _as_lrs(lrs), _as_losses(losses)
     if len(lrs) != len(losses):
         raise ValueError("lrs and losses must have the same length; got {} and {}".format(
@@ -157,7 +160,7 @@ def smoothed_curve(lrs, losses, smoothing):
     >>> smoothed_curve([1.0, 2.0, 3.0], [4.0, float("nan"), 2.0], 0.5)
     ([1.0, 3.0], [4.0, 3.0])
     """
-    lrs, losses = _finite(*_as_curve(lrs, losses))
+    lrs, losses = _finite(*as_curve(lrs, losses))
     return lrs, smooth(losses, smoothing)
 
 
@@ -197,7 +200,7 @@ def valley_curve(lrs, losses, beta=VALLEY_BETA, num_it=None):
     >>> valley_curve(list(range(1, 13)), [12.0 - k for k in range(12)], beta=0, num_it=20)
     ([3.0, 4.0, 5.0, 6.0, 7.0], [10.0, 9.0, 8.0, 7.0, 6.0])
     """
-    lrs, losses = _as_curve(lrs, losses)
+    lrs, losses = as_curve(lrs, losses)
     start = _check_num_it(num_it, len(losses)) // 10
     smoothed = smooth_debiased(losses, beta)
     lrs, smoothed = lrs[start:-VALLEY_SKIP_END], smoothed[start:-VALLEY_SKIP_END]
@@ -225,7 +228,7 @@ def steepest(lrs, losses, skip_start=10, skip_end=5):
     >>> steepest([1, 2, 3, 4, 5], [5.0, 4.8, 3.0, 2.9, 2.8], skip_start=0, skip_end=0)
     2.0
     """
-    lrs, losses = _finite(*_as_curve(lrs, losses))
+    lrs, losses = _finite(*as_curve(lrs, losses))
     as_int("skip_start", skip_start, 0)
     as_int("skip_end", skip_end, 0)
     kept_lrs = lrs[skip_start:len(losses) - skip_end]
@@ -291,7 +294,7 @@ def valley(lrs, losses, beta=VALLEY_BETA, num_it=None):
     >>> valley(list(range(1, 13)), [12.0 - k for k in range(12)], beta=0)
     4.0
     """
-    lrs, losses = _as_curve(lrs, losses)
+    lrs, losses = as_curve(lrs, losses)
     points = len(losses)
     lrs, losses = valley_curve(lrs, losses, beta, num_it)
     if len(losses) < 2:
@@ -320,7 +323,7 @@ def minimum(lrs, losses, divisor=10.0):
     >>> minimum([0.1, 1.0, 10.0], [3.0, 1.0, 2.0])
     0.1
     """
-    lrs, losses = _finite(*_as_curve(lrs, losses))
+    lrs, losses = _finite(*as_curve(lrs, losses))
     divisor = as_number("divisor", divisor, low=0, low_open=True)
     if not losses:
         _too_few("minimum", "1 point with a finite loss", 0)
@@ -379,7 +382,7 @@ def suggest_lr(lrs, losses, method="steepest", smoothing=SUGGESTION_SMOOTHING, *
     as_choice("method", method, tuple(sorted(SUGGESTION_METHODS)))
     as_number("smoothing", smoothing, low=0, high=1, high_open=True)
     _check_options(method, options)
-    lrs, losses = _as_curve(lrs, losses)
+    lrs, losses = as_curve(lrs, losses)
     if method != "valley":
         lrs, losses = smoothed_curve(lrs, losses, smoothing)
     suggestion = SUGGESTION_METHODS[method](lrs, losses, **options)

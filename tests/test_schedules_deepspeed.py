@@ -1,10 +1,13 @@
 """DeepSpeed's LRRangeTest and OneCycle: tutorial configs, defect fixes, from_config."""
 import json
+import re
 
 import pytest
 
 from gluon_lr.schedules import LRRangeTest, OneCycle, from_config
 from gluon_lr.schedules.deepspeed import MAX_DECAYED_MOMENTUM
+
+BLOCK = "a scheduler block (a dict with 'type' and optional 'params' keys)"
 
 # The "scheduler" blocks printed in DeepSpeed's LRRT and 1-Cycle tutorials, verbatim.
 LRRT_TUTORIAL = """"scheduler": {
@@ -153,27 +156,84 @@ def test_from_config_accepts_dicts_json_and_whole_configs():
 
 @pytest.mark.parametrize("config, error, message", [
     ({"type": "WarmupLR", "params": {}}, ValueError,
-     r"unknown scheduler type 'WarmupLR'; supported: \['LRRangeTest', 'OneCycle'\]"),
+     "config['type'] must be one of 'LRRangeTest', 'OneCycle', got 'WarmupLR'"),
     ({"type": "OneCycle", "params": {"cycle_min_lr": 0.1, "cycle_max_lr": 1,
                                      "cycle_max_momentum": 0.9}}, ValueError,
-     r"unknown OneCycle parameter\(s\) \['cycle_max_momentum'\]; accepted: cycle_min_lr"),
+     "unknown OneCycle parameter(s) ['cycle_max_momentum']; accepted: cycle_min_lr"),
     ({"type": "LRRangeTest", "params": {"lr_range_test_min": 1}}, ValueError,
-     r"unknown LRRangeTest parameter\(s\) \['lr_range_test_min'\]"),
+     "unknown LRRangeTest parameter(s) ['lr_range_test_min']"),
     ({"type": "OneCycle", "params": {"cycle_min_lr": 0.1}}, ValueError,
-     r"OneCycle needs parameter\(s\) \['cycle_max_lr'\]"),
-    ({"params": {}}, ValueError, "a scheduler block has the keys 'type'"),
-    ({"type": "OneCycle", "parameters": {}}, ValueError, "a scheduler block has the keys"),
-    ({"type": "LRRangeTest", "params": [1]}, TypeError, "'params' must be a dict"),
-    ("{not json", ValueError, "config is not valid JSON"),
-    (42, TypeError, "config must be a dict or JSON text"),
+     "OneCycle needs parameter(s) ['cycle_max_lr']"),
+    ({"params": {}}, ValueError, "config must be {}; got the keys ['params']".format(BLOCK)),
+    ({"type": "OneCycle", "parameters": {}}, ValueError,
+     "config must be {}; got the keys ['parameters', 'type']".format(BLOCK)),
+    ({"type": "LRRangeTest", "params": [1]}, TypeError, "config['params'] must be a dict, got [1]"),
+    ("{not json", ValueError, "config is not valid JSON: Expecting property name enclosed in "
+                              "double quotes: line 1 column 2 (char 1)"),
+    (42, TypeError, "config must be a dict or JSON text of one, got 42"),
+    # malformed blocks name the block
+    ({"scheduler": None}, TypeError, "config['scheduler'] must be {}, got None".format(BLOCK)),
+    ({"train_batch_size": 8, "scheduler": ["OneCycle"]}, TypeError,
+     "config['scheduler'] must be {}, got ['OneCycle']".format(BLOCK)),
+    ('"scheduler": null', TypeError, "config['scheduler'] must be {}, got None".format(BLOCK)),
+    ({"scheduler": {"type": "OneCycle", "params": None}}, TypeError,
+     "config['scheduler']['params'] must be a dict, got None"),
+    ({"scheduler": {"type": ["OneCycle"]}}, ValueError,
+     "config['scheduler']['type'] must be one of 'LRRangeTest', 'OneCycle', got ['OneCycle']"),
+    ({"type": None}, ValueError, "config['type'] must be one of 'LRRangeTest', 'OneCycle', got None"),
+    ({1: "OneCycle", "type": "OneCycle"}, ValueError,
+     "config must be {}; got the keys [1, 'type']".format(BLOCK)),
+    ({"type": "LRRangeTest", "params": {1: 2, "x": 3}}, ValueError,
+     "unknown LRRangeTest parameter(s) [1, 'x']"),
+    # JSON text: syntax errors and values that are not JSON objects
+    ('{"type": "LRRangeTest",}', ValueError, "config is not valid JSON: Expecting property name "
+                                             "enclosed in double quotes: line 1 column 24"),
+    ('"scheduler": {"type": "OneCycle"', ValueError,
+     "config is not valid JSON: Extra data: line 1 column 12 (char 11)"),
+    ("[1]", TypeError, "config must be a dict or JSON text of one, got [1]"),
+    ("null", TypeError, "config must be a dict or JSON text of one, got None"),
+    (b"{}", TypeError, "config must be a dict or JSON text of one, got b'{}'"),
+    # parameters of the wrong type or out of range are named
+    ({"type": "LRRangeTest", "params": {"lr_range_test_min_lr": "1e-3"}}, TypeError,
+     "lr_range_test_min_lr must be a number in [1.1754944e-38, 3.4028235e+38] (float32), "
+     "got '1e-3'"),
+    ('{"type": "LRRangeTest", "params": {"lr_range_test_min_lr": 1e400}}', ValueError,
+     "lr_range_test_min_lr must be a number in [1.1754944e-38, 3.4028235e+38] (float32), "
+     "got inf"),
+    ('{"type": "LRRangeTest", "params": {"lr_range_test_step_rate": NaN}}', ValueError,
+     "lr_range_test_step_rate must be a number in [0, inf), got nan"),
+    ({"type": "LRRangeTest", "params": {"lr_range_test_staircase": "false"}}, TypeError,
+     "lr_range_test_staircase must be True or False, got 'false'"),
+    ({"type": "LRRangeTest", "params": {"lr_range_test_step_size": 200.0}}, TypeError,
+     "lr_range_test_step_size must be an int >= 1, got 200.0"),
+    ({"type": "OneCycle", "params": {"cycle_min_lr": None, "cycle_max_lr": 1}}, TypeError,
+     "cycle_min_lr must be 0 or a number in [1.1754944e-38, 3.4028235e+38] (float32), got None"),
+    ({"type": "OneCycle", "params": {"cycle_min_lr": 0.1, "cycle_max_lr": 1,
+                                     "cycle_momentum": 1}}, TypeError,
+     "cycle_momentum must be True or False, got 1"),
+    ({"type": "OneCycle", "params": {"cycle_min_lr": 0.1, "cycle_max_lr": 1,
+                                     "cycle_first_step_size": [1000]}}, TypeError,
+     "cycle_first_step_size must be an int >= 1, got [1000]"),
 ])
 def test_from_config_reports_bad_configs(config, error, message):
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match="^" + re.escape(message)):
         from_config(config)
 
 
 @pytest.mark.parametrize("build, error, message", [
     (lambda: LRRangeTest(0), ValueError, "lr_range_test_min_lr must be a number in"),
+    (lambda: LRRangeTest(1e300), ValueError, "lr_range_test_min_lr must be a number in "
+                                             r"\[1.1754944e-38, 3.4028235e\+38\] \(float32\)"),
+    (lambda: LRRangeTest(1e-3, 2 ** 53 + 1), ValueError,
+     r"lr_range_test_step_size must be an int in \[1, 2\*\*53\]"),
+    (lambda: OneCycle(0.1, 1e39), ValueError, r"cycle_max_lr must be 0 or a number in \["),
+    (lambda: OneCycle(1e-39, 0.1), ValueError, r"cycle_min_lr must be 0 or a number in \["),
+    (lambda: OneCycle(0.1, 1.0, cycle_momentum="no"), TypeError,
+     "cycle_momentum must be True or False, got 'no'"),
+    (lambda: OneCycle(0.1, 1.0, decay_step_size=10 ** 20), ValueError,
+     r"decay_step_size must be an int in \[0, 2\*\*53\]"),
+    (lambda: OneCycle(0.1, 1.0, cycle_second_stair_count=1.5), TypeError,
+     "cycle_second_stair_count must be an int >= 0, got 1.5"),
     (lambda: LRRangeTest(1e-3, 0), ValueError, "lr_range_test_step_size must be an int >= 1"),
     (lambda: LRRangeTest(1e-3, 10, -1), ValueError, "lr_range_test_step_rate"),
     (lambda: LRRangeTest(1e-3, 10, 1, "no"), TypeError, "lr_range_test_staircase must be"),
@@ -189,3 +249,12 @@ def test_from_config_reports_bad_configs(config, error, message):
 def test_bad_arguments_raise_clear_errors(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+def test_a_range_test_past_float32_raises_at_that_step():
+    s = LRRangeTest(1.0, 1, 2.0 ** 100)
+    assert s(1) == 1.0 and s(2 ** 27 + 1) == 2.0 ** 127
+    with pytest.raises(ValueError, match=re.escape(
+            "LRRangeTest(268435457) must be a finite number of magnitude <= 3.4028235e+38 "
+            "(float32), got 3.402823669209385e+38")):
+        s(2 ** 28 + 1)

@@ -1,11 +1,13 @@
 """MXNet interop and invariants: lr_scheduler protocol, base_lr, mx.lr_scheduler, every schedule."""
 import math
+import re
 import warnings
 
 import mxnet as mx
 import numpy as np
 import pytest
 
+from gluon_lr._validate import FLOAT32_TINY
 from gluon_lr.schedules import (CosineAnnealingSchedule, CyclicalSchedule, CyclicLR,
                                 LinearCoolDown, LinearWarmUp, LRRangeTest, OneCycle, OneCycleLR,
                                 OneCycleSchedule, TriangularSchedule)
@@ -164,3 +166,70 @@ def test_mxnet_schedulers_with_warm_up_keep_working(make, expected):
     assert [r[1] for r in records] == pytest.approx([expected(n) for n in range(1, 13)])
     assert ours_values == pytest.approx([expected(n) for n in range(1, 13)])
     assert vars(wrapped) == vars(make())  # never called, never changed
+
+
+# -- arguments shared by every family --------------------------------------------------------
+
+BOOL_PARAMETERS = [
+    (LRRangeTest, {}, "lr_range_test_staircase"),
+    (OneCycle, {"cycle_min_lr": 0.01, "cycle_max_lr": 0.1}, "cycle_momentum"),
+    (OneCycleLR, {"max_lr": 0.1, "total_steps": 10}, "three_phase"),
+    (OneCycleLR, {"max_lr": 0.1, "total_steps": 10}, "cycle_momentum"),
+    (CyclicLR, {"base_lr": 0.01, "max_lr": 0.1}, "cycle_momentum"),
+]
+
+
+@pytest.mark.parametrize("flag", ["no", "False", 1, 0, None, np.bool_(True)])
+@pytest.mark.parametrize("cls, required, name", BOOL_PARAMETERS,
+                         ids=[p[0].__name__ + "." + p[2] for p in BOOL_PARAMETERS])
+def test_every_flag_accepts_only_booleans(cls, required, name, flag):
+    with pytest.raises(TypeError, match=r"^{} must be True or False, got {}$".format(
+            name, re.escape(repr(flag)))):
+        cls(**required, **{name: flag})
+    for value in (True, False):
+        assert cls(**required, **{name: value})(1) > 0
+
+
+LR_PARAMETERS = [  # (build with the named learning rate, name, whether 0 is accepted)
+    (lambda lr: TriangularSchedule(lr, 1.0, 10), "min_lr", True),
+    (lambda lr: TriangularSchedule(0.0, lr, 10), "max_lr", True),
+    (lambda lr: CosineAnnealingSchedule(lr, 1.0, 10), "min_lr", True),
+    (lambda lr: CosineAnnealingSchedule(0.0, lr, 10), "max_lr", True),
+    (lambda lr: LinearWarmUp(TriangularSchedule(0.1, 1, 10), lr, 5), "start_lr", True),
+    (lambda lr: LinearCoolDown(TriangularSchedule(0.1, 1, 10), lr, 5, 5), "finish_lr", True),
+    (lambda lr: OneCycleSchedule(lr, 1.0, 10), "start_lr", True),
+    (lambda lr: OneCycleSchedule(0.0, lr, 10), "max_lr", True),
+    (lambda lr: OneCycleSchedule(0.0, 1.0, 10, 5, lr), "finish_lr", True),
+    (lambda lr: CyclicalSchedule(TriangularSchedule, 10, min_lr=lr, max_lr=1.0), "min_lr", True),
+    (lambda lr: LRRangeTest(lr), "lr_range_test_min_lr", False),
+    (lambda lr: OneCycle(lr, 1.0), "cycle_min_lr", True),
+    (lambda lr: OneCycle(0.0, lr), "cycle_max_lr", True),
+    (lambda lr: OneCycleLR(lr, 10), "max_lr", False),
+    (lambda lr: CyclicLR(lr, 1.0), "base_lr", True),
+    (lambda lr: CyclicLR(0.0, lr), "max_lr", True),
+]
+
+
+@pytest.mark.parametrize("lr", [1e300, 3.5e38, 1e-300, 1e-39, -0.5, float("inf")])
+@pytest.mark.parametrize("build, name, zero", LR_PARAMETERS,
+                         ids=["{}-{}".format(i, p[1]) for i, p in enumerate(LR_PARAMETERS)])
+def test_every_learning_rate_is_checked_against_float32(build, name, zero, lr):
+    # MXNet's optimizers hold the rate in float32: "Out of range value for lr" otherwise
+    expected = "{} must be {}a number in [1.1754944e-38, 3.4028235e+38] (float32), got {!r}"
+    with pytest.raises(ValueError, match="^" + re.escape(
+            expected.format(name, "0 or " if zero else "", lr)) + "$"):
+        build(lr)
+    with pytest.raises(TypeError, match="^" + re.escape(name + " must be ")):
+        build("0.1")
+    build(FLOAT32_TINY)  # the smallest float32 rate is accepted, and 0 where it says so
+    if zero:
+        build(0)
+
+
+def test_a_rate_flushed_to_zero_trains_where_mxnet_would_reject_it():
+    # 0.5 * 2**-128 is below float32's smallest normal number: MXNet raises
+    # "Out of range value for lr" for it, so the schedule gives 0.0 instead
+    s = CyclicalSchedule(TriangularSchedule, min_lr=0.5, max_lr=1, cycle_length=1,
+                         cycle_magnitude_decay=2.0 ** -64)
+    _, records = train(3, "sgd", {"learning_rate": None, "lr_scheduler": s})
+    assert [r[1] for r in records] == [2.0 ** -65, 0.0, 0.0]

@@ -94,16 +94,62 @@ def test_cyclic_asymmetric_and_defaults():
     (lambda: OneCycleLR(1.0, 0), ValueError, "total_steps must be an int >= 1"),
     (lambda: OneCycleLR(0, 10), ValueError, "max_lr must be a number in"),
     (lambda: OneCycleLR(1.0, 10, anneal_strategy="exp"), ValueError,
-     "anneal_strategy must be 'cos' or 'linear'"),
+     "anneal_strategy must be one of 'cos', 'linear', got 'exp'"),
+    (lambda: OneCycleLR(1.0, 10, anneal_strategy=["cos"]), ValueError,
+     r"anneal_strategy must be one of 'cos', 'linear', got \['cos'\]"),
+    (lambda: OneCycleLR(1.0, 10, three_phase="no"), TypeError,
+     "three_phase must be True or False, got 'no'"),
+    (lambda: OneCycleLR(1.0, 10, cycle_momentum="False"), TypeError,
+     "cycle_momentum must be True or False, got 'False'"),
+    (lambda: OneCycleLR(1e300, 10), ValueError,
+     r"max_lr must be a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\), got 1e\+300"),
+    (lambda: OneCycleLR(1.0, 10 ** 16), ValueError,
+     r"total_steps must be an int in \[1, 2\*\*53\], got 10000000000000000"),
+    (lambda: OneCycleLR(1.0, 10, div_factor=1e-320), ValueError,
+     r"max_lr / div_factor must be a finite number of magnitude <= 3.4028235e\+38 \(float32\), "
+     "got inf"),
+    (lambda: OneCycleLR(1.0, 10, final_div_factor=1e-300), ValueError,
+     r"max_lr / div_factor / final_div_factor must be a finite number of magnitude <= "
+     r"3.4028235e\+38 \(float32\), got 4e\+298"),
+    (lambda: OneCycleLR(1.0, 10, div_factor="25"), TypeError,
+     r"div_factor must be a number in \(0, inf\), got '25'"),
     (lambda: OneCycleLR(1.0, 10, base_momentum=0.99), ValueError,
      "base_momentum must be <= max_momentum"),
     (lambda: CyclicLR(1.0, 0.1), ValueError, "base_lr must be <= max_lr"),
     (lambda: CyclicLR(0.1, 1.0, mode="cosine"), ValueError,
-     "mode must be one of triangular, triangular2, exp_range, got 'cosine'"),
+     "mode must be one of 'triangular', 'triangular2', 'exp_range', got 'cosine'"),
+    (lambda: CyclicLR(0.1, 1.0, mode={}), ValueError,
+     "mode must be one of 'triangular', 'triangular2', 'exp_range', got {}"),
+    (lambda: CyclicLR(1e-39, 1.0), ValueError,
+     r"base_lr must be 0 or a number in \[1.1754944e-38, 3.4028235e\+38\] \(float32\), "
+     "got 1e-39"),
+    (lambda: CyclicLR(0.1, "1.0"), TypeError, "max_lr must be 0 or a number in"),
+    (lambda: CyclicLR(0.1, 1.0, step_size_down=2 ** 53 + 1), ValueError,
+     r"step_size_down must be an int in \[1, 2\*\*53\]"),
+    (lambda: CyclicLR(0.1, 1.0, base_momentum="0.8"), TypeError,
+     r"base_momentum must be a number in \[0, 1\), got '0.8'"),
     (lambda: CyclicLR(0.1, 1.0, step_size_up=0), ValueError, "step_size_up must be an int >= 1"),
     (lambda: CyclicLR(0.1, 1.0, gamma=1.5), ValueError, "gamma must be a number in"),
     (lambda: CyclicLR(0.1, 1.0, cycle_momentum=1), TypeError, "cycle_momentum must be True"),
+    (lambda: CyclicLR(0.1, 1.0, cycle_momentum="no"), TypeError,
+     "cycle_momentum must be True or False, got 'no'"),
 ])
 def test_bad_arguments_raise_clear_errors(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+def test_triangular2_far_into_training_does_not_overflow():
+    # 2.0 ** 1100 overflows a float; the halved amplitude is simply 0 by then
+    s = CyclicLR(base_lr=0.1, max_lr=1.0, step_size_up=1, mode="triangular2")
+    assert s(2 + 2 * 1100) == 0.1 and s.momentum(2 + 2 * 1100) == 0.9
+    assert s(2 + 2 * 50) == 0.1 + 0.9 * 2.0 ** -50
+
+
+def test_rates_below_float32_become_zero():
+    # MXNet rejects a learning rate below float32's smallest normal number (1.18e-38)
+    s = CyclicLR(base_lr=0.0, max_lr=1.0, step_size_up=1, mode="exp_range", gamma=0.5)
+    assert s(126) == 2.0 ** -125  # k = 125: at the top, scaled by 0.5 ** 125
+    assert s(128) == 0.0  # 2.0 ** -127 is not a normal float32
+    s = OneCycleLR(max_lr=1e-30, total_steps=10, final_div_factor=1e10)
+    assert s.min_lr == 0.0 and s(10) == 0.0 and s(1) == pytest.approx(4e-32, rel=1e-12)

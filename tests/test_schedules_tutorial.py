@@ -1,6 +1,7 @@
 """MXNet "Advanced Learning Rate Schedules" tutorial: exact values, purity, parity, errors."""
 import copy
 import math
+import re
 
 import matplotlib.pyplot as plt
 import mxnet as mx
@@ -270,10 +271,12 @@ def test_children_momentum_is_rebased():
     (lambda: TriangularSchedule(1, 2, 10.5), TypeError, "cycle_length must be an int"),
     (lambda: TriangularSchedule(2, 1, 10), ValueError, "min_lr must be <= max_lr"),
     (lambda: TriangularSchedule(1, 2, 10, inc_fraction=0), ValueError, "inc_fraction"),
-    (lambda: TriangularSchedule(-1, 2, 10), ValueError, "min_lr must be a number in [0"),
+    (lambda: TriangularSchedule(-1, 2, 10), ValueError,
+     "min_lr must be 0 or a number in [1.1754944e-38, 3.4028235e+38] (float32), got -1.0"),
     (lambda: CosineAnnealingSchedule(1, 2, 0), ValueError, "cycle_length must be an int >= 1"),
     (lambda: CosineAnnealingSchedule(3, 2, 10), ValueError, "min_lr must be <= max_lr"),
-    (lambda: CosineAnnealingSchedule("1", 2, 10), TypeError, "min_lr must be a number"),
+    (lambda: CosineAnnealingSchedule("1", 2, 10), TypeError,
+     "min_lr must be 0 or a number in [1.1754944e-38, 3.4028235e+38] (float32), got '1'"),
     (lambda: LinearWarmUp(TriangularSchedule(1, 2, 10), 0, 0), ValueError,
      "length must be an int >= 1"),
     (lambda: LinearWarmUp(0.1, 0, 10), TypeError, "schedule must be callable"),
@@ -283,7 +286,8 @@ def test_children_momentum_is_rebased():
      "Must specify finish_lr when using cooldown_length > 0."),
     (lambda: OneCycleSchedule(0.1, 0.5, 500, finish_lr=0.001), ValueError,
      "Must specify cooldown_length > 0 when using finish_lr."),
-    (lambda: OneCycleSchedule(0.5, 0.1, 500), ValueError, "min_lr must be <= max_lr"),
+    (lambda: OneCycleSchedule(0.5, 0.1, 500), ValueError,
+     "start_lr must be <= max_lr, got start_lr = 0.5 and max_lr = 0.1"),
     (lambda: CyclicalSchedule(TriangularSchedule, 0, min_lr=0, max_lr=1), ValueError,
      "cycle_length must be an int >= 1"),
     (lambda: CyclicalSchedule(TriangularSchedule, 10, cycle_length_decay=0, min_lr=0,
@@ -293,8 +297,140 @@ def test_children_momentum_is_rebased():
     (lambda: CyclicalSchedule(None, 10), TypeError, "schedule_class must be"),
 ])
 def test_bad_arguments_raise_clear_errors(build, error, message):
-    with pytest.raises(error, match=message.replace("[", r"\[").replace(".", r"\.")):
+    with pytest.raises(error, match=re.escape(message)):
         build()
+
+
+LR_RANGE = "0 or a number in [1.1754944e-38, 3.4028235e+38] (float32)"
+
+
+@pytest.mark.parametrize("build, error, message", [
+    # the user's argument is named, not start_lr -> min_lr or cooldown_length -> length
+    (lambda: OneCycleSchedule(0.1, 0.5, 500, cooldown_length="5", finish_lr=0.001), TypeError,
+     "cooldown_length must be an int >= 0, got '5'"),
+    (lambda: OneCycleSchedule(0.1, 0.5, 500, cooldown_length=None), TypeError,
+     "cooldown_length must be an int >= 0, got None"),
+    (lambda: OneCycleSchedule(0.1, 0.5, 500, cooldown_length=-1), ValueError,
+     "cooldown_length must be an int >= 0, got -1"),
+    (lambda: OneCycleSchedule(0.1, 0.5, 500, cooldown_length=7.5, finish_lr=0.001), TypeError,
+     "cooldown_length must be an int >= 0, got 7.5"),
+    (lambda: OneCycleSchedule("0.1", 0.5, 500), TypeError,
+     "start_lr must be {}, got '0.1'".format(LR_RANGE)),
+    (lambda: OneCycleSchedule(-0.1, 0.5, 500), ValueError,
+     "start_lr must be {}, got -0.1".format(LR_RANGE)),
+    (lambda: OneCycleSchedule(0.1, 1e300, 500), ValueError,
+     "max_lr must be {}, got 1e+300".format(LR_RANGE)),
+    (lambda: OneCycleSchedule(0.1, 0.5, 500, 10, finish_lr=1e-300), ValueError,
+     "finish_lr must be {}, got 1e-300".format(LR_RANGE)),
+    (lambda: OneCycleSchedule(0.1, 0.5, 0), ValueError, "cycle_length must be an int >= 1, got 0"),
+    # learning rates in float32's range
+    (lambda: TriangularSchedule(1, 1e300, 10), ValueError,
+     "max_lr must be {}, got 1e+300".format(LR_RANGE)),
+    (lambda: CosineAnnealingSchedule(1e-300, 1, 10), ValueError,
+     "min_lr must be {}, got 1e-300".format(LR_RANGE)),
+    (lambda: LinearWarmUp(TriangularSchedule(1, 2, 10), start_lr=4e38, length=5), ValueError,
+     "start_lr must be {}, got 4e+38".format(LR_RANGE)),
+    (lambda: LinearCoolDown(TriangularSchedule(1, 2, 10), finish_lr=float("nan"), start_idx=5,
+                            length=5), ValueError, "finish_lr must be {}, got nan".format(LR_RANGE)),
+    (lambda: CyclicalSchedule(TriangularSchedule, 10, min_lr=0, max_lr=1e39), ValueError,
+     "max_lr must be {}, got 1e+39".format(LR_RANGE)),
+    # lengths and indices are ints up to 2**53
+    (lambda: TriangularSchedule(1, 2, 2 ** 53 + 1), ValueError,
+     "cycle_length must be an int in [1, 2**53], got 9007199254740993"),
+    (lambda: CosineAnnealingSchedule(1, 2, 10 ** 400), ValueError,
+     "cycle_length must be an int in [1, 2**53], got 1000000"),
+    (lambda: LinearCoolDown(TriangularSchedule(1, 2, 10), 0, 2 ** 60, 5), ValueError,
+     "start_idx must be an int in [0, 2**53], got 1152921504606846976"),
+    (lambda: CyclicalSchedule(TriangularSchedule, "10", min_lr=0, max_lr=1), TypeError,
+     "cycle_length must be an int >= 1, got '10'"),
+    (lambda: CyclicalSchedule(TriangularSchedule, 10, cycle_magnitude_decay=-1, min_lr=0,
+                              max_lr=1), ValueError,
+     "cycle_magnitude_decay must be a number in (0, inf), got -1.0"),
+    # children that are no learning-rate schedules
+    (lambda: LinearWarmUp(lambda t: None, start_lr=0, length=5), TypeError,
+     "schedule(0) must be a number (a learning rate), got None"),
+    (lambda: LinearCoolDown(lambda t: float("inf"), 0, 3, 2), ValueError,
+     "schedule(3) must be a finite number of magnitude <= 3.4028235e+38 (float32), got inf"),
+    (lambda: CyclicalSchedule(lambda cycle_length: 5, 10), TypeError,
+     "schedule_class(cycle_length=10) must be callable (iteration -> learning rate), got 5"),
+    (lambda: CyclicalSchedule(lambda cycle_length: (lambda t: "0.1"), 10), TypeError,
+     "schedule_class(cycle_length=10)(0) must be a number (a learning rate), got '0.1'"),
+    (lambda: CyclicalSchedule(42, 10), TypeError,
+     "schedule_class must be callable (a schedule class taking cycle_length), got 42"),
+    (lambda: LinearWarmUp(lambda t: None if t > 3 else 0.5, 0, 2)(6), TypeError,
+     "LinearWarmUp(6) must be a number (a learning rate), got None"),
+])
+def test_bad_arguments_name_the_users_argument(build, error, message):
+    with pytest.raises(error, match="^" + re.escape(message)):
+        build()
+
+
+@pytest.mark.parametrize("t, error, message", [
+    (2 ** 53 + 1, ValueError, "iteration must be an int in [0, 2**53], got 9007199254740993"),
+    (-1, ValueError, "iteration must be an int >= 0, got -1"),
+    ("5", TypeError, "iteration must be an int >= 0, got '5'"),
+])
+def test_iteration_is_bounded_by_2_to_the_53(t, error, message):
+    s = TriangularSchedule(1, 2, 10)
+    assert s(2 ** 53) == 1.0
+    for call in (s, s.momentum):
+        with pytest.raises(error, match="^" + re.escape(message) + "$"):
+            call(t)
+
+
+# -- cycle lengths and magnitudes at the edges -----------------------------------------------
+
+def test_a_huge_cycle_length_decay_gives_one_endless_cycle():
+    # ceil(10 * 1e308) overflows a float: the second cycle lasts 2**53 iterations, the largest
+    s = CyclicalSchedule(TriangularSchedule, min_lr=0, max_lr=1, cycle_length=10,
+                         cycle_length_decay=1e308)
+    assert [s(t) for t in (0, 5, 9, 10)] == [0.0, 1.0, 0.2, 0.0]
+    assert s(25) == 15 / 2 ** 52  # up 1 / 2**52 per iteration, over 2**52 iterations
+    assert s(10 + 2 ** 52) == 1.0
+    assert s(2 ** 53) == 10 / 2 ** 52  # still in the second cycle
+    sgdr = CyclicalSchedule(CosineAnnealingSchedule, min_lr=0.01, max_lr=2, cycle_length=250,
+                            cycle_length_decay=1e300, cycle_magnitude_decay=0.5)
+    assert sgdr(250) == 1.0 and sgdr(10 ** 15) == 0.5 * (
+        (1 + math.cos((10 ** 15 - 250) * math.pi / 2 ** 53)) / 2 * 1.99 + 0.01)
+
+
+def test_cycle_lengths_are_capped_at_2_to_the_53():
+    s = CyclicalSchedule(TriangularSchedule, min_lr=0, max_lr=1, cycle_length=2 ** 52,
+                         cycle_length_decay=3)
+    assert s._locate(2 ** 52 - 1) == (0, 2 ** 52, 2 ** 52 - 1)
+    assert s._locate(2 ** 52) == (1, 2 ** 53, 0)  # not 3 * 2**52
+    assert s._locate(2 ** 53) == (1, 2 ** 53, 2 ** 52)
+    assert s(2 ** 53) == 1.0  # the peak of the second cycle
+
+
+def test_constant_cycles_are_located_without_walking_them():
+    s = CyclicalSchedule(TriangularSchedule, min_lr=0, max_lr=1, cycle_length=4,
+                         cycle_length_decay=0.5)
+    # lengths 4, 2, 1, 1, ...: iteration 6 + i starts cycle 2 + i
+    assert s._locate(2 ** 53) == (2 ** 53 - 4, 1, 0)
+    assert s._locate(5) == (1, 2, 1)
+    assert CyclicalSchedule(TriangularSchedule, min_lr=0, max_lr=1,
+                            cycle_length=500)._locate(10 ** 12 + 7) == (2 * 10 ** 9, 500, 7)
+
+
+def test_rates_below_float32_become_zero_and_above_it_raise():
+    tiny = CyclicalSchedule(TriangularSchedule, min_lr=0.5, max_lr=1, cycle_length=2,
+                            cycle_magnitude_decay=2.0 ** -64)
+    # 0.5 * 2**-128 is below float32's smallest normal number: MXNet rejects it, 0 it is
+    assert [tiny(t) for t in (0, 2, 4)] == [0.5, 2.0 ** -65, 0.0]
+    huge = CyclicalSchedule(TriangularSchedule, min_lr=0.5, max_lr=1, cycle_length=2,
+                            cycle_magnitude_decay=2.0 ** 64)
+    assert huge(4) == 2.0 ** 127
+    with pytest.raises(ValueError, match=re.escape(
+            "CyclicalSchedule(6) must be a finite number of magnitude <= 3.4028235e+38 "
+            "(float32), got 3.1385508676933404e+57")):
+        huge(6)
+    overflowing = CyclicalSchedule(TriangularSchedule, min_lr=0.5, max_lr=1, cycle_length=2,
+                                   cycle_magnitude_decay=1e300)
+    with pytest.raises(ValueError, match=re.escape("CyclicalSchedule(4) must be a finite "
+                                                   "number of magnitude <= 3.4028235e+38 "
+                                                   "(float32), got inf")):
+        overflowing(4)  # 1e300 ** 2 overflows
 
 
 @pytest.mark.parametrize("t, error", [(-1, ValueError), (1.5, TypeError), (True, TypeError)])

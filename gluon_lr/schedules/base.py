@@ -8,11 +8,24 @@ first update, ``t = optimizer.num_update`` in general, and ``t = 0`` when
 ``Trainer.learning_rate`` is read before training. This is the 1-based
 convention of the MXNet tutorials and of ``mx.lr_scheduler``.
 
+Iterations, lengths and step counts are ints up to :data:`MAX_STEPS` (``2**53``,
+the range in which float64 holds every integer exactly, far beyond any
+training run), so that no schedule's arithmetic can overflow.
+
 Schedules ported from DeepSpeed and PyTorch count *completed* steps instead
 (their step counter is ``k = t - 1``); :class:`StepCountSchedule` does that
 translation, so the ``t``-th Gluon update uses the value DeepSpeed or PyTorch
 use for their ``t``-th optimizer step, and ``t = 0`` reports the value their
 constructors set before training.
+
+Values
+------
+A schedule returns what an MXNet optimizer can hold: optimizers keep the
+learning rate (and momentum) in float32 and reject anything else with "Out of
+range value for lr". Values of magnitude below float32's smallest normal number
+(e.g. after many decays) are returned as ``0.0``; a value beyond float32's
+range (e.g. a range test run far past any usable rate) raises a ``ValueError``
+that names the schedule and the iteration.
 
 Purity
 ------
@@ -35,13 +48,81 @@ schedule unchanged and emits a ``UserWarning`` that says so. Pass
 avoid the warning.
 """
 import copy
+import numbers
 import warnings
 
 import mxnet as mx
 
-from .._validate import as_iteration
+from .._validate import (FLOAT32_MAX, FLOAT32_TINY, as_callable, as_int, as_lr, as_number,
+                         check_order)
 
-__all__ = ["Schedule", "StepCountSchedule", "pure", "triangle"]
+__all__ = ["Schedule", "StepCountSchedule", "pure", "triangle", "as_steps", "as_rate",
+           "lr_range", "momentum_range", "MAX_STEPS"]
+
+MAX_STEPS = 2 ** 53
+"""Largest iteration, length or step count a schedule accepts."""
+
+
+def as_steps(name, value, minimum):
+    """Return an iteration, length or step count: an int in ``[minimum, MAX_STEPS]``.
+
+    Examples
+    --------
+    >>> as_steps("length", 10, 1)
+    10
+    >>> as_steps("length", 10 ** 16, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: length must be an int in [1, 2**53], got 10000000000000000
+    """
+    value = as_int(name, value, minimum)
+    if value > MAX_STEPS:
+        raise ValueError("{} must be an int in [{}, 2**53], got {!r}".format(name, minimum, value))
+    return value
+
+
+def as_rate(name, value):
+    """Return a computed learning rate or momentum as the float an optimizer accepts.
+
+    Magnitudes below float32's smallest normal number become ``0.0`` (MXNet
+    rejects them); non-numbers raise ``TypeError`` and values that are not
+    finite or beyond float32's range raise ``ValueError``, naming ``name``.
+    The sign is kept: the tutorial's linear cool-down to 0 can end a rounding
+    error below it (``-1.4e-17``), which MXNet accepts.
+
+    Examples
+    --------
+    >>> as_rate("s(5)", 0.5), as_rate("s(5)", 1e-40)
+    (0.5, 0.0)
+    >>> as_rate("s(5)", 1e300)
+    Traceback (most recent call last):
+    ...
+    ValueError: s(5) must be a finite number of magnitude <= 3.4028235e+38 (float32), got 1e+300
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError("{} must be a number (a learning rate), got {!r}".format(name, value))
+    value = float(value)
+    if abs(value) < FLOAT32_TINY:
+        return 0.0
+    if not abs(value) <= FLOAT32_MAX:
+        raise ValueError("{} must be a finite number of magnitude <= {:.8g} (float32), "
+                         "got {!r}".format(name, FLOAT32_MAX, value))
+    return value
+
+
+def lr_range(low_name, low, high_name, high):
+    """Return two learning rates checked with ``as_lr`` and ``low <= high``."""
+    low, high = as_lr(low_name, low), as_lr(high_name, high)
+    check_order(low_name, low, high_name, high)
+    return low, high
+
+
+def momentum_range(low_name, low, high_name, high):
+    """Return two momenta in ``[0, 1)`` with ``low <= high``."""
+    low = as_number(low_name, low, low=0, high=1, high_open=True)
+    high = as_number(high_name, high, low=0, high=1, high_open=True)
+    check_order(low_name, low, high_name, high)
+    return low, high
 
 
 class Schedule:
@@ -61,13 +142,16 @@ class Schedule:
     """
 
     def __call__(self, num_update):
-        """Return the learning rate of update ``num_update`` (an int >= 0)."""
-        return float(self._lr(as_iteration(num_update)))
+        """Return the learning rate of update ``num_update`` (an int in ``[0, 2**53]``)."""
+        t = as_steps("iteration", num_update, 0)
+        return as_rate("{}({})".format(type(self).__name__, t), self._lr(t))
 
     def momentum(self, num_update):
         """Return the momentum of update ``num_update``, or None if not scheduled."""
-        value = self._momentum(as_iteration(num_update))
-        return None if value is None else float(value)
+        t = as_steps("iteration", num_update, 0)
+        value = self._momentum(t)
+        return None if value is None else as_rate(
+            "{}.momentum({})".format(type(self).__name__, t), value)
 
     def _lr(self, t):
         raise NotImplementedError("{} must implement _lr(t)".format(type(self).__name__))
@@ -82,7 +166,7 @@ class Schedule:
     @property
     def base_lr(self):
         """The schedule's reference learning rate (read-only, see the module notes)."""
-        return float(self._reference_lr())
+        return as_rate("{}.base_lr".format(type(self).__name__), self._reference_lr())
 
     @base_lr.setter
     def base_lr(self, value):
@@ -163,9 +247,7 @@ def pure(schedule):
     >>> f(5), f(1), s.base_lr
     (0.25, 1.0, 1.0)
     """
-    if not callable(schedule):
-        raise TypeError("schedule must be callable (iteration -> learning rate), got {!r}".format(
-            schedule))
+    as_callable("schedule", schedule, "iteration -> learning rate")
     if isinstance(schedule, mx.lr_scheduler.LRScheduler):
         return _Replayed(schedule)
     return schedule

@@ -29,8 +29,8 @@ Deviations from DeepSpeed, all fixing defects:
 """
 import json
 
-from .._validate import as_bool, as_int, as_number, check_order
-from .base import StepCountSchedule, triangle
+from .._validate import as_bool, as_choice, as_lr, as_number
+from .base import StepCountSchedule, as_steps, lr_range, momentum_range, triangle
 
 __all__ = ["LRRangeTest", "OneCycle", "from_config", "MAX_DECAYED_MOMENTUM"]
 
@@ -48,9 +48,9 @@ class LRRangeTest(StepCountSchedule):
     Parameters
     ----------
     lr_range_test_min_lr : float, default 1e-3
-        Learning rate of the first step, ``> 0``.
+        Learning rate of the first step, in float32's range (``> 0``).
     lr_range_test_step_size : int, default 2000
-        Steps per unit of increase, ``>= 1``.
+        Steps per unit of increase, in ``[1, 2**53]``.
     lr_range_test_step_rate : float, default 1.0
         Increase per unit, ``>= 0``.
     lr_range_test_staircase : bool, default False
@@ -68,9 +68,8 @@ class LRRangeTest(StepCountSchedule):
 
     def __init__(self, lr_range_test_min_lr=1e-3, lr_range_test_step_size=2000,
                  lr_range_test_step_rate=1.0, lr_range_test_staircase=False):
-        self.min_lr = as_number("lr_range_test_min_lr", lr_range_test_min_lr,
-                                low=0, low_open=True)
-        self.step_size = as_int("lr_range_test_step_size", lr_range_test_step_size, 1)
+        self.min_lr = as_lr("lr_range_test_min_lr", lr_range_test_min_lr, allow_zero=False)
+        self.step_size = as_steps("lr_range_test_step_size", lr_range_test_step_size, 1)
         self.step_rate = as_number("lr_range_test_step_rate", lr_range_test_step_rate, low=0)
         self.staircase = as_bool("lr_range_test_staircase", lr_range_test_staircase)
 
@@ -93,17 +92,18 @@ class OneCycle(StepCountSchedule):
     Parameters
     ----------
     cycle_min_lr, cycle_max_lr : float
-        Learning-rate bounds of the cycle, ``0 <= cycle_min_lr <= cycle_max_lr``.
+        Learning-rate bounds of the cycle, ``0 <= cycle_min_lr <= cycle_max_lr``,
+        each 0 or in float32's range.
     cycle_first_step_size : int, default 2000
-        Steps of the increasing half, ``>= 1``.
+        Steps of the increasing half, in ``[1, 2**53]``.
     cycle_first_stair_count : int, default 0
-        Stairs in the increasing half (0: continuous).
+        Stairs in the increasing half (0: continuous), in ``[0, 2**53]``.
     cycle_second_step_size : int, optional
         Steps of the decreasing half; defaults to ``cycle_first_step_size``.
     cycle_second_stair_count : int, optional
         Stairs in the decreasing half; defaults to ``cycle_first_stair_count``.
     decay_step_size : int, default 0
-        Steps per unit of post-cycle decay (0: no decay).
+        Steps per unit of post-cycle decay (0: no decay), in ``[0, 2**53]``.
     decay_lr_rate : float, default 0.0
         Post-cycle learning-rate decay rate, ``>= 0``.
     cycle_momentum : bool, default True
@@ -125,24 +125,22 @@ class OneCycle(StepCountSchedule):
                  cycle_second_stair_count=None, decay_step_size=0, decay_lr_rate=0.0,
                  cycle_momentum=True, cycle_min_mom=0.8, cycle_max_mom=0.9,
                  decay_mom_rate=0.0):
-        self.min_lr = as_number("cycle_min_lr", cycle_min_lr, low=0)
-        self.max_lr = as_number("cycle_max_lr", cycle_max_lr, low=0)
-        check_order("cycle_min_lr", self.min_lr, "cycle_max_lr", self.max_lr)
-        self.first_step_size = as_int("cycle_first_step_size", cycle_first_step_size, 1)
-        self.first_stair_count = as_int("cycle_first_stair_count", cycle_first_stair_count, 0)
-        self.second_step_size = as_int(
+        self.min_lr, self.max_lr = lr_range("cycle_min_lr", cycle_min_lr,
+                                            "cycle_max_lr", cycle_max_lr)
+        self.first_step_size = as_steps("cycle_first_step_size", cycle_first_step_size, 1)
+        self.first_stair_count = as_steps("cycle_first_stair_count", cycle_first_stair_count, 0)
+        self.second_step_size = as_steps(
             "cycle_second_step_size",
             self.first_step_size if cycle_second_step_size is None else cycle_second_step_size, 1)
-        self.second_stair_count = as_int(
+        self.second_stair_count = as_steps(
             "cycle_second_stair_count",
             self.first_stair_count if cycle_second_stair_count is None
             else cycle_second_stair_count, 0)
-        self.decay_step_size = as_int("decay_step_size", decay_step_size, 0)
+        self.decay_step_size = as_steps("decay_step_size", decay_step_size, 0)
         self.decay_lr_rate = as_number("decay_lr_rate", decay_lr_rate, low=0)
         self.cycle_momentum = as_bool("cycle_momentum", cycle_momentum)
-        self.min_mom = as_number("cycle_min_mom", cycle_min_mom, low=0, high=1, high_open=True)
-        self.max_mom = as_number("cycle_max_mom", cycle_max_mom, low=0, high=1, high_open=True)
-        check_order("cycle_min_mom", self.min_mom, "cycle_max_mom", self.max_mom)
+        self.min_mom, self.max_mom = momentum_range("cycle_min_mom", cycle_min_mom,
+                                                    "cycle_max_mom", cycle_max_mom)
         self.decay_mom_rate = as_number("decay_mom_rate", decay_mom_rate, low=0)
         self.total_size = self.first_step_size + self.second_step_size
 
@@ -173,6 +171,7 @@ class OneCycle(StepCountSchedule):
 
 
 _TYPES = {"LRRangeTest": LRRangeTest, "OneCycle": OneCycle}
+_BLOCK = "a scheduler block (a dict with 'type' and optional 'params' keys)"
 _PARAMS = {
     "LRRangeTest": ("lr_range_test_min_lr", "lr_range_test_step_size",
                     "lr_range_test_step_rate", "lr_range_test_staircase"),
@@ -213,9 +212,11 @@ def from_config(config):
     Raises
     ------
     ValueError
-        For an unknown type, an unknown or missing key, or invalid JSON.
+        For invalid JSON, an unknown type, an unknown or missing key, or a
+        parameter out of range (the message names the block or the parameter).
     TypeError
-        If ``config`` is neither a dict nor a str.
+        If ``config`` is neither a dict nor JSON text, if the block or its
+        ``params`` is not a dict, or if a parameter has the wrong type.
 
     Examples
     --------
@@ -224,25 +225,28 @@ def from_config(config):
     ...     "lr_range_test_step_rate": 5, "lr_range_test_staircase": false}}''')
     >>> type(s).__name__, s(1)
     ('LRRangeTest', 0.0001)
+    >>> from_config({"scheduler": None})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: config['scheduler'] must be a scheduler block (a dict with ...), got None
     """
     if isinstance(config, str):
         config = _parse(config)
     if not isinstance(config, dict):
-        raise TypeError("config must be a dict or JSON text, got {!r}".format(config))
+        raise TypeError("config must be a dict or JSON text of one, got {!r}".format(config))
+    name = "config"
     if "scheduler" in config:
-        config = config["scheduler"]
-    unknown = sorted(set(config) - {"type", "params"})
-    if unknown or "type" not in config:
-        raise ValueError("a scheduler block has the keys 'type' and (optional) 'params'; "
-                         "got {}".format(sorted(config)))
-    kind = config["type"]
-    if kind not in _TYPES:
-        raise ValueError("unknown scheduler type {!r}; supported: {}".format(
-            kind, sorted(_TYPES)))
+        config, name = config["scheduler"], "config['scheduler']"
+    if not isinstance(config, dict):
+        raise TypeError("{} must be {}, got {!r}".format(name, _BLOCK, config))
+    keys = sorted(config, key=str)
+    if set(keys) - {"type", "params"} or "type" not in config:
+        raise ValueError("{} must be {}; got the keys {}".format(name, _BLOCK, keys))
+    kind = as_choice(name + "['type']", config["type"], tuple(_TYPES))
     params = config.get("params", {})
     if not isinstance(params, dict):
-        raise TypeError("'params' must be a dict, got {!r}".format(params))
-    unknown = sorted(set(params) - set(_PARAMS[kind]))
+        raise TypeError("{}['params'] must be a dict, got {!r}".format(name, params))
+    unknown = sorted(set(params) - set(_PARAMS[kind]), key=str)
     if unknown:
         raise ValueError("unknown {} parameter(s) {}; accepted: {}".format(
             kind, unknown, ", ".join(_PARAMS[kind])))

@@ -8,8 +8,8 @@ one, is re-based the same way as its learning rate.
 """
 import math
 
-from .._validate import as_int, as_number
-from .base import Schedule, pure
+from .._validate import as_callable, as_lr, as_number
+from .base import MAX_STEPS, Schedule, as_rate, as_steps, lr_range, pure
 from .shapes import TriangularSchedule
 
 __all__ = ["LinearWarmUp", "LinearCoolDown", "OneCycleSchedule", "CyclicalSchedule"]
@@ -19,6 +19,11 @@ def _momentum_of(schedule, t):
     """``schedule.momentum(t)`` if the schedule defines momentum, else None."""
     momentum = getattr(schedule, "momentum", None)
     return momentum(t) if callable(momentum) else None
+
+
+def _child_lr(name, schedule, t):
+    """``schedule(t)``, checked to be a learning rate, with ``name`` in the message."""
+    return as_rate("{}({})".format(name, t), schedule(t))
 
 
 def _line(t, length, start, finish):
@@ -40,9 +45,9 @@ class LinearWarmUp(Schedule):
         The schedule to warm up (a gluon-lr schedule, a function, or an
         ``mx.lr_scheduler`` object, which is copied, never mutated).
     start_lr : float
-        Learning rate at iteration 0, ``>= 0``.
+        Learning rate at iteration 0: 0 or in float32's range.
     length : int
-        Number of warm-up iterations, ``>= 1``.
+        Number of warm-up iterations, in ``[1, 2**53]``.
 
     Examples
     --------
@@ -56,9 +61,9 @@ class LinearWarmUp(Schedule):
 
     def __init__(self, schedule, start_lr, length):
         self._child = pure(schedule)
-        self.start_lr = as_number("start_lr", start_lr, low=0)
-        self.length = as_int("length", length, 1)
-        self.finish_lr = float(self._child(0))
+        self.start_lr = as_lr("start_lr", start_lr)
+        self.length = as_steps("length", length, 1)
+        self.finish_lr = _child_lr("schedule", self._child, 0)
 
     def _lr(self, t):
         if t <= self.length:
@@ -83,11 +88,12 @@ class LinearCoolDown(Schedule):
     schedule : callable
         The schedule to cool down (copied if it is an ``mx.lr_scheduler`` object).
     finish_lr : float
-        Learning rate at the end of the cool-down and afterwards, ``>= 0``.
+        Learning rate at the end of the cool-down and afterwards: 0 or in
+        float32's range.
     start_idx : int
-        Last iteration taken from ``schedule``, ``>= 0``.
+        Last iteration taken from ``schedule``, in ``[0, 2**53]``.
     length : int
-        Number of cool-down iterations, ``>= 0``.
+        Number of cool-down iterations, in ``[0, 2**53]``.
 
     Examples
     --------
@@ -101,11 +107,11 @@ class LinearCoolDown(Schedule):
 
     def __init__(self, schedule, finish_lr, start_idx, length):
         self._child = pure(schedule)
-        self.finish_lr = as_number("finish_lr", finish_lr, low=0)
-        self.start_idx = as_int("start_idx", start_idx, 0)
-        self.length = as_int("length", length, 0)
+        self.finish_lr = as_lr("finish_lr", finish_lr)
+        self.start_idx = as_steps("start_idx", start_idx, 0)
+        self.length = as_steps("length", length, 0)
         self.finish_idx = self.start_idx + self.length
-        self.start_lr = float(self._child(self.start_idx))
+        self.start_lr = _child_lr("schedule", self._child, self.start_idx)
 
     def _lr(self, t):
         if t <= self.start_idx:
@@ -124,20 +130,26 @@ class OneCycleSchedule(LinearCoolDown):
     Parameters
     ----------
     start_lr, max_lr : float
-        Bounds of the triangular cycle, ``0 <= start_lr <= max_lr``.
+        Bounds of the triangular cycle, ``0 <= start_lr <= max_lr``, each 0 or
+        in float32's range.
     cycle_length : int
-        Iterations of the triangle (twice Smith's "stepsize"), ``>= 1``.
+        Iterations of the triangle (twice Smith's "stepsize"), in ``[1, 2**53]``.
     cooldown_length : int, default 0
-        Iterations of the linear cool-down after the cycle.
+        Iterations of the linear cool-down after the cycle, in ``[0, 2**53]``.
     finish_lr : float, optional
-        Rate at the end of the cool-down; required exactly when
-        ``cooldown_length > 0``. Without a cool-down the rate stays at ``start_lr``.
+        Rate at the end of the cool-down (0 or in float32's range); required
+        exactly when ``cooldown_length > 0``. Without a cool-down the rate
+        stays at ``start_lr``.
 
     Raises
     ------
     ValueError
         With the tutorial's messages when ``cooldown_length`` and ``finish_lr``
-        are not given together.
+        are not given together; for an argument out of range.
+    TypeError
+        For an argument of the wrong type. Messages name this class's
+        parameters (``start_lr``, ``cooldown_length``), not those of the
+        :class:`TriangularSchedule` and :class:`LinearCoolDown` it is made of.
 
     Examples
     --------
@@ -148,13 +160,17 @@ class OneCycleSchedule(LinearCoolDown):
     """
 
     def __init__(self, start_lr, max_lr, cycle_length, cooldown_length=0, finish_lr=None):
+        cooldown_length = as_steps("cooldown_length", cooldown_length, 0)
         if (cooldown_length > 0) and (finish_lr is None):
             raise ValueError("Must specify finish_lr when using cooldown_length > 0.")
         if (cooldown_length == 0) and (finish_lr is not None):
             raise ValueError("Must specify cooldown_length > 0 when using finish_lr.")
+        start_lr, max_lr = lr_range("start_lr", start_lr, "max_lr", max_lr)
+        cycle_length = as_steps("cycle_length", cycle_length, 1)
+        finish_lr = start_lr if finish_lr is None else as_lr("finish_lr", finish_lr)
         cycle = TriangularSchedule(min_lr=start_lr, max_lr=max_lr, cycle_length=cycle_length)
-        super().__init__(cycle, finish_lr=start_lr if finish_lr is None else finish_lr,
-                         start_idx=cycle.cycle_length, length=cooldown_length)
+        super().__init__(cycle, finish_lr=finish_lr, start_idx=cycle_length,
+                         length=cooldown_length)
 
 
 class CyclicalSchedule(Schedule):
@@ -166,17 +182,25 @@ class CyclicalSchedule(Schedule):
     ``cycle_magnitude_decay ** i``. With ``CosineAnnealingSchedule``,
     ``cycle_length_decay=2`` and ``cycle_magnitude_decay=0.5`` this is SGDR.
 
+    A cycle that would last more than ``2**53`` iterations (the largest
+    iteration, see :mod:`.base`) lasts ``2**53``: it is the last cycle and
+    never ends. So a huge ``cycle_length_decay`` (even ``1e308``, where ``L_1``
+    would overflow a float) means the first cycle, then one endless cycle.
+
     Parameters
     ----------
     schedule_class : type
         Called as ``schedule_class(cycle_length=..., **kwargs)``, e.g.
-        ``TriangularSchedule`` or ``CosineAnnealingSchedule``.
+        ``TriangularSchedule`` or ``CosineAnnealingSchedule``; its instances
+        map an iteration to a learning rate.
     cycle_length : int
-        Length of the first cycle, ``>= 1``.
+        Length of the first cycle, in ``[1, 2**53]``.
     cycle_length_decay : float, default 1
         Factor applied to the cycle length after each cycle, ``> 0``.
     cycle_magnitude_decay : float, default 1
-        Factor applied to the learning rates after each cycle, ``> 0``.
+        Factor applied to the learning rates after each cycle, ``> 0``. Above 1
+        the rates grow without bound, and calling the schedule raises
+        ``ValueError`` once they leave float32's range.
     **kwargs
         Passed to ``schedule_class``.
 
@@ -186,41 +210,56 @@ class CyclicalSchedule(Schedule):
     >>> s = CyclicalSchedule(TriangularSchedule, min_lr=0.5, max_lr=2, cycle_length=500)
     >>> s(250), s(500), s(750)
     (2.0, 0.5, 2.0)
+
+    A first cycle of 10 iterations, then an endless one:
+
+    >>> s = CyclicalSchedule(TriangularSchedule, min_lr=0, max_lr=1, cycle_length=10,
+    ...                      cycle_length_decay=1e308)
+    >>> s(5), s(25) == 15 / 2 ** 52, s(10 ** 15) == (10 ** 15 - 10) / 2 ** 52
+    (1.0, True, True)
     """
 
     def __init__(self, schedule_class, cycle_length, cycle_length_decay=1,
                  cycle_magnitude_decay=1, **kwargs):
-        if not callable(schedule_class):
-            raise TypeError("schedule_class must be a schedule class taking cycle_length, "
-                            "got {!r}".format(schedule_class))
-        self.schedule_class = schedule_class
-        self.length = as_int("cycle_length", cycle_length, 1)
+        self.schedule_class = as_callable("schedule_class", schedule_class,
+                                          "a schedule class taking cycle_length")
+        self.length = as_steps("cycle_length", cycle_length, 1)
         self.length_decay = as_number("cycle_length_decay", cycle_length_decay,
                                       low=0, low_open=True)
         self.magnitude_decay = as_number("cycle_magnitude_decay", cycle_magnitude_decay,
                                          low=0, low_open=True)
         self.kwargs = dict(kwargs)
-        schedule_class(cycle_length=self.length, **self.kwargs)  # fail early on bad kwargs
+        self._lr(0)  # fail early on bad kwargs, or on instances that are no schedules
 
     def _locate(self, t):
         """Return ``(cycle index, cycle length, offset in the cycle)`` of iteration ``t``."""
-        if self.length_decay == 1:
-            return t // self.length, self.length, t % self.length
-        index, length, end = 0, self.length, self.length
-        while end <= t:
-            length = math.ceil(length * self.length_decay)
-            index += 1
-            end += length
-        return index, length, t - end + length
+        index, length, start = 0, self.length, 0
+        while t - start >= length:
+            start, index = start + length, index + 1
+            grown = length * self.length_decay
+            following = MAX_STEPS if grown >= MAX_STEPS else math.ceil(grown)
+            if following == length:  # every later cycle is as long: jump to t's
+                skipped = (t - start) // length
+                start, index = start + skipped * length, index + skipped
+            length = following
+        return index, length, t - start
 
     def _cycle(self, t):
+        """``(cycle index, cycle schedule, offset in the cycle, name for messages)`` of ``t``."""
         index, length, offset = self._locate(t)
-        return index, self.schedule_class(cycle_length=length, **self.kwargs), offset
+        name = "schedule_class(cycle_length={})".format(length)
+        schedule = as_callable(name, self.schedule_class(cycle_length=length, **self.kwargs),
+                               "iteration -> learning rate")
+        return index, schedule, offset, name
 
     def _lr(self, t):
-        index, schedule, offset = self._cycle(t)
-        return schedule(offset) * self.magnitude_decay ** index
+        index, schedule, offset, name = self._cycle(t)
+        lr = _child_lr(name, schedule, offset)
+        try:
+            return lr * self.magnitude_decay ** index
+        except OverflowError:  # growing cycles, long past float32's range: __call__ reports it
+            return math.inf if lr else 0.0
 
     def _momentum(self, t):
-        _, schedule, offset = self._cycle(t)
+        _, schedule, offset, _ = self._cycle(t)
         return _momentum_of(schedule, offset)

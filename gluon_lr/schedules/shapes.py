@@ -5,18 +5,16 @@ tutorial, stay at ``min_lr`` after ``cycle_length``.
 """
 import math
 
-from .._validate import as_int, as_number, check_order
-from .base import Schedule
+from .._validate import as_number
+from .base import Schedule, as_steps, lr_range
 
 __all__ = ["TriangularSchedule", "CosineAnnealingSchedule"]
 
 
 def _check_bounds(min_lr, max_lr, cycle_length):
     """Validate the arguments shared by the shapes; return them as numbers."""
-    min_lr = as_number("min_lr", min_lr, low=0)
-    max_lr = as_number("max_lr", max_lr, low=0)
-    check_order("min_lr", min_lr, "max_lr", max_lr)
-    return min_lr, max_lr, as_int("cycle_length", cycle_length, 1)
+    return lr_range("min_lr", min_lr, "max_lr", max_lr) + (
+        as_steps("cycle_length", cycle_length, 1),)
 
 
 class TriangularSchedule(Schedule):
@@ -29,9 +27,10 @@ class TriangularSchedule(Schedule):
     Parameters
     ----------
     min_lr, max_lr : float
-        Lower and upper bound, ``0 <= min_lr <= max_lr``.
+        Lower and upper bound, ``0 <= min_lr <= max_lr``, each 0 or in
+        float32's range (see :func:`gluon_lr._validate.as_lr`).
     cycle_length : int
-        Iterations from start to finish, ``>= 1``.
+        Iterations from start to finish, in ``[1, 2**53]``.
     inc_fraction : float, default 0.5
         Fraction of the cycle spent increasing, in ``(0, 1]``.
 
@@ -63,9 +62,10 @@ class CosineAnnealingSchedule(Schedule):
     Parameters
     ----------
     min_lr, max_lr : float
-        Lower and upper bound, ``0 <= min_lr <= max_lr``.
+        Lower and upper bound, ``0 <= min_lr <= max_lr``, each 0 or in
+        float32's range.
     cycle_length : int
-        Iterations from ``max_lr`` to ``min_lr``, ``>= 1``; afterwards the rate
+        Iterations from ``max_lr`` to ``min_lr``, in ``[1, 2**53]``; afterwards the rate
         stays at ``min_lr``.
 
     Examples

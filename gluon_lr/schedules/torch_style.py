@@ -20,8 +20,8 @@ Deviations from PyTorch:
 """
 import math
 
-from .._validate import as_bool, as_int, as_number, check_order
-from .base import StepCountSchedule, triangle
+from .._validate import as_bool, as_choice, as_lr, as_number
+from .base import StepCountSchedule, as_rate, as_steps, lr_range, momentum_range, triangle
 
 __all__ = ["OneCycleLR", "CyclicLR"]
 
@@ -34,10 +34,8 @@ _MODES = ("triangular", "triangular2", "exp_range")
 
 def _momentum_bounds(cycle_momentum, base_momentum, max_momentum):
     """Validate the momentum arguments shared by both schedules."""
-    low = as_number("base_momentum", base_momentum, low=0, high=1, high_open=True)
-    high = as_number("max_momentum", max_momentum, low=0, high=1, high_open=True)
-    check_order("base_momentum", low, "max_momentum", high)
-    return as_bool("cycle_momentum", cycle_momentum), low, high
+    return (as_bool("cycle_momentum", cycle_momentum),) + momentum_range(
+        "base_momentum", base_momentum, "max_momentum", max_momentum)
 
 
 class OneCycleLR(StepCountSchedule):
@@ -54,16 +52,18 @@ class OneCycleLR(StepCountSchedule):
     Parameters
     ----------
     max_lr : float
-        Peak learning rate, ``> 0``.
+        Peak learning rate, in float32's range (``> 0``).
     total_steps : int
-        Number of steps in the cycle, ``>= 1``.
+        Number of steps in the cycle, in ``[1, 2**53]``.
     pct_start : float, default 0.3
         Fraction of the cycle spent increasing, in ``(0, 1)``.
     anneal_strategy : {'cos', 'linear'}, default 'cos'
     div_factor : float, default 25.0
-        ``initial_lr = max_lr / div_factor``.
+        ``initial_lr = max_lr / div_factor``, ``> 0``; ``initial_lr`` must be
+        within float32's range (smaller magnitudes count as 0).
     final_div_factor : float, default 1e4
-        ``min_lr = initial_lr / final_div_factor``.
+        ``min_lr = initial_lr / final_div_factor``, ``> 0``; the same holds for
+        ``min_lr``.
     three_phase : bool, default False
     cycle_momentum : bool, default True
     base_momentum, max_momentum : float, default 0.85 and 0.95
@@ -78,14 +78,11 @@ class OneCycleLR(StepCountSchedule):
     def __init__(self, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
                  div_factor=25.0, final_div_factor=1e4, three_phase=False,
                  cycle_momentum=True, base_momentum=0.85, max_momentum=0.95):
-        self.max_lr = as_number("max_lr", max_lr, low=0, low_open=True)
-        self.total_steps = as_int("total_steps", total_steps, 1)
+        self.max_lr = as_lr("max_lr", max_lr, allow_zero=False)
+        self.total_steps = as_steps("total_steps", total_steps, 1)
         self.pct_start = as_number("pct_start", pct_start, low=0, high=1,
                                    low_open=True, high_open=True)
-        if anneal_strategy not in _ANNEALERS:
-            raise ValueError("anneal_strategy must be 'cos' or 'linear', got {!r}".format(
-                anneal_strategy))
-        self.anneal_strategy = anneal_strategy
+        self.anneal_strategy = as_choice("anneal_strategy", anneal_strategy, tuple(_ANNEALERS))
         div_factor = as_number("div_factor", div_factor, low=0, low_open=True)
         final_div_factor = as_number("final_div_factor", final_div_factor, low=0, low_open=True)
         self.three_phase = as_bool("three_phase", three_phase)
@@ -94,8 +91,9 @@ class OneCycleLR(StepCountSchedule):
                 self.pct_start))
         self.cycle_momentum, low_mom, high_mom = _momentum_bounds(
             cycle_momentum, base_momentum, max_momentum)
-        self.initial_lr = self.max_lr / div_factor
-        self.min_lr = self.initial_lr / final_div_factor
+        self.initial_lr = as_rate("max_lr / div_factor", self.max_lr / div_factor)
+        self.min_lr = as_rate("max_lr / div_factor / final_div_factor",
+                              self.initial_lr / final_div_factor)
         self._phases = self._build_phases(low_mom, high_mom)
 
     def _build_phases(self, low_mom, high_mom):
@@ -147,9 +145,11 @@ class CyclicLR(StepCountSchedule):
     Parameters
     ----------
     base_lr, max_lr : float
-        Learning-rate bounds, ``0 <= base_lr <= max_lr``. ``base_lr`` is also
-        the schedule's MXNet ``base_lr`` (its value before training).
+        Learning-rate bounds, ``0 <= base_lr <= max_lr``, each 0 or in
+        float32's range. ``base_lr`` is also the schedule's MXNet ``base_lr``
+        (its value before training).
     step_size_up : int, default 2000
+        In ``[1, 2**53]``.
     step_size_down : int, optional
         Defaults to ``step_size_up``.
     mode : {'triangular', 'triangular2', 'exp_range'}, default 'triangular'
@@ -168,15 +168,11 @@ class CyclicLR(StepCountSchedule):
     def __init__(self, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, cycle_momentum=True, base_momentum=0.8,
                  max_momentum=0.9):
-        self.min_lr = as_number("base_lr", base_lr, low=0)
-        self.max_lr = as_number("max_lr", max_lr, low=0)
-        check_order("base_lr", self.min_lr, "max_lr", self.max_lr)
-        self.step_size_up = as_int("step_size_up", step_size_up, 1)
-        self.step_size_down = as_int(
+        self.min_lr, self.max_lr = lr_range("base_lr", base_lr, "max_lr", max_lr)
+        self.step_size_up = as_steps("step_size_up", step_size_up, 1)
+        self.step_size_down = as_steps(
             "step_size_down", self.step_size_up if step_size_down is None else step_size_down, 1)
-        if mode not in _MODES:
-            raise ValueError("mode must be one of {}, got {!r}".format(", ".join(_MODES), mode))
-        self.mode = mode
+        self.mode = as_choice("mode", mode, _MODES)
         self.gamma = as_number("gamma", gamma, low=0, high=1, low_open=True)
         self.cycle_momentum, self.base_momentum, self.max_momentum = _momentum_bounds(
             cycle_momentum, base_momentum, max_momentum)
@@ -186,7 +182,7 @@ class CyclicLR(StepCountSchedule):
         wave = triangle(k, self.step_size_up, self.step_size_down)
         if self.mode == "triangular2":
             cycle = 1 + k // (self.step_size_up + self.step_size_down)
-            return wave / 2.0 ** (cycle - 1)
+            return wave * 0.5 ** (cycle - 1)  # 2.0 ** (cycle - 1) would overflow
         if self.mode == "exp_range":
             return wave * self.gamma ** k
         return wave
