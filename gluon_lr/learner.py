@@ -7,6 +7,7 @@ ends, and :meth:`Learner.run`, which runs a number of steps at a fixed learning
 rate, a schedule, or the optimizer's own ``lr_scheduler``, and reports every
 step to one callback shape, ``callback(step, lr, loss) -> stop?``.
 """
+import collections
 import contextlib
 import math
 
@@ -150,7 +151,7 @@ class Learner:
         self.iteration_loss = None
         self.iteration_lr = None
         self._data_iter = None
-        self._pending_batch = None
+        self._pending = collections.deque()  # batches drawn ahead, served before the loader's
         self._closed = False
 
     @property
@@ -203,13 +204,15 @@ class Learner:
         """
         data_loader = _checked_loader(data_loader)
         self._release_iterator()
-        self._pending_batch = None
+        self._pending.clear()
         self.data_loader = data_loader
 
     def _next_batch(self):
-        if self._pending_batch is not None:
-            batch, self._pending_batch = self._pending_batch, None
-            return batch
+        if self._pending:
+            return self._pending.popleft()
+        return self._read_loader()
+
+    def _read_loader(self):
         if self._data_iter is None:
             self._data_iter = iter(self.data_loader)
         try:
@@ -222,6 +225,55 @@ class Learner:
             return next(self._data_iter)
         except StopIteration:
             raise ValueError("data_loader yields no batches (is the dataset empty?)") from None
+
+    def peek_batches(self, count):
+        """Return the next ``count`` batches without consuming them.
+
+        The batches are drawn from the loader now and kept: the next
+        iterations train on exactly these, in order. With :meth:`replay` they
+        let several trials see the same batches from any loader, seeded or not,
+        at the memory cost of holding them.
+
+        Examples
+        --------
+        >>> import mxnet as mx
+        >>> batches = [(mx.np.full((2, 3), float(i)), mx.np.zeros((2,))) for i in range(3)]
+        >>> learner = Learner(mx.gluon.nn.Dense(2, in_units=3), batches, mx.cpu())
+        >>> [b[0][0, 0].item() for b in learner.peek_batches(2)]
+        [0.0, 1.0]
+        >>> loss = learner.iteration(lr=0.0)  # trains on batch 0, as if never peeked
+        >>> [b[0][0, 0].item() for b in learner.peek_batches(2)]
+        [1.0, 2.0]
+        """
+        count = as_int("count", count, 1)
+        if self._closed:
+            raise RuntimeError("this Learner is closed")
+        while len(self._pending) < count:
+            self._pending.append(self._read_loader())
+        return list(self._pending)[:count]
+
+    @contextlib.contextmanager
+    def replay(self, batches):
+        """Train on ``batches`` inside the block, in order and again from the start when used up.
+
+        The loader, its position and any peeked batches are set aside and
+        come back unchanged when the block ends.
+
+        Parameters
+        ----------
+        batches : list of (data, label)
+            E.g. from :meth:`peek_batches`.
+        """
+        if not isinstance(batches, (list, tuple)) or not batches:
+            raise TypeError("batches must be a non-empty list of (data, label) batches, "
+                            "e.g. from peek_batches(); got {!r}".format(type(batches)))
+        saved = (self.data_loader, self._data_iter, self._pending)
+        self.data_loader, self._data_iter, self._pending = list(batches), None, \
+            collections.deque()
+        try:
+            yield
+        finally:
+            self.data_loader, self._data_iter, self._pending = saved
 
     def _to_devices(self, array):
         if len(self.devices) == 1:
@@ -242,8 +294,7 @@ class Learner:
             raise RuntimeError("this Learner is closed")
         if not any(param_is_deferred(p) for p in self.net.collect_params().values()):
             return
-        batch = self._next_batch()
-        self._pending_batch = batch
+        batch = self.peek_batches(1)[0]
         with autograd.pause(train_mode=False):
             self.net(self._to_devices(batch[0])[0])
 

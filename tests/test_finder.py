@@ -337,18 +337,21 @@ def test_deferred_network_is_initialized_without_skipping_a_batch():
     net.add(mx.gluon.nn.Dense(5), mx.gluon.nn.BatchNorm(), mx.gluon.nn.Dense(3))
     batches = make_batches(50)
     learner = Learner(net, batches, mx.cpu())
-    seen = []
-    real_next = learner._next_batch
+    read, trained = [], []
 
-    def recording_next():
-        batch = real_next()
-        seen.append(batch)
-        return batch
+    def recording(method, seen):
+        def call():
+            batch = method()
+            seen.append(batch)
+            return batch
+        return call
 
-    learner._next_batch = recording_next
+    learner._read_loader = recording(learner._read_loader, read)
+    learner._next_batch = recording(learner._next_batch, trained)
     LRFinder(learner).find(max_iter=5, progress=False)
-    # batch 0 is fetched for shape inference, kept, and trained on first
-    assert [id(b) for b in seen] == [id(b) for b in [batches[0]] + batches[:5]]
+    # batch 0 is read once for shape inference, kept, and trained on first
+    assert [id(b) for b in read] == [id(b) for b in batches[:5]]
+    assert [id(b) for b in trained] == [id(b) for b in batches[:5]]
     assert np.array_equal(net[1].running_mean.data().asnumpy(), np.zeros(5))
 
 

@@ -261,7 +261,7 @@ def test_initialize_parameters_keeps_the_batch_and_moves_no_statistics():
     expected = train_mode_loss(net, data, label)
     assert learner.iteration(take_step=False) == pytest.approx(expected, rel=1e-6)
     learner.initialize_parameters()  # nothing deferred now: no batch is taken
-    assert learner._pending_batch is None
+    assert learner.peek_batches(1)[0] is batches[1]
 
 
 def test_iteration_pulls_batches_in_order():
@@ -438,3 +438,33 @@ def test_trial_resolves_deferred_shapes_first_without_skipping_a_batch():
             expected = mx.np.mean(learner.loss_fn(learner.net(batches[0][0]),
                                                   batches[0][1])).item()
     assert first == pytest.approx(expected, rel=1e-6)
+
+
+def test_peeked_batches_are_trained_on_next_and_replay_sets_the_loader_aside():
+    batches = make_batches(6)
+    learner = Learner(make_net(), batches, mx.cpu(), optimizer_params={"learning_rate": 0.0})
+    learner.iteration()
+    ahead = learner.peek_batches(3)
+    assert [id(b) for b in ahead] == [id(b) for b in batches[1:4]]
+    seen = []
+    original_next = learner._next_batch
+
+    def recording_next():
+        batch = original_next()
+        seen.append(id(batch))
+        return batch
+    learner._next_batch = recording_next
+    for _ in range(2):
+        with learner.replay(ahead[:2]):
+            learner.run(3)
+    learner.run(4)
+    assert seen == [id(b) for b in (ahead[0], ahead[1], ahead[0])] * 2 + \
+        [id(b) for b in batches[1:5]]
+
+
+@pytest.mark.parametrize("batches", [[], None, "abc"])
+def test_replay_needs_a_list_of_batches(batches):
+    learner = Learner(make_net(), make_batches(2), mx.cpu())
+    with pytest.raises(TypeError, match="batches must be a non-empty list"):
+        with learner.replay(batches):
+            pass
