@@ -24,7 +24,7 @@ setup(
         "tqdm",
     ],
     extras_require={
-        # AutoLRS and confirmed suggestions' forecaster: the fit (SciPy) and the GP (scikit-learn).
+        # AutoLRS: the Gaussian-process search (scikit-learn, which needs SciPy).
         "auto": ["scipy>=1.10", "scikit-learn>=1.3"],
         # Running the notebooks: a Jupyter kernel and a headless executor.
         "notebooks": ["nbclient", "nbformat", "ipykernel"],
