@@ -103,6 +103,18 @@ class Learner:
         The Trainer's kvstore for several devices. The Learner's Trainer always
         updates on the devices (``update_on_kvstore=False``), which keeps every
         piece of state where :meth:`snapshot` can reach it.
+    accumulate : int, default 1
+        Batches per optimizer step: large batches in small memory. Gradients
+        of ``accumulate`` loader batches add up (``grad_req='add'``) and one
+        step normalises them by the summed batch size. Every count in gluon-lr
+        (the finder's iterations, trial steps, schedules' updates) is in
+        optimizer steps. BatchNorm still sees each loader batch on its own.
+    snapshot_device : Device or str, optional
+        Keep :meth:`snapshot` copies on this device (e.g. ``'cpu'``), once
+        rather than once per training device: on a GPU the finder then needs
+        no second copy of the model in device memory. Data-parallel replicas
+        are identical (the Trainer keeps them so), so one copy restores every
+        device exactly. ``None`` keeps a copy beside each replica.
     ctx : mx.device.Device, optional
         MXNet 1.x name of ``device``, accepted for the 1.x tutorial's code.
 
@@ -128,7 +140,7 @@ class Learner:
 
     def __init__(self, net, data_loader, device=None, *, loss_fn=None, optimizer="sgd",
                  optimizer_params=None, trainer=None, initializer=None, hybridize=False,
-                 kvstore="device", ctx=None):
+                 kvstore="device", accumulate=1, snapshot_device=None, ctx=None):
         if not isinstance(net, mx.gluon.Block):
             raise TypeError("net must be an mx.gluon.Block; got {!r}".format(type(net)))
         if ctx is not None:
@@ -140,11 +152,16 @@ class Learner:
         self.devices = resolve_devices(device)
         self.device = self.devices[0] if len(self.devices) == 1 else list(self.devices)
         self.loss_fn = _checked_loss_fn(loss_fn)
+        self.accumulate = as_int("accumulate", accumulate, 1)
+        self.snapshot_device = None if snapshot_device is None \
+            else resolve_devices(snapshot_device)[0]
         hybridize = _checked_hybridize(hybridize)
         initializer = _checked_initializer(initializer)
         if trainer is None:
             optimizer, optimizer_params = checked_optimizer(optimizer, optimizer_params)
         self._initialize(initializer)
+        if self.accumulate > 1:
+            self._accumulate_gradients()
         if hybridize is not False:
             net.hybridize(**(hybridize if isinstance(hybridize, dict) else {}))
         self.trainer = self._make_trainer(trainer, optimizer, optimizer_params, kvstore)
@@ -165,6 +182,14 @@ class Learner:
                 param.initialize(init=None, device=self.devices, default_init=initializer)
             elif list(param.list_device()) != self.devices:
                 param.reset_device(self.devices)
+
+    def _accumulate_gradients(self):
+        """Gradients add up over a step's batches: ``grad_req='add'``, zeroed after each step."""
+        for param in self.net.collect_params().values():
+            if param.grad_req == "write":
+                param.grad_req = "add"
+        if all(param_has_data(p) for p in self.net.collect_params().values()):
+            self.net.zero_grad()
 
     def _make_trainer(self, trainer, optimizer, optimizer_params, kvstore):
         if trainer is not None:
@@ -299,7 +324,7 @@ class Learner:
             self.net(self._to_devices(batch[0])[0])
 
     def iteration(self, lr=None, take_step=True):
-        """Train on the next batch and return its mean loss.
+        """Train on the next batch (``accumulate`` batches) and return the mean loss.
 
         Parameters
         ----------
@@ -317,28 +342,42 @@ class Learner:
         Returns
         -------
         float
-            The batch's mean loss, also stored in :attr:`iteration_loss`.
+            The batch's mean loss (over all ``accumulate`` batches), also stored
+            in :attr:`iteration_loss`.
         """
         if self._closed:
             raise RuntimeError("this Learner is closed")
         as_bool("take_step", take_step)
         if lr is not None:
             self._set_learning_rate(lr)
-        data, label = self._next_batch()[:2]
-        datas, labels = self._to_devices(data), self._to_devices(label)
-        with autograd.record():
-            losses = [self.loss_fn(self.net(x), y) for x, y in zip(datas, labels)]
-        autograd.backward(losses)
+        batch_losses, samples = [], 0
+        for _ in range(self.accumulate):
+            data, label = self._next_batch()[:2]
+            datas, labels = self._to_devices(data), self._to_devices(label)
+            with autograd.record():
+                losses = [self.loss_fn(self.net(x), y) for x, y in zip(datas, labels)]
+            autograd.backward(losses)
+            batch_losses.extend(losses)
+            samples += data.shape[0]
         if take_step:
             if self.trainer.optimizer.lr_scheduler is not None:
                 sync_momentum(self.trainer)
-            self.trainer.step(data.shape[0])
+            self.trainer.step(self._step_batch_size(samples))
+        if self.accumulate > 1:
+            self.net.zero_grad()
         self.iteration_lr = self.trainer.learning_rate
-        if len(losses) == 1:
-            self.iteration_loss = mx.np.mean(losses[0]).item()
-        else:
-            self.iteration_loss = sum(loss.sum().item() for loss in losses) / data.shape[0]
+        self.iteration_loss = self._mean_loss(batch_losses, samples)
         return self.iteration_loss
+
+    def _step_batch_size(self, samples):
+        """The batch size ``trainer.step`` normalises the summed gradients by."""
+        return samples
+
+    def _mean_loss(self, losses, samples):
+        """The mean per-sample loss of one step's loss arrays (the tutorial's for one array)."""
+        if len(losses) == 1:
+            return mx.np.mean(losses[0]).item()
+        return sum(loss.sum().item() for loss in losses) / samples
 
     def run(self, steps, lr=None, callback=None):
         """Train ``steps`` iterations and return their losses.
@@ -432,7 +471,7 @@ class Learner:
         TrainingState
             Pass it to :meth:`restore`, as often as needed.
         """
-        return TrainingState(self.net, self.trainer)
+        return TrainingState(self.net, self.trainer, device=self.snapshot_device)
 
     def restore(self, snapshot):
         """Put back the state captured by :meth:`snapshot`, bit for bit."""

@@ -25,8 +25,8 @@ import mxnet as mx
 from mxnet.ndarray import NDArray
 from mxnet import numpy as mnp
 
-from .mxnet_internals import param_has_data, trainer_params, trainer_updaters, \
-    updates_on_kvstore
+from .mxnet_internals import param_has_data, trainer_devices, trainer_params, \
+    trainer_updaters, updates_on_kvstore
 
 __all__ = ["TrainingState"]
 
@@ -35,15 +35,29 @@ __all__ = ["TrainingState"]
 _OPTIMIZER_REFERENCES = ("param_dict", "lr_scheduler")
 
 
-def _copy_arrays(value):
-    """Copy an optimizer state: arrays, and dicts, tuples or lists of them."""
+def _copy_arrays(value, device=None):
+    """Copy an optimizer state: arrays (onto ``device``, or where they are), and
+    dicts, tuples or lists of them."""
     if isinstance(value, (NDArray, mnp.ndarray)):
-        return value.copy()
+        return value.copy() if device is None else value.copyto(device)
     if isinstance(value, (tuple, list)):
-        return type(value)(_copy_arrays(item) for item in value)
+        return type(value)(_copy_arrays(item, device) for item in value)
     if isinstance(value, dict):
-        return {key: _copy_arrays(item) for key, item in value.items()}
+        return {key: _copy_arrays(item, device) for key, item in value.items()}
     return copy.deepcopy(value)
+
+
+def _copies(arrays, device):
+    """Copies of a parameter's per-device arrays: each beside itself, or the first on ``device``."""
+    if device is None:
+        return [array.copy() for array in arrays]
+    return [arrays[0].copyto(device)]
+
+
+def _write_back(saved, live):
+    """Copy saved arrays into the live ones: one each, or one into all."""
+    for index, target in enumerate(live):
+        saved[index if len(saved) == len(live) else 0].copyto(target)
 
 
 def _unique_params(net, trainer):
@@ -76,6 +90,10 @@ class TrainingState:
         The network whose parameters are copied.
     trainer : mx.gluon.Trainer
         The trainer whose optimizer and updaters are copied.
+    device : mx.device.Device, optional
+        Keep one copy on this device (e.g. ``mx.cpu()``) instead of a copy
+        beside each data-parallel replica. Replicas are identical, as the
+        Trainer keeps them, so that one copy restores every device.
 
     Examples
     --------
@@ -90,8 +108,10 @@ class TrainingState:
     0.1
     """
 
-    def __init__(self, net, trainer):
+    def __init__(self, net, trainer, device=None):
         _check_supported(net, trainer)
+        if device is not None and not isinstance(device, mx.device.Device):
+            raise TypeError("device must be an mx.device.Device or None; got {!r}".format(device))
         self._trainer = trainer
         self._optimizer = trainer.optimizer
         self._params = []
@@ -100,11 +120,14 @@ class TrainingState:
                 continue  # not initialized yet: nothing to save
             grads = None
             if param.grad_req == "add":
-                grads = [g.copy() for g in param.list_grad()]
-            self._params.append((param, [d.copy() for d in param.list_data()], grads))
-        self._updaters = [
-            (updater, _copy_arrays(updater.states), dict(updater.states_synced))
-            for updater in trainer_updaters(trainer)]
+                grads = _copies(param.list_grad(), device)
+            self._params.append((param, _copies(param.list_data(), device), grads))
+        updaters = trainer_updaters(trainer)
+        if device is not None:
+            updaters = updaters[:1]  # the replicas' updaters hold identical states
+        self._updaters = [(_copy_arrays(updater.states, device), dict(updater.states_synced))
+                          for updater in updaters]
+        self._device = device
         self._optimizer_vars = copy.deepcopy(
             {k: v for k, v in vars(self._optimizer).items() if k not in _OPTIMIZER_REFERENCES})
         self._scheduler = self._optimizer.lr_scheduler
@@ -129,13 +152,15 @@ class TrainingState:
             raise RuntimeError("the Trainer's optimizer was replaced after the snapshot "
                                "(e.g. by Trainer.load_states); cannot restore into it")
         for param, datas, grads in self._params:
-            for saved, live in zip(datas, param.list_data()):
-                saved.copyto(live)
+            _write_back(datas, param.list_data())
             if grads is not None:
-                for saved, live in zip(grads, param.list_grad()):
-                    saved.copyto(live)
-        for updater, states, synced in self._updaters:
-            updater.states = _copy_arrays(states)
+                _write_back(grads, param.list_grad())
+        updaters = trainer_updaters(self._trainer)
+        devices = trainer_devices(self._trainer)
+        for index, updater in enumerate(updaters):
+            states, synced = self._updaters[0 if self._device is not None else index]
+            updater.states = _copy_arrays(
+                states, None if self._device is None else devices[index])
             updater.states_synced = dict(synced)
         live_vars = vars(self._optimizer)
         for key in [k for k in live_vars if k not in _OPTIMIZER_REFERENCES]:

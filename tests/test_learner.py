@@ -468,3 +468,57 @@ def test_replay_needs_a_list_of_batches(batches):
     with pytest.raises(TypeError, match="batches must be a non-empty list"):
         with learner.replay(batches):
             pass
+
+
+# -- large batches in small memory, snapshots off the device -------------------------------
+
+def test_accumulating_k_batches_matches_one_batch_of_k_times_the_size():
+    small = make_batches(6, batch_size=4, seed=3)
+    large = [(mx.np.concatenate([small[i][0], small[i + 1][0]]),
+              mx.np.concatenate([small[i][1], small[i + 1][1]])) for i in (0, 2, 4)]
+    params = {"learning_rate": 0.1, "momentum": 0.9}
+    accumulated = Learner(make_net(seed=1, batchnorm=False), small, mx.cpu(), accumulate=2,
+                          optimizer_params=params)
+    whole = Learner(make_net(seed=1, batchnorm=False), large, mx.cpu(), optimizer_params=params)
+    losses_a, losses_w = accumulated.run(3), whole.run(3)
+    np.testing.assert_allclose(losses_a, losses_w, rtol=1e-6)
+    assert accumulated.trainer.optimizer.num_update == whole.trainer.optimizer.num_update == 3
+    for a, w in zip(accumulated.net.collect_params().values(), whole.net.collect_params().values()):
+        np.testing.assert_allclose(a.data().asnumpy(), w.data().asnumpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_accumulation_restores_exactly_and_the_finder_counts_optimizer_steps():
+    from gluon_lr import LRFinder
+    from helpers import assert_same_state, state_arrays
+    learner = Learner(make_net(), make_batches(40), mx.cpu(), accumulate=2,
+                      optimizer_params={"learning_rate": 0.1, "momentum": 0.9})
+    learner.run(2)
+    before = state_arrays(learner)
+    assert learner.peek_batches(1)[0] is learner.data_loader[4]    # 2 steps, 4 batches
+    finder = LRFinder(learner)
+    finder.find(lr_start=1e-3, lr_multiplier=2, max_iter=5, progress=False)
+    assert len(finder.results) == 5
+    assert_same_state(before, state_arrays(learner))
+
+
+@pytest.mark.parametrize("accumulate", [0, 1.5, "2"])
+def test_accumulate_must_be_a_positive_int(accumulate):
+    with pytest.raises((TypeError, ValueError), match="accumulate must be an int >= 1"):
+        Learner(make_net(), make_batches(1), mx.cpu(), accumulate=accumulate)
+
+
+def test_snapshot_on_the_host_is_one_copy_and_restores_every_device_exactly():
+    from helpers import assert_same_state, state_arrays
+    devices = [mx.cpu(0), mx.cpu(1)]
+    learner = Learner(make_net(batchnorm=False), make_batches(20), devices,
+                      snapshot_device="cpu",
+                      optimizer_params={"learning_rate": 0.1, "momentum": 0.9})
+    learner.run(3)
+    before = state_arrays(learner)
+    snapshot = learner.snapshot()
+    assert all(len(datas) == 1 and datas[0].device == mx.cpu()
+               for _, datas, _ in snapshot._params)
+    assert len(snapshot._updaters) == 1
+    learner.run(4, lr=0.5)
+    snapshot.restore()
+    assert_same_state(before, state_arrays(learner))
