@@ -10,7 +10,7 @@ from .stopping import LRFinderStoppingCriteria
 from .state import TrainingState
 from .suggest import suggest_lr
 from .devices import default_device, resolve_devices
-from .plotting import plot_finder, plot_schedule
+from .plotting import plot_comparison, plot_finder, plot_schedule
 from .schedules import (Schedule, TriangularSchedule, CosineAnnealingSchedule, LinearWarmUp,
                         LinearCoolDown, OneCycleSchedule, CyclicalSchedule, LRRangeTest,
                         OneCycle, OneCycleLR, CyclicLR)

@@ -6,7 +6,8 @@ import sys
 from ._validate import FLOAT32_MAX, as_bool, as_callable, as_choice, as_int, as_lr, \
     as_number
 from .callbacks import ProgressBar, chain
-from .plotting import plot_finder
+from .confirm import confirm_learning_rate, default_candidates
+from .plotting import plot_finder, plot_trials
 from .schedules import LRRangeTest
 from .stopping import LRFinderStoppingCriteria
 from .suggest import SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
@@ -86,6 +87,8 @@ class LRFinder:
         The ``(lr, loss)`` pairs of the last sweep (also after a failure).
     planned_iterations : int or None
         The last sweep's length had it not stopped early (None if unbounded).
+    confirmation : Confirmation or None
+        The trials of the last :meth:`confirm`.
     stop_reason : str or None
         Why the last sweep ended: ``'diverged'`` (the stopping rule fired),
         ``'non-finite loss'``, ``'lr_end'`` (the next learning rate would pass
@@ -115,6 +118,7 @@ class LRFinder:
         self.smoothing = 0.3
         self.stop_reason = None
         self.planned_iterations = None
+        self.confirmation = None
 
     def find(self, lr_start=1e-6, lr_multiplier=1.1, smoothing=0.3, *, lr_end=10.0,
              max_iter=1000, num_points=None, mode="exponential", step_size=None,
@@ -239,6 +243,63 @@ class LRFinder:
         trainer = getattr(self.learner, "trainer", None)
         if trainer is not None:
             trainer.optimizer.lr_scheduler = None
+
+    # -- confirming a suggestion ------------------------------------------------------------
+
+    def confirm(self, candidates=None, *, steps=None, budget=None, horizon=300,
+                score="forecast", tail=10, val_data=None, method="steepest", progress=True):
+        """Confirm the learning rate with short trials from the exact snapshot.
+
+        Each candidate trains ``steps`` iterations from the learner's current
+        state on the same batches; the one with the best score wins (see
+        :mod:`gluon_lr.confirm`). The state is restored exactly afterwards,
+        also on an error or Ctrl-C, and training continues on the batches the
+        trials saw.
+
+        Parameters
+        ----------
+        candidates : sequence of float, optional
+            Defaults to :func:`gluon_lr.confirm.default_candidates` of the last
+            sweep: the ``method`` suggestion, its neighbours at ratio 2 and the
+            other rules' suggestions, inside the falling part of the curve.
+        steps : int, optional
+            Iterations per trial; by default ``budget`` shared equally.
+        budget : int, optional
+            Iterations for all trials together when ``steps`` is not given;
+            default 4 times the sweep's length.
+        horizon, score, tail, val_data, progress
+            See :func:`gluon_lr.confirm.confirm_learning_rate`.
+
+        Returns
+        -------
+        float
+            The confirmed learning rate; the trials are in :attr:`confirmation`.
+        """
+        if not self.results:
+            raise RuntimeError("nothing to confirm: call find() first")
+        if candidates is None:
+            candidates = default_candidates(self.lrs, self.losses, method=method)
+            if not candidates:
+                raise ValueError("the sweep's loss never falls, so there is no candidate: "
+                                 "pass candidates=")
+        if steps is None:
+            budget = 4 * len(self.results) if budget is None else as_int("budget", budget, 3)
+            steps = budget // max(len(candidates), 1)
+            if steps < 3:
+                raise ValueError("budget must allow 3 steps per candidate: at least {}, got "
+                                 "{}".format(3 * len(candidates), budget))
+        elif budget is not None:
+            raise TypeError("pass steps or budget, not both")
+        self.confirmation = confirm_learning_rate(
+            self.learner, candidates, steps=steps, horizon=max(horizon, steps), score=score,
+            tail=tail, val_data=val_data, progress=progress)
+        return self.confirmation.lr
+
+    def plot_trials(self, ax=None, show=True):
+        """Draw :meth:`confirm`'s trial curves, the chosen one marked; return the Axes."""
+        if self.confirmation is None:
+            raise RuntimeError("nothing to plot: call confirm() first")
+        return plot_trials(self.confirmation, ax=ax, show=show)
 
     # -- reading the results ----------------------------------------------------------------
 

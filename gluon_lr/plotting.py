@@ -10,7 +10,7 @@ import numbers
 from ._validate import as_bool, as_callable, as_int, as_lr
 from .suggest import as_curve
 
-__all__ = ["plot_finder", "plot_schedule"]
+__all__ = ["plot_finder", "plot_schedule", "plot_comparison", "plot_trials"]
 
 
 def _new_axes(ax, figsize, show):
@@ -165,5 +165,80 @@ def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
     ax.scatter(steps, lrs)
     ax.set_xlabel("Iteration")
     ax.set_ylabel("Learning Rate")
+    _show_if_created(created, show)
+    return ax
+
+
+def plot_comparison(runs, ax=None, show=True):
+    """Draw the loss curves of runs from one start, one line per learning rate.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Each with ``'lr'`` and ``'losses'``, as
+        :func:`gluon_lr.comparison.compare_learning_rates` returns them.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw. A new figure is made when omitted.
+    show : bool, default True
+        Call ``plt.show()``, but only if this function created the figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_comparison([{"lr": 0.1, "losses": [2.0, 1.5]},
+    ...                       {"lr": 0.5, "losses": [2.0, 1.8]}], show=False)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['lr = 0.1', 'lr = 0.5']
+    """
+    if not isinstance(runs, (list, tuple)) or not all(
+            isinstance(run, dict) and "lr" in run and "losses" in run for run in runs):
+        raise TypeError("runs must be a list of dicts with 'lr' and 'losses', got {!r}".format(
+            runs))
+    ax, created = _new_axes(ax, (8, 5), show)
+    for run in runs:
+        ax.plot(range(len(run["losses"])), run["losses"], label="lr = {:g}".format(run["lr"]),
+                linewidth=1)
+    ax.set_xlabel("Iteration")
+    ax.set_ylabel("Training loss (batch)")
+    if runs:
+        ax.legend()
+    _show_if_created(created, show)
+    return ax
+
+
+def plot_trials(confirmation, ax=None, show=True):
+    """Draw the loss curves of a confirmation's trials; the chosen one bold.
+
+    The legend gives each trial's forecast loss.
+
+    Parameters
+    ----------
+    confirmation : gluon_lr.confirm.Confirmation
+    ax : matplotlib.axes.Axes, optional
+    show : bool, default True
+        Call ``plt.show()``, but only if this function created the figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not hasattr(confirmation, "trials") or not hasattr(confirmation, "lr"):
+        raise TypeError("confirmation must come from LRFinder.confirm() or "
+                        "confirm_learning_rate(), got {!r}".format(confirmation))
+    ax, created = _new_axes(ax, (8, 5), show)
+    for trial in confirmation.trials:
+        chosen = trial.lr == confirmation.lr
+        ax.plot(range(len(trial.losses)), trial.losses, linewidth=2.5 if chosen else 1,
+                label="lr = {:.3g}{}: forecast {:.3f}".format(
+                    trial.lr, " (chosen)" if chosen else "", trial.forecast))
+    ax.set_xlabel("Trial iteration")
+    ax.set_ylabel("Training loss (batch)")
+    ax.set_title("Confirmation trials")
+    ax.legend(fontsize="small")
     _show_if_created(created, show)
     return ax

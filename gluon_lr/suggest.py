@@ -31,9 +31,9 @@ import numpy as np
 from ._validate import FLOAT32_MAX, FLOAT32_TINY, as_choice, as_int, as_lr, as_number
 from .stopping import update_running_mean
 
-__all__ = ["as_curve", "smooth", "smooth_debiased", "smoothed_curve", "valley_curve", "steepest", "valley",
-           "minimum", "suggest_lr", "SUGGESTION_METHODS", "SUGGESTION_SMOOTHING",
-           "VALLEY_BETA", "VALLEY_SKIP_END"]
+__all__ = ["as_curve", "smooth", "smooth_debiased", "smoothed_curve", "valley_curve",
+           "steepest", "valley", "minimum", "suggest_lr", "falling_region",
+           "SUGGESTION_METHODS", "SUGGESTION_SMOOTHING", "VALLEY_BETA", "VALLEY_SKIP_END"]
 
 #: fastai's ``Recorder`` smooths the losses with ``AvgSmoothLoss(beta=0.98)``.
 VALLEY_BETA = 0.98
@@ -387,3 +387,32 @@ def suggest_lr(lrs, losses, method="steepest", smoothing=SUGGESTION_SMOOTHING, *
         lrs, losses = smoothed_curve(lrs, losses, smoothing)
     suggestion = SUGGESTION_METHODS[method](lrs, losses, **options)
     return None if suggestion is None else float(suggestion)
+
+
+def falling_region(lrs, losses, smoothing=SUGGESTION_SMOOTHING, drop=0.03):
+    """The learning rates over which the smoothed loss falls: ``(low, high)`` or None.
+
+    On the curve :func:`smoothed_curve` gives, ``low`` is the first learning
+    rate whose smoothed loss is ``drop`` (a fraction) below the first one, and
+    ``high`` the learning rate of the lowest smoothed loss at or after it. This
+    is the part of the curve the MXNet tutorial reads a learning rate from.
+
+    Returns
+    -------
+    (float, float) or None
+        None when the smoothed loss never falls by ``drop``.
+
+    Examples
+    --------
+    >>> falling_region([1, 2, 3, 4, 5], [4.0, 3.9, 3.0, 2.0, 6.0], smoothing=0.0)
+    (3.0, 4.0)
+    """
+    as_number("drop", drop, low=0, high=1, low_open=True, high_open=True)
+    xs, curve = smoothed_curve(lrs, losses, smoothing)
+    if not curve:
+        return None
+    start = next((i for i, value in enumerate(curve) if value < (1 - drop) * curve[0]), None)
+    if start is None:
+        return None
+    lowest = min(range(start, len(curve)), key=curve.__getitem__)
+    return float(xs[start]), float(xs[lowest])
