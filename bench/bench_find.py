@@ -5,14 +5,14 @@ Arms, each timed from building the dataset to the end of the sweep:
 (a) the "Learning Rate Finder" tutorial's finder as the tutorial writes it: its
     ``Learner``, ``ContinuousBatchSampler``, ``LRFinder`` and
     ``LRFinderStoppingCriteria`` (changed only where MXNet 2.0 needs it:
-    ``to_device``, ``device=``, ``mx.np``; all but the sampler are the oracle of
-    ``tests/test_tutorial_parity.py``, imported from there), a ``DataLoader`` with
+    ``to_device``, ``device=``, ``mx.np``; from ``reference/tutorial_lr_finder.py``,
+    the oracle of ``tests/test_tutorial_parity.py``), a ``DataLoader`` with
     ``num_workers=0`` and MXNet's ``ToTensor`` + ``Normalize`` per item on the
     RecordIO dataset, a non-hybridized ResNet-18 v2, ``find(lr_start=1e-6)``.
     It writes ``lr_finder.params`` and ``lr_finder.state``, so it runs in a
     temporary directory.
 (b) ``gluon-lr find`` with its default sweep (100 log-spaced points over
-    1e-7..10, early stop), through the command's own functions.
+    1e-7..10, early stop), through the recipes the command calls.
 (c) ``gluon-lr find --lr-start 1e-6 --lr-multiplier 1.1``: the tutorial's sweep
     on gluon-lr, to check that (b)'s suggestion agrees with it.
 
@@ -38,42 +38,23 @@ import time
 import mxnet as mx
 from mxnet.gluon.data.vision import ImageRecordDataset, transforms
 
-from gluon_lr.cli import build_parser
-from gluon_lr.commands import common
-from gluon_lr.commands.find import run_finder
+from gluon_lr.recipes import cifar10_datasets, cifar10_learner, find_learning_rate, \
+    seed_everything
 from gluon_lr.suggest import SUGGESTION_METHODS, suggest_lr
 from finder_landmarks import curve_landmarks  # noqa: E402 - bench/ is on sys.path
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from test_tutorial_parity import TutorialLearner, TutorialLRFinder  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from tutorial_lr_finder import (TutorialContinuousBatchSampler, TutorialLearner,  # noqa: E402
+                                TutorialLRFinder)
 
 DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar10")
 #: Suggestions closer than this factor agree.
 AGREEMENT_FACTOR = 2.0
 
 
-# --- the tutorial's code (MXNet 2.0 names), the oracle ------------------------------------
-# Its Learner, LRFinder and LRFinderStoppingCriteria are the test suite's oracle
-# (tests/test_tutorial_parity.py); its ContinuousBatchSampler is written out here.
-
-class TutorialContinuousBatchSampler():
-    def __init__(self, sampler, batch_size):
-        self._sampler = sampler
-        self._batch_size = batch_size
-
-    def __iter__(self):
-        batch = []
-        while True:
-            for i in self._sampler:
-                batch.append(i)
-                if len(batch) == self._batch_size:
-                    yield batch
-                    batch = []
-
-
 def tutorial_finder(data_dir, seed, batch_size):
     """Arm (a): the tutorial's data-loader and usage cells; returns its (lr, loss) results."""
-    common.seed_everything(seed)
+    seed_everything(seed)
     transform = transforms.Compose([
         transforms.ToTensor(),
         transforms.Normalize(mean=[0.4914, 0.4822, 0.4465], std=[0.2023, 0.1994, 0.2010])])
@@ -90,15 +71,11 @@ def tutorial_finder(data_dir, seed, batch_size):
 
 # --- gluon-lr --------------------------------------------------------------------------
 
-def gluon_lr_finder(data_dir, seed, batch_size, *sweep):
+def gluon_lr_finder(data_dir, seed, batch_size, **sweep):
     """Arms (b) and (c): what ``gluon-lr find ... --no-progress`` runs, minus its files."""
-    args = build_parser().parse_args(
-        ["find", "--data-dir", data_dir, "--seed", str(seed), "--batch-size", str(batch_size),
-         "--no-progress", *sweep])
-    common.start(args)
-    dataset = common.load_dataset(args, train=True, size=args.train_size)
-    with common.build_learner(args, common.continuous_loader(dataset, args)) as learner:
-        finder, summary = run_finder(args, learner)
+    train_set, _ = cifar10_datasets(data_dir=data_dir, seed=seed)
+    with cifar10_learner(train_set, batch_size=batch_size, seed=seed) as learner:
+        finder, summary = find_learning_rate(learner, progress=False, **sweep)
     summary["by_rule"] = {rule: finder.suggest(rule) for rule in sorted(SUGGESTION_METHODS)}
     summary["landmarks"] = curve_landmarks(finder.lrs, finder.losses)
     return summary
@@ -147,8 +124,8 @@ def main(argv=None):
         finally:
             os.chdir(cwd)
     ours_s, ours = timed(gluon_lr_finder, data_dir, args.seed, args.batch_size)
-    _, tutorial_sweep = timed(gluon_lr_finder, data_dir, args.seed, args.batch_size,
-                              "--lr-start", "1e-6", "--lr-multiplier", "1.1")
+    _, tutorial_sweep = timed(lambda: gluon_lr_finder(data_dir, args.seed, args.batch_size,
+                                                      lr_start=1e-6, lr_multiplier=1.1))
 
     tutorial_lrs, tutorial_losses = zip(*tutorial_results)
     factor = spread(ours["suggested_lr"], tutorial_sweep["suggested_lr"])

@@ -5,7 +5,7 @@ On one hybridized ResNet-18 v2 (``static_alloc``/``static_shape``, CPU) it times
 (a) the model-only training step (forward, backward, ``Trainer.step``) on
     CIFAR-10 batches already in memory;
 (b) ``Learner.iteration`` pulling real CIFAR-10 batches through the loader that
-    ``gluon-lr`` builds (``gluon_lr.commands.common.continuous_loader``:
+    ``gluon-lr`` builds (``gluon_lr.data.continuous_loader``:
     ``ContinuousBatchSampler`` over ``SeededRandomSampler``, ``--num-workers``
     workers), sharing (a)'s network and Trainer;
 
@@ -45,8 +45,7 @@ import numpy as np
 
 from bench_core import bare_step, make_net
 from gluon_lr import Learner
-from gluon_lr.commands.common import continuous_loader
-from gluon_lr.data import cifar10, decode_jpeg
+from gluon_lr.data import cifar10, continuous_loader, decode_jpeg
 from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
 
 _TRAIN_BINARIES = ["data_batch_{}.bin".format(i) for i in range(1, 6)]
@@ -144,12 +143,10 @@ def run(args, dataset):
         position["resident"] += 1
         bare_step(model, model_trainer, loss_fn, data, label)
 
-    cli_args = argparse.Namespace(seed=args.seed, batch_size=args.batch_size,
-                                  num_workers=args.num_workers)
-    cli_loader = continuous_loader(dataset, cli_args)
+    cli_loader = continuous_loader(dataset, args.batch_size, args.seed,
+                                   num_workers=args.num_workers)
     cli_name = "gluon-lr's loader ({}:{})".format(
-        "threads" if cli_loader._thread_pool else "processes" if args.num_workers else "main",
-        args.num_workers)
+        "threads" if args.num_workers else "main", args.num_workers)
     loaders = {cli_name: (cli_loader, args.num_workers)}
     for kind, count in args.alternatives:
         loaders["{}:{}".format(kind, count)] = (

@@ -1,20 +1,40 @@
 """gluon-lr: learning-rate finder and schedules for Apache MXNet Gluon 2.0.
 
 The "Learning Rate Finder" tutorial's names come first; they keep the
-tutorial's signatures.
+tutorial's signatures. Importing ``gluon_lr`` neither imports MXNet nor changes
+any setting: each name below loads its module on first use, so that
+:func:`configure_threads` can still set MXNet's thread count.
 """
-from .sampler import ContinuousBatchSampler
-from .learner import Learner
-from .finder import LRFinder
-from .stopping import LRFinderStoppingCriteria
-from .state import TrainingState
-from .suggest import suggest_lr
-from .devices import default_device, resolve_devices
-from .plotting import plot_comparison, plot_finder, plot_schedule
-from .schedules import (Schedule, TriangularSchedule, CosineAnnealingSchedule, LinearWarmUp,
-                        LinearCoolDown, OneCycleSchedule, CyclicalSchedule, LRRangeTest,
-                        OneCycle, OneCycleLR, CyclicLR)
-from .momentum import sync_momentum
-from .data import DataNotFoundError, cifar10, cifar10_splits, subset
+import importlib
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "ContinuousBatchSampler": "sampler", "Learner": "learner", "LRFinder": "finder",
+    "LRFinderStoppingCriteria": "stopping", "TrainingState": "state", "suggest_lr": "suggest",
+    "default_device": "devices", "resolve_devices": "devices",
+    "plot_comparison": "plotting", "plot_finder": "plotting", "plot_schedule": "plotting",
+    "plot_trials": "plotting",
+    "Schedule": "schedules", "TriangularSchedule": "schedules",
+    "CosineAnnealingSchedule": "schedules", "LinearWarmUp": "schedules",
+    "LinearCoolDown": "schedules", "OneCycleSchedule": "schedules",
+    "CyclicalSchedule": "schedules", "LRRangeTest": "schedules", "OneCycle": "schedules",
+    "OneCycleLR": "schedules", "CyclicLR": "schedules", "create_schedule": "schedules",
+    "sync_momentum": "momentum", "DataNotFoundError": "data", "cifar10": "data",
+    "cifar10_splits": "data", "subset": "data", "configure_threads": "threads",
+    "AutoLRS": "autolrs",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError("module 'gluon_lr' has no attribute {!r}".format(name))
+    value = getattr(importlib.import_module("." + _EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -11,7 +11,8 @@ import mxnet as mx
 
 __all__ = ["param_has_data", "param_is_deferred", "trainer_params", "trainer_updaters",
            "trainer_devices", "trainer_kvstore_settings", "updates_on_kvstore",
-           "index_update_count"]
+           "index_update_count", "gluon_repo_file_url", "loader_worker_pool", "pool_processes",
+           "next_process_batch", "terminate_pool"]
 
 
 # -- parameters ----------------------------------------------------------------------------
@@ -140,3 +141,107 @@ def index_update_count(optimizer):
     public view of them; tests read them to check a restore.
     """
     return optimizer._index_update_count
+
+
+# -- data loading --------------------------------------------------------------------------
+
+def gluon_repo_file_url(namespace, filename):
+    """The URL of ``filename`` in the Gluon repository, ``$MXNET_GLUON_REPO`` if set.
+
+    Reason: ``mx.gluon.utils`` builds it in ``_get_repo_file_url`` only; the
+    CIFAR-10 download checks the server that MXNet's own ``CIFAR10`` will use.
+    """
+    return mx.gluon.utils._get_repo_file_url(namespace, filename)
+
+
+def loader_worker_pool(loader):
+    """The pool of ``loader``'s workers (a ``ThreadPool`` for threads), or None without one.
+
+    Reason: ``DataLoader`` keeps it in ``_worker_pool`` and has no accessor; it
+    is None for ``num_workers=0`` and for MXNet's C++ loader.
+    """
+    return loader._worker_pool
+
+
+def pool_processes(pool):
+    """The worker processes of ``multiprocessing.Pool`` ``pool`` now.
+
+    Reason: ``Pool`` lists them in ``_pool`` only, and silently replaces a
+    dead one there; a dead worker's task is lost without a trace.
+    """
+    return list(pool._pool)
+
+
+def next_process_batch(data_iter, wait):
+    """``next(data_iter)`` for a DataLoader iterator on worker processes, waiting by ``wait``.
+
+    ``wait(result)`` gets the batch's ``multiprocessing`` ``AsyncResult`` and
+    returns once it is ready, or raises (the batch then stays pending).
+
+    Reason: ``_MultiWorkerIter.__next__`` waits in one ``get(timeout)`` (120 s
+    by default), so a batch lost with a killed worker blocks that long, and on
+    any error it calls ``Pool.terminate``, which blocks for good when the killed
+    worker held a queue lock (see :func:`terminate_pool`). This is its body for
+    worker processes (``_push_next``, ``_rcvd_idx``, ``_sent_idx``,
+    ``_data_buffer``, ``_pin_memory``), with the wait handed over and no terminate.
+    """
+    import pickle
+    from mxnet.gluon.data import dataloader
+
+    if data_iter._dataset is not None:
+        raise TypeError("next_process_batch needs an iterator on worker processes, "
+                        "not on threads")
+    data_iter._push_next()
+    if data_iter._rcvd_idx == data_iter._sent_idx:
+        raise StopIteration
+    result = data_iter._data_buffer[data_iter._rcvd_idx]
+    wait(result)
+    del data_iter._data_buffer[data_iter._rcvd_idx]
+    batch = pickle.loads(result.get(0))
+    if data_iter._pin_memory:
+        batch = dataloader._as_in_context(batch, mx.cpu_pinned(data_iter._pin_device_id))
+    data_iter._rcvd_idx += 1
+    return batch
+
+
+def terminate_pool(pool, timeout=10.0):
+    """Terminate ``multiprocessing.Pool`` ``pool``, also after a worker was killed.
+
+    Returns True if the pool ended within about ``timeout`` seconds.
+
+    Reason: ``Pool.terminate`` takes the task queue's read lock
+    (``_inqueue._rlock``) and writes under the result queue's write lock
+    (``_outqueue._wlock``). An idle worker waits for tasks holding that read
+    lock, so a worker killed then (or while sending a result) leaves a lock
+    taken for good, and ``terminate`` (MXNet's on a loader error, in
+    ``DataLoader.__del__``, and multiprocessing's at exit) blocks forever. Here
+    ``terminate`` runs in a thread. If it has not ended shortly after it
+    stopped the pool replacing workers (``_worker_handler``), the workers
+    (``_pool``) are killed, so a lock still taken is a dead worker's, and is
+    released.
+    """
+    import multiprocessing.connection
+    import threading
+
+    closer = threading.Thread(target=pool.terminate, name="gluon-lr-terminate-pool",
+                              daemon=True)
+    closer.start()
+    pool._worker_handler.join(timeout)
+    closer.join(0.2)  # a healthy pool ends in milliseconds
+    if not closer.is_alive():
+        return True
+    workers = list(pool._pool)
+    for worker in workers:
+        if worker.exitcode is None:
+            worker.kill()
+    multiprocessing.connection.wait([worker.sentinel for worker in workers], timeout)
+    for lock in (pool._inqueue._rlock, pool._outqueue._wlock):
+        if lock.acquire(timeout=0.2):  # free, or briefly held by one of our threads
+            lock.release()
+            continue
+        try:
+            lock.release()  # held by a dead worker
+        except ValueError:  # its holder released it meanwhile
+            pass
+    closer.join(timeout)
+    return not closer.is_alive()

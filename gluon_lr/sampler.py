@@ -1,9 +1,12 @@
-"""Batch samplers for iteration-based training: endless, and seeded for repeatable runs."""
+"""Samplers: endless batches for iteration-based training, seeded passes, fixed indices."""
 import numpy as np
+from mxnet.gluon.data import Sampler
 
 from ._validate import as_int
 
-__all__ = ["ContinuousBatchSampler", "SeededRandomSampler"]
+__all__ = ["ContinuousBatchSampler", "SeededRandomSampler", "IndexSampler"]
+
+_MAX_SEED = 2 ** 32 - 1  # numpy.random.RandomState's largest seed
 
 
 class ContinuousBatchSampler:
@@ -74,7 +77,14 @@ class SeededRandomSampler:
     length : int
         Number of indices, at least 1.
     seed : int
-        Seed of the sampler's generator.
+        Seed of the sampler's generator, in ``[0, 2**32 - 1]``.
+
+    Raises
+    ------
+    TypeError
+        If ``length`` or ``seed`` is not an int.
+    ValueError
+        If ``length < 1`` or ``seed`` is out of its range.
 
     Examples
     --------
@@ -85,6 +95,8 @@ class SeededRandomSampler:
 
     def __init__(self, length, seed):
         self._length = as_int("length", length, 1)
+        if as_int("seed", seed, 0) > _MAX_SEED:
+            raise ValueError("seed must be an int in [0, {}], got {!r}".format(_MAX_SEED, seed))
         self._rng = np.random.RandomState(seed)
 
     def __iter__(self):
@@ -92,3 +104,47 @@ class SeededRandomSampler:
 
     def __len__(self):
         return self._length
+
+
+class IndexSampler(Sampler):
+    """Yield the given indices, in their order, on every pass.
+
+    With ``Dataset.sample`` it makes a view of chosen items, as
+    :func:`gluon_lr.data.subset` does.
+
+    Parameters
+    ----------
+    indices : sequence of int
+        Indices, each >= 0; repeats are kept.
+
+    Raises
+    ------
+    TypeError
+        If ``indices`` is not a one-dimensional sequence of ints.
+    ValueError
+        If an index is negative.
+
+    Examples
+    --------
+    >>> sampler = IndexSampler([4, 0, 2])
+    >>> list(sampler), list(sampler), len(sampler)
+    ([4, 0, 2], [4, 0, 2], 3)
+    >>> from mxnet.gluon.data import SimpleDataset
+    >>> list(SimpleDataset(list("abcde")).sample(IndexSampler([1, 3])))
+    ['b', 'd']
+    """
+
+    def __init__(self, indices):
+        array = np.asarray(indices)
+        if array.ndim != 1 or (array.size and not np.issubdtype(array.dtype, np.integer)):
+            raise TypeError("indices must be a sequence of ints >= 0, got {!r}".format(indices))
+        if array.size and array.min() < 0:
+            raise ValueError("indices must be a sequence of ints >= 0, got {} at position "
+                             "{}".format(array.min(), int(np.argmin(array))))
+        self._indices = array.tolist()
+
+    def __iter__(self):
+        return iter(self._indices)
+
+    def __len__(self):
+        return len(self._indices)

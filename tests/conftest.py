@@ -1,6 +1,7 @@
 """Shared pytest set-up: a non-interactive backend and the shared CIFAR-10 copy."""
 import os
 import pathlib
+import sys
 
 import matplotlib
 
@@ -9,6 +10,8 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# The tutorial's own classes, the oracle of the parity tests.
+sys.path.insert(0, str(ROOT / "reference"))
 SHARED_CIFAR10 = pathlib.Path(
     os.environ.get("GLUON_LR_CIFAR10_DIR", str(ROOT.parent / "shared" / "data" / "cifar10")))
 

@@ -9,7 +9,8 @@ import mxnet as mx
 import pytest
 
 from gluon_lr.cli import main
-from gluon_lr.commands import common
+from gluon_lr.data import continuous_loader
+from gluon_lr.recipes import cifar10_datasets
 
 TINY = ["--batch-size", "16", "--train-size", "128", "--num-workers", "0", "--no-progress",
         "--device", "cpu"]
@@ -69,17 +70,12 @@ def test_compare_writes_table_csv_and_plot(cifar10_dir, tmp_path, capsys):
 
 
 def test_compare_loader_repeats_the_batch_order(cifar10_dir):
-    args = main_args(["compare", "--data-dir", str(cifar10_dir)] + TINY)
-    dataset = common.load_dataset(args, train=True, size=64)
-    first, second = (common.continuous_loader(dataset, args) for _ in range(2))
+    train_set, _ = cifar10_datasets(data_dir=str(cifar10_dir), train_size=64)
+    first, second = (continuous_loader(train_set, batch_size=16, seed=0, num_workers=0)
+                     for _ in range(2))
     labels = [[b[1].asnumpy().tolist() for b, _ in zip(loader, range(6))]
               for loader in (first, second)]
     assert labels[0] == labels[1]
-
-
-def main_args(argv):
-    from gluon_lr.cli import build_parser
-    return build_parser().parse_args(argv)
 
 
 def test_train_with_onecycle_from_the_finder(cifar10_dir, tmp_path, capsys):
@@ -133,11 +129,26 @@ def test_schedule_draws_without_data(name, extra, tmp_path, capsys):
     (["find", "--device", "tpu"], "device must be 'auto', 'cpu'"),
     (["find", "--device", "gpu:3"], "MXNet sees 0 GPU"),
     (["compare", "--lrs"], "--lrs needs at least one learning rate"),
-    (["compare", "--lrs", "0.1", "-0.5"], "expected a number > 0"),
-    (["compare", "--lrs", "0"], "expected a number > 0"),
-    (["find", "--lr-start", "0"], "expected a number > 0"),
+    (["compare", "--lrs", "0.1", "-0.5"],
+     "argument --lrs: value must be a number in [1.1754944e-38, 3.4028235e+38] (float32)"),
+    (["compare", "--lrs", "0"], "argument --lrs: value must be a number in [1.17"),
+    (["find", "--lr-start", "0"], "argument --lr-start: value must be a number in [1.17"),
+    (["find", "--lr-start", "1e300"], "argument --lr-start: value must be a number in [1.17"),
+    (["find", "--lr-start", "1", "--lr-end", "0.1"],
+     "--lr-start must be <= --lr-end, got --lr-start = 1.0 and --lr-end = 0.1"),
+    (["find", "--smoothing", "1"], "argument --smoothing: value must be a number in [0, 1)"),
+    (["find", "--num-points", "1"], "argument --num-points: value must be an int >= 2"),
+    (["find", "--step-size", "4"], "--step-size, --step-rate and --staircase need --mode linear"),
+    (["train", "--momentum", "1.5"], "argument --momentum: value must be a number in [0, 1)"),
+    (["train", "--wd", "-1"], "argument --wd: value must be a number in [0, inf)"),
+    (["train", "--pct-start", "1"], "argument --pct-start: value must be a number in (0, 1)"),
+    (["schedule", "--seed", "-1"], "argument --seed: value must be an int >= 0"),
     (["train", "--schedule", "sawtooth"], "--schedule must be one of"),
-    (["schedule", "--schedule", "onecycle"], "--max-lr is required"),
+    (["schedule", "--schedule", "onecycle"], "--max-lr is required for the 'onecycle'"),
+    (["schedule", "--schedule", "cosine", "--max-lr", "0.1", "--min-lr", "0.5"],
+     "--min-lr must be <= --max-lr, got --min-lr = 0.5 and --max-lr = 0.1"),
+    (["schedule", "--schedule", "cosine", "--max-lr", "0.1", "--warmup", "1000"],
+     "--warmup must be an int in [0, total_steps) = [0, 1000), got 1000"),
     (["bogus"], "invalid choice"),
 ])
 def test_bad_input_exits_non_zero_with_one_line(argv, message, capsys):
@@ -154,6 +165,40 @@ def test_bad_input_exits_non_zero_with_one_line(argv, message, capsys):
     assert message in lines[0] and "Traceback" not in err
 
 
+@pytest.mark.parametrize("where", ["file", "under_file", "unwritable"])
+def test_an_unusable_output_folder_fails_before_any_work(where, tmp_path, capsys):
+    (tmp_path / "taken").write_text("not a folder")
+    out = {"file": tmp_path / "taken", "under_file": tmp_path / "taken" / "run",
+           "unwritable": "/proc/1/gluon-lr-run"}[where]
+    message = {"file": "is a file, not a folder", "under_file": "lies under the file",
+               "unwritable": "cannot write into /proc/1"}[where]
+    code, _, err = run_cli(["find", "--data-dir", str(tmp_path / "no-data"), "--out", str(out)],
+                           capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_size_beyond_the_split_names_the_option(cifar10_dir, tmp_path, capsys):
+    code, _, err = run_cli(["find", "--data-dir", str(cifar10_dir), "--out",
+                            str(tmp_path / "run"), "--train-size", "60000"], capsys)
+    assert code == 2
+    assert "error: --train-size must be an int in [1, 50000] (the split's size), got 60000" \
+        in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[0.1]", "must be a JSON object with 'suggested_lr'"),
+    ("{not json", "is not JSON"),
+    ('{"suggested_lr": -1}', "'s suggested_lr must be a number in"),
+])
+def test_train_refuses_a_bad_finder_summary_before_training(content, message, tmp_path, capsys):
+    summary = tmp_path / "summary.json"
+    summary.write_text(content)
+    code, _, err = run_cli(["train", "--data-dir", str(tmp_path / "no-data"), "--out",
+                            str(tmp_path / "run"), "--finder-summary", str(summary)], capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
 def test_python_dash_m_runs_and_fails_cleanly(tmp_path):
     result = subprocess.run([sys.executable, "-m", "gluon_lr", "find", "--data-dir",
                              str(tmp_path / "missing")], capture_output=True, text=True,
@@ -165,9 +210,10 @@ def test_python_dash_m_runs_and_fails_cleanly(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["schedule", "--warmup", "-1"], "argument --warmup: expected an integer >= 0, got '-1'"),
-    (["schedule", "--iterations", "0"], "argument --iterations: expected an integer >= 1"),
-    (["find", "--num-workers", "two"], "argument --num-workers: expected an integer >= 0"),
+    (["schedule", "--warmup", "-1"], "argument --warmup: value must be an int >= 0, got -1"),
+    (["schedule", "--iterations", "0"], "argument --iterations: value must be an int >= 1"),
+    (["find", "--num-workers", "two"],
+     "argument --num-workers: value must be an int >= 0, got 'two'"),
 ])
 def test_integer_options_are_checked(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_:

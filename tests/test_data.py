@@ -1,51 +1,18 @@
-"""Tests of gluon_lr.data: both file formats, the search order, errors, transforms, subset."""
+"""Tests of gluon_lr.data's public CIFAR-10 API: both file formats, the search order, errors."""
 import io
-import os
-import pathlib
 import socket
 import tarfile
 
 import mxnet as mx
 import numpy as np
 import pytest
-from mxnet.gluon.data import DataLoader, SimpleDataset
-from mxnet.gluon.data.vision import transforms
-from PIL import Image
+from mxnet.gluon.data import DataLoader
 
+import gluon_lr
 from gluon_lr import data
-from gluon_lr.data import (ENV_VAR, DataNotFoundError, cifar10, cifar10_splits, decode_jpeg,
-                           image_transform, subset)
-
-TRAIN_FILES = ["data_batch_{}.bin".format(i) for i in range(1, 6)]
-MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32).reshape(3, 1, 1)
-STD = np.array([0.2023, 0.1994, 0.2010], dtype=np.float32).reshape(3, 1, 1)
-# Two records per training file, three test records.
-TRAIN_LABELS = [3, 8, 0, 9, 1, 7, 2, 6, 4, 5]
-TEST_LABELS = [7, 0, 9]
-
-
-def normalised(chw_uint8):
-    """The tutorial's ToTensor + Normalize, written out: (x / 255 - mean) / std."""
-    return (chw_uint8.astype(np.float32) / np.float32(255) - MEAN) / STD
-
-
-def records(labels, images):
-    """CIFAR-10 binary records: one label byte, then the R, G and B planes (32x32 each)."""
-    return b"".join(bytes([label]) + image.tobytes() for label, image in zip(labels, images))
-
-
-def write_binaries(folder, train_images, test_images):
-    """Write the six official files into ``folder``; images are (N, 3, 32, 32) uint8."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, name in enumerate(TRAIN_FILES):
-        (folder / name).write_bytes(
-            records(TRAIN_LABELS[2 * i:2 * i + 2], train_images[2 * i:2 * i + 2]))
-    (folder / "test_batch.bin").write_bytes(records(TEST_LABELS, test_images))
-    return folder
-
-
-def random_images(n, seed):
-    return np.random.default_rng(seed).integers(0, 256, size=(n, 3, 32, 32), dtype=np.uint8)
+from gluon_lr.data import ENV_VAR, DataNotFoundError, cifar10, cifar10_splits, locate, subset
+from data_files import (TEST_LABELS, TRAIN_LABELS, normalised, random_images, records,
+                        write_binaries)
 
 
 @pytest.fixture
@@ -83,6 +50,18 @@ def assert_one_line_hint(err):
     assert message.startswith("CIFAR-10 not found: ")
     assert "--data-dir" in message and ENV_VAR in message
     assert isinstance(err.value, FileNotFoundError)
+
+
+def test_public_names_stay_importable():
+    assert data.__all__ == [
+        "DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
+        "decode_jpeg", "download_root", "image_transform", "subset",
+        "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError"]
+    assert all(hasattr(data, name) for name in data.__all__)
+    assert (data.MEAN, data.STD) == ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))
+    assert ENV_VAR == "GLUON_LR_CIFAR10_DIR"
+    assert (gluon_lr.DataNotFoundError, gluon_lr.cifar10, gluon_lr.cifar10_splits,
+            gluon_lr.subset) == (DataNotFoundError, cifar10, cifar10_splits, subset)
 
 
 # --- official binary files ------------------------------------------------------------------
@@ -124,7 +103,7 @@ def test_batches_have_int32_labels(binary_dir):
     assert y.dtype == np.int32 and y.tolist() == TRAIN_LABELS[:4]
 
 
-# --- augmentation -----------------------------------------------------------------------------
+# --- augmentation through cifar10() (the transform itself: test_data_transforms.py) ------------
 
 def test_augment_crops_and_flips(tmp_path):
     # Left half white, right half black: a flip moves the white half to the right.
@@ -150,122 +129,6 @@ def test_augment_crops_and_flips(tmp_path):
 def test_no_augment_is_deterministic(binary_dir):
     dataset = cifar10(binary_dir, augment=False)
     assert (dataset[4][0] == dataset[4][0]).all()
-
-
-def position_coded_image():
-    """Red is the row + 1, green the column + 1, blue 200: zero marks the padding."""
-    image = np.zeros((32, 32, 3), dtype=np.uint8)
-    image[:, :, 0] = np.arange(1, 33)[:, None]
-    image[:, :, 1] = np.arange(1, 33)[None, :]
-    image[:, :, 2] = 200
-    return image
-
-
-def crop_and_flip_of(out):
-    """Read (top, left, flipped) of a crop of the 4-padded image off its normalised output."""
-    hwc = np.rint((out * STD + MEAN) * 255).astype(int).transpose(1, 2, 0)
-    rows, columns = hwc[:, 15, 0], hwc[15, :, 1]  # row/column 15 always come from the image
-    flipped = columns[16] < columns[15]
-    top = rows[15] - 1 - 15 + 4
-    left = (columns[16] - 1 if flipped else columns[15] - 1) - 15 + 4
-    # the whole crop is that window of the padded image, mirrored if flipped
-    padded = np.pad(position_coded_image(), ((4, 4), (4, 4), (0, 0)))
-    window = padded[top:top + 32, left:left + 32]
-    assert np.array_equal(hwc, window[:, ::-1] if flipped else window)
-    return int(top), int(left), bool(flipped)
-
-
-def test_augment_draws_every_crop_and_flip_uniformly():
-    transform = image_transform(augment=True, seed=11)
-    draws = [crop_and_flip_of(transform(position_coded_image())) for _ in range(3000)]
-    counts = {}
-    for draw in draws:
-        counts[draw] = counts.get(draw, 0) + 1
-    assert set(counts) == {(t, l, f) for t in range(9) for l in range(9) for f in (False, True)}
-    assert sum(f for _, _, f in draws) == pytest.approx(1500, abs=120)  # 4 sigma of Bin(3000, .5)
-    assert max(counts.values()) < 3 * 3000 / 162
-
-
-def test_augment_seed_fixes_the_draws():
-    image = position_coded_image()
-    first, again, other = (image_transform(True, seed=s) for s in (5, 5, 6))
-    a = [crop_and_flip_of(first(image)) for _ in range(20)]
-    assert a == [crop_and_flip_of(again(image)) for _ in range(20)]
-    assert a != [crop_and_flip_of(other(image)) for _ in range(20)]
-    np.random.seed(3)  # without a seed, NumPy's global generator picks it
-    b = image_transform(True)
-    np.random.seed(3)
-    c = image_transform(True)
-    assert [crop_and_flip_of(b(image)) for _ in range(20)] == \
-        [crop_and_flip_of(c(image)) for _ in range(20)]
-
-
-def test_augment_reseeds_in_another_process(monkeypatch):
-    image = position_coded_image()
-    parent, twin = image_transform(True, seed=5), image_transform(True, seed=5)
-    expected = [crop_and_flip_of(twin(image)) for _ in range(20)]
-    monkeypatch.setattr(os, "getpid", lambda: 424242)  # as in a forked worker
-    in_worker = [crop_and_flip_of(parent(image)) for _ in range(20)]
-    assert in_worker != expected
-    monkeypatch.setattr(os, "getpid", lambda: 424243)
-    assert [crop_and_flip_of(twin(image)) for _ in range(20)] != in_worker
-
-
-class _WithPid:
-    """Dataset transform: the augmented image and the id of the process that made it."""
-
-    def __init__(self):
-        self._transform = image_transform(True, seed=0)
-
-    def __call__(self, image):
-        return self._transform(image), np.int32(os.getpid())
-
-
-def test_worker_processes_do_not_repeat_each_others_augmentation():
-    # MXNet's worker initializer reseeds nothing: forked workers start from one state.
-    dataset = SimpleDataset([position_coded_image()] * 96).transform(_WithPid())
-    loader = DataLoader(dataset, batch_size=4, num_workers=2)
-    first_batch = {}
-    crops = []
-    for x, pids in loader:
-        pid = int(pids[0])
-        assert (pids == pid).all()
-        draws = [crop_and_flip_of(image) for image in x.asnumpy()]
-        first_batch.setdefault(pid, draws)
-        crops.append(draws)
-    assert len(first_batch) == 2 and os.getpid() not in first_batch
-    one, two = first_batch.values()
-    assert one != two
-    assert len({tuple(c) for c in crops}) == len(crops) == 24
-
-
-def test_numpy_transform_equals_mxnet_transforms_exactly():
-    # Every uint8 value in every channel: 16 x 16 pixels running through 0 .. 255.
-    hwc = np.repeat(np.arange(256, dtype=np.uint8).reshape(16, 16, 1), 3, axis=2)
-    hwc[:, :, 1] = hwc[:, :, 1][::-1]
-    mxnet = transforms.Compose([transforms.ToTensor(), transforms.Normalize(data.MEAN, data.STD)])
-    expected = mxnet(mx.np.array(hwc, dtype="uint8")).asnumpy()
-    got = image_transform()(hwc)
-    assert got.dtype == np.float32 and got.shape == (3, 16, 16)
-    np.testing.assert_array_equal(got, expected)
-    np.testing.assert_array_equal(image_transform()(mx.np.array(hwc, dtype="uint8")), expected)
-
-
-@pytest.mark.parametrize("kwargs, error", [
-    ({"augment": 1}, TypeError), ({"seed": 1.0}, TypeError), ({"seed": -1}, ValueError)])
-def test_image_transform_rejects_bad_arguments(kwargs, error):
-    with pytest.raises(error, match=next(iter(kwargs))):
-        image_transform(**kwargs)
-
-
-@pytest.mark.parametrize("mode", ["RGB", "L"])
-def test_decode_jpeg_equals_mxnet_imdecode(mode):
-    pixels = np.random.default_rng(4).integers(0, 256, size=(32, 32, 3), dtype=np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).convert(mode).save(buffer, format="JPEG", quality=90)
-    ours = decode_jpeg(buffer.getvalue())
-    assert ours.shape == (32, 32, 3) and ours.dtype == np.uint8
-    np.testing.assert_array_equal(ours, mx.image.imdecode(buffer.getvalue()).asnumpy())
 
 
 # --- where the data comes from, and errors ---------------------------------------------------
@@ -306,7 +169,7 @@ def closed_port():
 
 
 def test_failed_download_raises_hint(tmp_path, monkeypatch, clean_env):
-    monkeypatch.setattr(data, "download_root", lambda: tmp_path / "dl")
+    monkeypatch.setattr(locate, "download_root", lambda: tmp_path / "dl")
     monkeypatch.setenv("MXNET_GLUON_REPO", "http://127.0.0.1:{}/".format(closed_port()))
     with pytest.raises(DataNotFoundError, match="downloading into .*dl failed") as err:
         cifar10()
@@ -314,22 +177,28 @@ def test_failed_download_raises_hint(tmp_path, monkeypatch, clean_env):
     assert not (tmp_path / "dl").exists()
 
 
-def test_download_uses_mxnet_and_is_then_read_locally(tmp_path, monkeypatch, images, clean_env):
-    root = tmp_path / "dl"
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
-        tar.add(write_binaries(tmp_path / "src", *images), arcname=".")
+def fake_downloads(monkeypatch, archive):
+    """Serve ``archive`` (bytes of a .tar.gz) to MXNet's CIFAR10 download; return its calls."""
     calls = []
 
     def fake_download(url, path=None, sha1_hash=None, **kwargs):
         calls.append((url, path))
         target = "{}/cifar-10-binary.tar.gz".format(path)
         with open(target, "wb") as out:
-            out.write(archive.getvalue())
+            out.write(archive)
         return target
 
-    monkeypatch.setattr(data, "download_root", lambda: root)
     monkeypatch.setattr(mx.gluon.data.vision.datasets, "download", fake_download)
+    return calls
+
+
+def test_download_uses_mxnet_and_is_then_read_locally(tmp_path, monkeypatch, images, clean_env):
+    root = tmp_path / "dl"
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        tar.add(write_binaries(tmp_path / "src", *images), arcname=".")
+    calls = fake_downloads(monkeypatch, archive.getvalue())
+    monkeypatch.setattr(locate, "download_root", lambda: root)
     with socket.socket() as server:  # a reachable "server" for the connection check
         server.bind(("127.0.0.1", 0))
         server.listen(1)
@@ -341,9 +210,24 @@ def test_download_uses_mxnet_and_is_then_read_locally(tmp_path, monkeypatch, ima
     assert len(calls) == 1  # files already in the download root are not fetched again
 
 
-def test_download_root_is_the_checkout_data_folder():
-    checkout = pathlib.Path(__file__).resolve().parent.parent
-    assert data.download_root() == checkout / "data" / "cifar10"
+def test_download_without_the_split_raises_hint(tmp_path, monkeypatch, images, clean_env):
+    # An archive with only the test batch: MXNet's download accepts it (it checks the
+    # test file), but the training split is still missing afterwards.
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        tar.add(write_binaries(tmp_path / "src", *images) / "test_batch.bin",
+                arcname="test_batch.bin")
+    fake_downloads(monkeypatch, archive.getvalue())
+    monkeypatch.setattr(locate, "download_root", lambda: tmp_path / "dl")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        monkeypatch.setenv("MXNET_GLUON_REPO", "http://127.0.0.1:{}/".format(
+            server.getsockname()[1]))
+        with pytest.raises(DataNotFoundError, match="the download into .*dl holds no train "
+                                                    "split") as err:
+            cifar10(train=True)
+    assert_one_line_hint(err)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -401,21 +285,3 @@ def test_recordio_thread_pool_reads_the_right_records(cifar10_dir):
     assert len(threaded) == len(serial) == 32
     for (x, y), (x_threaded, y_threaded) in zip(serial, threaded):
         assert (x == x_threaded).all() and (y == y_threaded).all()
-
-
-# --- subset -----------------------------------------------------------------------------------
-
-def test_subset_is_a_seeded_random_slice():
-    items = SimpleDataset(list(range(10)))
-    expected = sorted(np.random.default_rng(3).choice(10, 4, replace=False).tolist())
-    assert list(subset(items, 4, seed=3)) == expected
-    assert list(subset(items, 4, seed=3)) == list(subset(items, 4, seed=3))
-    assert list(subset(items, 10, seed=5)) == list(range(10))
-
-
-@pytest.mark.parametrize("n, seed, error", [
-    (0, 0, ValueError), (11, 0, ValueError), (1.5, 0, TypeError), (True, 0, TypeError),
-    (2, -1, ValueError), (2, "a", TypeError)])
-def test_subset_rejects_bad_arguments(n, seed, error):
-    with pytest.raises(error, match="seed" if seed != 0 else "n must"):
-        subset(SimpleDataset(list(range(10))), n, seed)

@@ -86,3 +86,39 @@ def test_seeded_random_sampler_repeats_across_instances():
     assert len(first) == 6
     with pytest.raises(ValueError, match="length must be an int >= 1"):
         SeededRandomSampler(0, seed=1)
+
+
+@pytest.mark.parametrize("seed, error, message", [
+    (-1, ValueError, "seed must be an int >= 0, got -1"),
+    (2 ** 32, ValueError, r"seed must be an int in \[0, 4294967295\], got 4294967296"),
+    (1.0, TypeError, "seed must be an int >= 0, got 1.0"),
+    (None, TypeError, "seed must be an int >= 0, got None")])
+def test_seeded_random_sampler_checks_its_seed(seed, error, message):
+    from gluon_lr.sampler import SeededRandomSampler
+    with pytest.raises(error, match="^{}$".format(message)):
+        SeededRandomSampler(3, seed=seed)
+    largest = SeededRandomSampler(5, seed=2 ** 32 - 1)
+    assert list(largest) == np.random.RandomState(2 ** 32 - 1).permutation(5).tolist()
+
+
+def test_index_sampler_yields_its_indices_every_pass():
+    from gluon_lr.sampler import IndexSampler
+    sampler = IndexSampler(np.array([5, 0, 5, 2]))
+    assert isinstance(sampler, mx.gluon.data.Sampler)
+    assert list(sampler) == list(sampler) == [5, 0, 5, 2] and len(sampler) == 4
+    assert all(type(i) is int for i in sampler)
+    assert list(IndexSampler([])) == [] and len(IndexSampler(())) == 0
+    dataset = mx.gluon.data.SimpleDataset(list("abcdef")).sample(IndexSampler([4, 1]))
+    assert list(dataset) == ["e", "b"]
+
+
+@pytest.mark.parametrize("indices, error, message", [
+    ([1, -2], ValueError, r"indices must be a sequence of ints >= 0, got -2 at position 1"),
+    ([0.0, 1.0], TypeError, r"indices must be a sequence of ints >= 0, got \[0.0, 1.0\]"),
+    ([True], TypeError, r"indices must be a sequence of ints >= 0, got \[True\]"),
+    ([[0, 1]], TypeError, r"indices must be a sequence of ints >= 0, got \[\[0, 1\]\]"),
+    (3, TypeError, "indices must be a sequence of ints >= 0, got 3")])
+def test_index_sampler_rejects_bad_indices(indices, error, message):
+    from gluon_lr.sampler import IndexSampler
+    with pytest.raises(error, match="^{}$".format(message)):
+        IndexSampler(indices)

@@ -1,9 +1,19 @@
 """AutoLRS: the learning-rate schedule found during training by Bayesian optimisation.
 
-Only the search over one learning rate is here so far: :class:`LRSearch`.
-It needs scikit-learn (``pip install "gluon-lr[auto]"``) when a search is built,
-not when this package is imported.
+:class:`AutoLRS` (Jin et al., ICLR 2021) trains in stages: each stage tries
+``k`` learning rates from one snapshot, proposed by :class:`LRSearch` and scored
+by forecasting their loss, then trains at the best. The pieces, one module
+each: :mod:`~gluon_lr.autolrs.stages` (stage lengths and the budget),
+:mod:`~gluon_lr.autolrs.trials` (one candidate), :mod:`~gluon_lr.autolrs.record`
+(what is recorded), :mod:`~gluon_lr.autolrs.driver` (the loop) and
+:mod:`~gluon_lr.autolrs.plot`.
+
+The search needs scikit-learn (``pip install "gluon-lr[auto]"``) when an
+:class:`AutoLRS` or :class:`LRSearch` is built, not when this package is
+imported.
 """
+from .driver import AutoLRS
+from .record import Candidate, Stage
 from .search import LRSearch
 
-__all__ = ["LRSearch"]
+__all__ = ["AutoLRS", "Candidate", "LRSearch", "Stage"]

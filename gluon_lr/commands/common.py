@@ -1,49 +1,48 @@
-"""What every ``gluon-lr`` subcommand shares: options, seeding, data, learner, files."""
+"""What every ``gluon-lr`` subcommand shares: option types, options, the output folder.
+
+The commands are thin adapters: they parse, check what is cheap to check,
+call the library's recipes (:mod:`gluon_lr.recipes`) and write files. Option
+types wrap the library's own checks (:mod:`gluon_lr._validate`), so every rule
+is written once.
+"""
 import argparse
 import json
 import os
-import random
 
-import mxnet as mx
-import numpy as np
-
-from ..data import cifar10, subset
+from .._validate import as_int, as_lr, as_number
 from ..devices import resolve_devices
-from ..learner import Learner
 from ..models import build_model
-from ..sampler import ContinuousBatchSampler, SeededRandomSampler
 
 
-def positive_float(text):
-    """argparse type: a finite float > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a number > 0, got {!r}".format(text)) from None
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError("expected a number > 0, got {!r}".format(text))
-    return value
+def option_type(check, parse=float):
+    """An argparse type: ``parse`` the text, then ``check(name, value)`` it.
+
+    The check's message (``value must be ...``) becomes argparse's one-line error.
+    """
+    def convert(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            value = text  # the check names the expected type
+        try:
+            return check("value", value)
+        except (TypeError, ValueError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return convert
 
 
-def _int_at_least(text, minimum):
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < minimum:
-        raise argparse.ArgumentTypeError("expected an integer >= {}, got {!r}".format(
-            minimum, text))
-    return value
-
-
-def positive_int(text):
-    """argparse type: an int >= 1."""
-    return _int_at_least(text, 1)
-
-
-def non_negative_int(text):
-    """argparse type: an int >= 0."""
-    return _int_at_least(text, 0)
+positive_int = option_type(lambda name, value: as_int(name, value, 1), int)
+non_negative_int = option_type(lambda name, value: as_int(name, value, 0), int)
+at_least_two = option_type(lambda name, value: as_int(name, value, 2), int)
+seed_int = non_negative_int
+learning_rate = option_type(lambda name, value: as_lr(name, value, allow_zero=False))
+non_negative_float = option_type(lambda name, value: as_number(name, value, low=0))
+positive_float = option_type(lambda name, value: as_number(name, value, low=0, low_open=True))
+unit_interval = option_type(  # [0, 1): momentum, smoothing
+    lambda name, value: as_number(name, value, low=0, high=1, high_open=True))
+open_unit_interval = option_type(  # (0, 1): fractions of a run
+    lambda name, value: as_number(name, value, low=0, high=1, low_open=True, high_open=True))
+above_one = option_type(lambda name, value: as_number(name, value, low=1, low_open=True))
 
 
 def add_common_options(parser, name):
@@ -52,7 +51,7 @@ def add_common_options(parser, name):
     group.add_argument("--device", default="auto",
                        help="auto (a GPU if MXNet sees one, else the CPU), cpu, gpu or gpu:N "
                             "(default: auto)")
-    group.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    group.add_argument("--seed", type=seed_int, default=0, help="random seed (default: 0)")
     group.add_argument("--out", default=os.path.join("runs", name),
                        help="folder for the output files (default: runs/{})".format(name))
     group.add_argument("--model", default="resnet18_v2",
@@ -60,6 +59,9 @@ def add_common_options(parser, name):
     group.add_argument("--batch-size", type=positive_int, default=128,
                        help="batch size (default: 128)")
     group.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    group.add_argument("--threads", type=positive_int, default=None,
+                       help="MXNet operator threads (default: every core this process may use, "
+                            "unless OMP_NUM_THREADS or MXNET_OMP_MAX_THREADS is set)")
 
 
 def add_data_options(parser):
@@ -76,13 +78,6 @@ def add_data_options(parser):
                        help="hybridize the network with a static graph (default: on)")
 
 
-def start(args):
-    """Check the cheap options (device, model) before any data loads, and seed."""
-    resolve_devices(args.device)
-    build_model(args.model, classes=10)
-    seed_everything(args.seed)
-
-
 def add_test_size_option(parser):
     """``--test-size``, for the subcommands that report test accuracy."""
     parser.add_argument("--test-size", type=positive_int, default=None,
@@ -90,11 +85,40 @@ def add_test_size_option(parser):
                              "(default: all 10,000)")
 
 
-def seed_everything(seed):
-    """Seed Python's, NumPy's and MXNet's generators."""
-    random.seed(seed)
-    np.random.seed(seed)
-    mx.random.seed(seed)
+def check_output_folder(folder):
+    """Raise ``ValueError`` unless ``folder`` is, or can become, a writable folder.
+
+    Nothing is created: the folder is made only once there are results to write.
+    """
+    path = os.path.abspath(folder)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError("--out {} is a file, not a folder".format(folder))
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError("--out {} lies under the file {}".format(folder, existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError("--out {}: cannot write into {}".format(folder, existing))
+
+
+def start(args):
+    """Check the cheap options (device, model, output folder) before any data loads."""
+    resolve_devices(args.device)
+    build_model(args.model, classes=10)
+    check_output_folder(args.out)
+
+
+def data_options(args):
+    """The :func:`gluon_lr.recipes.cifar10_datasets` keywords the options give."""
+    return {"data_dir": args.data_dir, "train_size": args.train_size,
+            "test_size": getattr(args, "test_size", None), "seed": args.seed}
+
+
+def learner_options(args):
+    """The :func:`gluon_lr.recipes.cifar10_learner` keywords the options give."""
+    return {"model": args.model, "batch_size": args.batch_size, "device": args.device,
+            "seed": args.seed, "num_workers": args.num_workers, "hybridize": args.hybridize}
 
 
 def prepare_output(folder):
@@ -109,46 +133,11 @@ def write_json(path, payload):
         handle.write("\n")
 
 
-def load_dataset(args, train=True, size=None, augment=False):
-    """CIFAR-10 with the tutorial's transforms, cut to a seeded slice of ``size``."""
-    dataset = cifar10(args.data_dir, train=train, augment=augment)
-    return dataset if size is None else subset(dataset, size, seed=args.seed)
-
-
-def continuous_loader(dataset, args):
-    """Endless batches in an order fixed by ``--seed``.
-
-    ``--num-workers`` worker threads make the batches. Items cost no MXNet
-    operator (see :mod:`gluon_lr.data`), so one thread loads a batch of 128 in
-    about 16 ms, far within a CPU training step; on 2 CPU cores threads
-    measured as fast as worker processes or faster (``bench/bench_pipeline.py``)
-    and need no forks, shared memory or pickling. They share the GIL, though:
-    two threads decode no faster than one.
-    """
-    sampler = SeededRandomSampler(len(dataset), seed=args.seed)
-    return mx.gluon.data.DataLoader(
-        dataset, batch_sampler=ContinuousBatchSampler(sampler, args.batch_size),
-        num_workers=args.num_workers, thread_pool=True)
-
-
-def finite_loader(dataset, args):
-    """One pass in order, e.g. over the test set, on worker threads as above."""
-    return mx.gluon.data.DataLoader(dataset, batch_size=args.batch_size, shuffle=False,
-                                    num_workers=args.num_workers, thread_pool=True)
-
-
-def build_learner(args, data_loader, **learner_options):
-    """The model named by ``--model`` in a Learner on ``--device``."""
-    devices = resolve_devices(args.device)
-    net = build_model(args.model, classes=10)
-    hybridize = {"static_alloc": True, "static_shape": True} if args.hybridize else False
-    return Learner(net, data_loader, devices if len(devices) > 1 else devices[0],
-                   hybridize=hybridize, **learner_options)
-
-
 def describe(args):
     """The run's settings, for summary files."""
     return {"model": args.model, "batch_size": args.batch_size, "seed": args.seed,
+            "threads": os.environ.get("OMP_NUM_THREADS") or os.environ.get(
+                "MXNET_OMP_MAX_THREADS"),
             "device": [str(d) for d in resolve_devices(args.device)],
             "data_dir": getattr(args, "data_dir", None),
             "train_size": getattr(args, "train_size", None)}

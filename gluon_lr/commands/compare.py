@@ -1,16 +1,13 @@
 """``gluon-lr compare``: the tutorial's comparison of learning rates from one start."""
 import csv
 import os
-import statistics
 
 from matplotlib.figure import Figure
-from tqdm.auto import tqdm
 
-from ..comparison import compare_learning_rates
-from ..evaluation import accuracy
+from ..plotting import plot_comparison
+from ..recipes import (DEFAULT_COMPARE_LRS, cifar10_datasets, cifar10_learner,
+                       compare_from_one_start, summarize_comparison)
 from . import common
-
-TUTORIAL_LRS = (0.05, 0.5, 0.005)
 
 
 def add_parser(subparsers):
@@ -19,8 +16,8 @@ def add_parser(subparsers):
         description="Build one initial parameter set, then train --iterations steps at each "
                     "learning rate from it, on the same batch sequence; write compare.csv, "
                     "compare.md and compare.png.")
-    parser.add_argument("--lrs", type=common.positive_float, nargs="*",
-                        default=list(TUTORIAL_LRS),
+    parser.add_argument("--lrs", type=common.learning_rate, nargs="*",
+                        default=list(DEFAULT_COMPARE_LRS),
                         help="learning rates (default: 0.05 0.5 0.005, as the tutorial)")
     parser.add_argument("--iterations", type=common.positive_int, default=300,
                         help="training steps per learning rate (default: 300)")
@@ -29,13 +26,6 @@ def add_parser(subparsers):
     common.add_data_options(parser)
     parser.set_defaults(run=run)
     return parser
-
-
-def summarize(runs, tail=20):
-    """Rows of first, final and mean-of-last-``tail`` loss and test accuracy per lr."""
-    return [{"lr": run["lr"], "first_loss": run["losses"][0], "final_loss": run["losses"][-1],
-             "mean_last_{}".format(tail): statistics.fmean(run["losses"][-tail:]),
-             "test_accuracy": run["evaluation"]} for run in runs]
 
 
 def markdown_table(rows, tail=20):
@@ -56,52 +46,26 @@ def write_curves(runs, path):
             writer.writerows((run["lr"], i, loss) for i, loss in enumerate(run["losses"]))
 
 
-def plot_curves(runs, path):
-    figure = Figure(figsize=(8, 5))
-    ax = figure.subplots()
-    for run in runs:
-        ax.plot(range(len(run["losses"])), run["losses"], label="lr = {:g}".format(run["lr"]),
-                linewidth=1)
-    ax.set_xlabel("Iteration")
-    ax.set_ylabel("Training loss (batch)")
-    ax.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-
-
 def run(args):
     if not args.lrs:
         raise ValueError("--lrs needs at least one learning rate")
     common.start(args)
-    train_set = common.load_dataset(args, train=True, size=args.train_size)
-    test_set = common.load_dataset(args, train=False, size=args.test_size)
-    bars = {}
-
-    def progress(lr, losses):
-        if lr not in bars:
-            for bar in bars.values():
-                bar.close()
-            bars[lr] = tqdm(total=args.iterations, desc="lr {:g}".format(lr), leave=False,
-                            disable=args.no_progress)
-        bars[lr].set_postfix(loss="{:.4f}".format(losses[-1]))
-        bars[lr].update()
-
-    with common.build_learner(args, common.continuous_loader(train_set, args)) as learner:
-        runs = compare_learning_rates(
-            learner, args.lrs, args.iterations,
-            make_loader=lambda: common.continuous_loader(train_set, args),
-            evaluate=lambda lrn: accuracy(lrn.net, common.finite_loader(test_set, args),
-                                          lrn.devices),
-            progress=progress)
-    for bar in bars.values():
-        bar.close()
-    rows = summarize(runs)
+    train_set, test_set = cifar10_datasets(**common.data_options(args))
+    with cifar10_learner(train_set, **common.learner_options(args)) as learner:
+        runs = compare_from_one_start(
+            learner, train_set, test_set, lrs=args.lrs, iterations=args.iterations,
+            batch_size=args.batch_size, seed=args.seed, num_workers=args.num_workers,
+            progress=not args.no_progress)
+    rows = summarize_comparison(runs)
     table = markdown_table(rows)
     out = common.prepare_output(args.out)
     write_curves(runs, os.path.join(out, "compare.csv"))
     with open(os.path.join(out, "compare.md"), "w") as handle:
         handle.write(table)
-    plot_curves(runs, os.path.join(out, "compare.png"))
+    figure = Figure(figsize=(8, 5))
+    plot_comparison(runs, ax=figure.subplots())
+    figure.tight_layout()
+    figure.savefig(os.path.join(out, "compare.png"), dpi=100)
     common.write_json(os.path.join(out, "summary.json"),
                       dict(common.describe(args), iterations=args.iterations, runs=rows,
                            test_size=args.test_size))

@@ -1,27 +1,26 @@
 """``gluon-lr find``: the learning-rate finder on CIFAR-10, with plot, CSV and summary."""
 import os
-import time
 
 from matplotlib.figure import Figure
 
-from ..finder import LRFinder
+from .._validate import check_order
+from ..recipes import DEFAULT_SWEEP, cifar10_datasets, cifar10_learner, find_learning_rate
 from ..suggest import SUGGESTION_METHODS
 from . import common
-
-#: The default sweep: 100 log-spaced points over 1e-7 .. 10 (as fastai), early stop.
-DEFAULT_LR_START, DEFAULT_LR_END, DEFAULT_POINTS = 1e-7, 10.0, 100
 
 
 def add_sweep_options(parser):
     """The finder's options, shared with ``gluon-lr train``."""
     sweep = parser.add_argument_group("finder options")
-    sweep.add_argument("--lr-start", type=common.positive_float, default=DEFAULT_LR_START,
-                       help="first learning rate (default: 1e-7)")
-    sweep.add_argument("--lr-end", type=common.positive_float, default=DEFAULT_LR_END,
+    sweep.add_argument("--lr-start", type=common.learning_rate,
+                       default=DEFAULT_SWEEP["lr_start"], help="first learning rate "
+                       "(default: 1e-7)")
+    sweep.add_argument("--lr-end", type=common.learning_rate, default=DEFAULT_SWEEP["lr_end"],
                        help="last learning rate tried at most (default: 10)")
-    sweep.add_argument("--num-points", type=common.positive_int, default=DEFAULT_POINTS,
-                       help="log-spaced points from --lr-start to --lr-end (default: 100)")
-    sweep.add_argument("--lr-multiplier", type=common.positive_float, default=None,
+    sweep.add_argument("--num-points", type=common.at_least_two,
+                       default=DEFAULT_SWEEP["num_points"],
+        help="log-spaced points from --lr-start to --lr-end (default: 100)")
+    sweep.add_argument("--lr-multiplier", type=common.above_one, default=None,
                        help="multiply the learning rate by this each step instead of "
                             "--num-points (the tutorial uses 1.1 from 1e-6)")
     sweep.add_argument("--mode", choices=["exponential", "linear"], default="exponential",
@@ -35,11 +34,27 @@ def add_sweep_options(parser):
                        help="linear mode: DeepSpeed's lr_range_test_staircase")
     sweep.add_argument("--max-iter", type=common.positive_int, default=1000,
                        help="never run more iterations (default: 1000)")
-    sweep.add_argument("--smoothing", type=float, default=0.3,
-                       help="running-mean weight for the stop rule and suggestion "
-                            "(default: 0.3)")
+    sweep.add_argument("--smoothing", type=common.unit_interval, default=0.3,
+                       help="running-mean weight of the stop rule and the progress bar "
+                            "(default: 0.3; the suggestion smooths on its own)")
     sweep.add_argument("--suggest", choices=sorted(SUGGESTION_METHODS), default="steepest",
                        help="suggestion rule (default: steepest)")
+
+
+def check_sweep_options(args):
+    """Fail on contradicting finder options before any data loads."""
+    check_order("--lr-start", args.lr_start, "--lr-end", args.lr_end)
+    if args.mode != "linear" and (args.step_size or args.step_rate or args.staircase):
+        raise ValueError("--step-size, --step-rate and --staircase need --mode linear")
+
+
+def sweep_options(args):
+    """The :func:`gluon_lr.recipes.find_learning_rate` keywords the options give."""
+    return {"lr_start": args.lr_start, "lr_end": args.lr_end, "num_points": args.num_points,
+            "lr_multiplier": args.lr_multiplier, "max_iter": args.max_iter, "mode": args.mode,
+            "step_size": args.step_size, "step_rate": args.step_rate,
+            "staircase": args.staircase, "smoothing": args.smoothing, "method": args.suggest,
+            "progress": not args.no_progress}
 
 
 def add_parser(subparsers):
@@ -54,26 +69,6 @@ def add_parser(subparsers):
     return parser
 
 
-def sweep_options(args):
-    """The LRFinder.find keyword arguments that the options describe."""
-    options = {"lr_start": args.lr_start, "smoothing": args.smoothing,
-               "lr_end": args.lr_end, "max_iter": args.max_iter, "mode": args.mode,
-               "progress": not args.no_progress}
-    if args.mode == "linear":
-        options.update(step_size=args.step_size, step_rate=args.step_rate,
-                       staircase=args.staircase)
-    elif args.lr_multiplier is not None:
-        options["lr_multiplier"] = args.lr_multiplier
-    elif args.num_points > 1:
-        options["lr_multiplier"] = (args.lr_end / args.lr_start) ** (1 / (args.num_points - 1))
-        options["max_iter"] = min(args.max_iter, args.num_points)
-    else:
-        raise ValueError("--num-points must be >= 2 to span --lr-start .. --lr-end")
-    if args.mode != "linear" and (args.step_size or args.step_rate or args.staircase):
-        raise ValueError("--step-size, --step-rate and --staircase need --mode linear")
-    return options
-
-
 def save_plot(finder, suggestion, path):
     figure = Figure(figsize=(6, 8))
     ax = figure.subplots()
@@ -84,27 +79,12 @@ def save_plot(finder, suggestion, path):
     figure.savefig(path, dpi=100)
 
 
-def run_finder(args, learner):
-    """Run the sweep on ``learner``; return ``(finder, summary dict)``."""
-    options = sweep_options(args)
-    finder = LRFinder(learner)
-    started = time.perf_counter()
-    results = finder.find(**options)
-    seconds = time.perf_counter() - started
-    suggestion = finder.suggest(args.suggest)
-    summary = {"suggested_lr": suggestion, "method": args.suggest,
-               "iterations": len(results), "seconds": round(seconds, 2),
-               "first_lr": results[0][0], "last_lr": results[-1][0],
-               "stopped_by": finder.stop_reason,
-               "sweep": {k: v for k, v in options.items() if k != "progress"}}
-    return finder, summary
-
-
 def run(args):
     common.start(args)
-    dataset = common.load_dataset(args, train=True, size=args.train_size)
-    with common.build_learner(args, common.continuous_loader(dataset, args)) as learner:
-        finder, summary = run_finder(args, learner)
+    check_sweep_options(args)
+    train_set, _ = cifar10_datasets(**common.data_options(args))
+    with cifar10_learner(train_set, **common.learner_options(args)) as learner:
+        finder, summary = find_learning_rate(learner, **sweep_options(args))
     summary.update(common.describe(args))
     out = common.prepare_output(args.out)
     finder.to_csv(os.path.join(out, "finder.csv"))

@@ -1,16 +1,13 @@
 """``gluon-lr train``: epochs on CIFAR-10 with a named or DeepSpeed-config schedule."""
 import csv
-import json
-import math
 import os
 
-from tqdm.auto import tqdm
-
-from ..evaluation import accuracy
-from ..training import train_epochs
+from ..recipes import (batches_per_epoch, cifar10_datasets, cifar10_learner,
+                       find_learning_rate, suggested_lr_from_summary, train_with_schedule)
+from ..schedules import needs_max_lr
 from . import common
-from .find import add_sweep_options, run_finder
-from .schedule import add_schedule_options, build_schedule, check_schedule_option, needs_max_lr
+from .find import add_sweep_options, check_sweep_options, sweep_options
+from .schedule import add_schedule_options, build_schedule, is_config_file
 
 
 def add_parser(subparsers):
@@ -21,15 +18,16 @@ def add_parser(subparsers):
                     "--max-lr, onecycle/cyclical/cosine peak at the finder's suggestion.")
     parser.add_argument("--epochs", type=common.positive_int, default=1,
                         help="epochs (default: 1)")
-    parser.add_argument("--momentum", type=float, default=0.9,
-                        help="SGD momentum; onecycle cycles it (default: 0.9)")
-    parser.add_argument("--wd", type=float, default=5e-4, help="weight decay (default: 5e-4)")
+    parser.add_argument("--momentum", type=common.unit_interval, default=0.9,
+                        help="SGD momentum in [0, 1); onecycle cycles it (default: 0.9)")
+    parser.add_argument("--wd", type=common.non_negative_float, default=5e-4,
+                        help="weight decay, >= 0 (default: 5e-4)")
     parser.add_argument("--augment", action="store_true",
                         help="random crop and flip of the training images")
     common.add_test_size_option(parser)
     parser.add_argument("--finder-summary", default=None,
-                        help="take max-lr from this 'gluon-lr find' summary.json instead of "
-                             "running the finder")
+                        help="take max-lr from this 'gluon-lr find' summary.json (its "
+                             "confirmed LR if it has one) instead of running the finder")
     add_schedule_options(parser, default="onecycle")
     add_sweep_options(parser)
     common.add_common_options(parser, "train")
@@ -39,15 +37,14 @@ def add_parser(subparsers):
 
 
 def peak_lr(args, learner):
-    """--max-lr, else the suggestion in --finder-summary, else a finder run's suggestion."""
-    if args.max_lr is not None or not needs_max_lr(args.schedule):
+    """--max-lr, else the LR in --finder-summary, else a finder run's suggestion."""
+    if args.max_lr is not None or is_config_file(args) or not needs_max_lr(args.schedule):
         return args.max_lr, None
     if args.finder_summary is not None:
-        with open(args.finder_summary) as handle:
-            suggestion = json.load(handle).get("suggested_lr")
-        source = args.finder_summary
+        suggestion, key = suggested_lr_from_summary(args.finder_summary)
+        source = "{} ({})".format(args.finder_summary, key)
     else:
-        _, summary = run_finder(args, learner)
+        _, summary = find_learning_rate(learner, **sweep_options(args))
         suggestion, source = summary["suggested_lr"], "finder ({} iterations)".format(
             summary["iterations"])
     if suggestion is None:
@@ -57,33 +54,22 @@ def peak_lr(args, learner):
 
 
 def run(args):
-    check_schedule_option(args)
     common.start(args)
-    train_set = common.load_dataset(args, train=True, size=args.train_size, augment=args.augment)
-    test_set = common.load_dataset(args, train=False, size=args.test_size)
-    per_epoch = math.ceil(len(train_set) / args.batch_size)
-    total = args.epochs * per_epoch
+    is_config_file(args)
+    check_sweep_options(args)
+    if args.finder_summary is not None:
+        suggested_lr_from_summary(args.finder_summary)
+    train_set, test_set = cifar10_datasets(augment=args.augment, **common.data_options(args))
+    per_epoch = batches_per_epoch(len(train_set), args.batch_size)
     sgd_params = {"learning_rate": args.lr, "momentum": args.momentum, "wd": args.wd}
-    loader = common.continuous_loader(train_set, args)
-    with common.build_learner(args, loader, optimizer_params=sgd_params) as learner:
+    with cifar10_learner(train_set, optimizer_params=sgd_params,
+                         **common.learner_options(args)) as learner:
         max_lr, source = peak_lr(args, learner)
-        schedule = build_schedule(args, total, max_lr=max_lr)
-        if schedule is not None:
-            learner.trainer.optimizer.lr_scheduler = schedule
-        bar = tqdm(total=total, desc="train", disable=args.no_progress, leave=False)
-
-        def on_iteration(epoch, loss):
-            bar.set_postfix(epoch=epoch, loss="{:.4f}".format(loss))
-            bar.update()
-
-        def evaluate(lrn):
-            return accuracy(lrn.net, common.finite_loader(test_set, args), lrn.devices)
-
-        try:
-            history = train_epochs(learner, args.epochs, per_epoch, evaluate=evaluate,
-                                   on_iteration=on_iteration)
-        finally:
-            bar.close()
+        schedule = build_schedule(args, args.epochs * per_epoch, max_lr=max_lr)
+        history = train_with_schedule(
+            learner, epochs=args.epochs, iterations_per_epoch=per_epoch, schedule=schedule,
+            test_set=test_set, batch_size=args.batch_size, num_workers=args.num_workers,
+            progress=not args.no_progress)
         out = common.prepare_output(args.out)
         learner.net.save_parameters(os.path.join(out, "model.params"))
     with open(os.path.join(out, "history.csv"), "w", newline="") as handle:
@@ -95,6 +81,6 @@ def run(args):
               "lr {lr:.4g}".format(**row))
     common.write_json(os.path.join(out, "summary.json"), dict(
         common.describe(args), schedule=args.schedule, max_lr=max_lr, max_lr_source=source,
-        epochs=args.epochs, iterations=total, history=history))
+        epochs=args.epochs, iterations=args.epochs * per_epoch, history=history))
     print("files in {}".format(out))
     return 0

@@ -18,6 +18,7 @@ from .deepspeed import LRRangeTest, OneCycle, from_config
 from .modifiers import CyclicalSchedule, LinearCoolDown, LinearWarmUp, OneCycleSchedule
 from .shapes import CosineAnnealingSchedule, TriangularSchedule
 from .torch_style import CyclicLR, OneCycleLR
+from .factory import SCHEDULE_NAMES, ConstantSchedule, create_schedule, needs_max_lr
 
 __all__ = [
     "Schedule", "StepCountSchedule",
@@ -25,4 +26,5 @@ __all__ = [
     "LinearWarmUp", "LinearCoolDown", "OneCycleSchedule", "CyclicalSchedule",
     "LRRangeTest", "OneCycle", "from_config",
     "OneCycleLR", "CyclicLR",
+    "SCHEDULE_NAMES", "ConstantSchedule", "create_schedule", "needs_max_lr",
 ]

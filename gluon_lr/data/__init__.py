@@ -1,0 +1,42 @@
+"""CIFAR-10 with the "Learning Rate Finder" tutorial's transforms, and the loaders to train on it.
+
+Where the data comes from, in this order (:mod:`.locate`):
+
+1. ``data_dir`` or, when that is ``None``, the environment variable
+   ``GLUON_LR_CIFAR10_DIR``: a folder holding the official binary files
+   (``data_batch_1.bin`` ... ``data_batch_5.bin``, ``test_batch.bin``, directly
+   or in ``cifar-10-batches-bin/``) or RecordIO files (``train.rec``/``train.idx``,
+   ``test.rec``/``test.idx``). A folder given this way that does not hold the
+   split fails at once with :class:`DataNotFoundError`; nothing is downloaded.
+2. :func:`download_root`: files already there are read, otherwise MXNet's own
+   ``CIFAR10`` download fills it (:mod:`.download`).
+3. If that fails too, :class:`DataNotFoundError` says how to point at local files.
+
+Items are ``(image, label)``: a ``numpy.float32`` ``(3, 32, 32)`` image, normalised
+with the tutorial's mean and std, and a ``numpy.int32`` class index (0 airplane ... 9
+truck), the label type of MXNet's ``CIFAR10``; the RecordIO's float labels are cast to
+it. The ``DataLoader``'s default batchify stacks them into ``mx.np`` arrays.
+
+Items are made without MXNet operators, which cost more per image than the work
+itself: the binary files are read into one NumPy array and JPEGs are decoded by
+Pillow (the same pixels as ``mx.image.imdecode`` on every record of the CIFAR-10
+RecordIO) (:mod:`.readers`), and the transform is NumPy float32 giving exactly
+the values of MXNet's ``ToTensor`` and ``Normalize`` (:mod:`.transforms`).
+
+Modules: :mod:`.locate` (where the files are), :mod:`.download`,
+:mod:`.readers` (raw items of either format), :mod:`.transforms`,
+:mod:`.datasets` (:func:`cifar10`, :func:`cifar10_splits`), :mod:`.subsets`
+(:func:`subset`), :mod:`.loaders` (:func:`continuous_loader`,
+:func:`finite_loader`) and :mod:`.workers` (:class:`WatchedDataLoader`).
+"""
+from .datasets import cifar10, cifar10_splits
+from .loaders import continuous_loader, finite_loader
+from .locate import ENV_VAR, DataNotFoundError, download_root
+from .readers import decode_jpeg
+from .subsets import subset
+from .transforms import MEAN, STD, image_transform
+from .workers import WatchedDataLoader, WorkerDiedError
+
+__all__ = ["DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
+           "decode_jpeg", "download_root", "image_transform", "subset",
+           "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError"]

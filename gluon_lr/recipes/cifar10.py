@@ -1,0 +1,101 @@
+"""CIFAR-10 datasets, a model-zoo network in a Learner, and test accuracy."""
+import random
+
+import mxnet as mx
+import numpy as np
+
+from .._validate import as_bool, as_int
+from ..data import cifar10, continuous_loader, finite_loader, subset
+from ..devices import resolve_devices
+from ..evaluation import accuracy
+from ..learner import Learner
+from ..models import build_model
+
+__all__ = ["seed_everything", "cifar10_datasets", "cifar10_learner", "evaluate_accuracy"]
+
+
+def seed_everything(seed):
+    """Seed Python's, NumPy's and MXNet's global generators with ``seed`` (an int >= 0)."""
+    seed = as_int("seed", seed, 0)
+    random.seed(seed)
+    np.random.seed(seed)
+    mx.random.seed(seed)
+
+
+def _slice(dataset, size, name, seed):
+    if size is None:
+        return dataset
+    as_int(name, size, 1)
+    if size > len(dataset):
+        raise ValueError("{} must be an int in [1, {}] (the split's size), got {}".format(
+            name, len(dataset), size))
+    return subset(dataset, size, seed=seed)
+
+
+def cifar10_datasets(*, data_dir=None, train_size=None, test_size=None, augment=False,
+                     seed=0):
+    """The CIFAR-10 training and test sets with the tutorial's transforms.
+
+    Parameters
+    ----------
+    data_dir : str, optional
+        See :func:`gluon_lr.data.cifar10`.
+    train_size, test_size : int, optional
+        Keep a seeded random slice of this many images (all when None).
+    augment : bool, default False
+        Random crop and flip on the training images.
+    seed : int, default 0
+        Seed of the slices and of the augmentation.
+
+    Returns
+    -------
+    (Dataset, Dataset)
+    """
+    as_bool("augment", augment)
+    as_int("seed", seed, 0)
+    train = cifar10(data_dir, train=True, augment=augment, seed=seed if augment else None)
+    test = cifar10(data_dir, train=False)
+    return (_slice(train, train_size, "train_size", seed),
+            _slice(test, test_size, "test_size", seed))
+
+
+def cifar10_learner(train_set, *, model="resnet18_v2", batch_size=128, device="auto", seed=0,
+                    num_workers=2, hybridize=True, optimizer="sgd", optimizer_params=None):
+    """A model-zoo network for 10 classes in a Learner over endless seeded batches.
+
+    Parameters
+    ----------
+    train_set : mx.gluon.data.Dataset
+    model : str, default 'resnet18_v2'
+        A Gluon model-zoo name (the tutorial's pre-activation ResNet-18).
+    batch_size : int, default 128
+    device : str, Device or list, default 'auto'
+        See :func:`gluon_lr.resolve_devices`.
+    seed : int, default 0
+        Seeds the global generators (so the initial weights) and the batch order.
+    num_workers : int, default 2
+        Loader worker threads.
+    hybridize : bool, default True
+        Hybridize with a static graph.
+    optimizer, optimizer_params
+        As for :class:`~gluon_lr.Learner`.
+
+    Returns
+    -------
+    Learner
+    """
+    devices = resolve_devices(device)
+    as_bool("hybridize", hybridize)
+    net = build_model(model, classes=10)
+    seed_everything(seed)
+    loader = continuous_loader(train_set, batch_size=batch_size, seed=seed,
+                               num_workers=num_workers)
+    return Learner(net, loader, devices if len(devices) > 1 else devices[0],
+                   hybridize={"static_alloc": True, "static_shape": True} if hybridize else False,
+                   optimizer=optimizer, optimizer_params=optimizer_params)
+
+
+def evaluate_accuracy(learner, test_set, *, batch_size=128, num_workers=2):
+    """The Learner's network's accuracy on ``test_set``, in inference mode."""
+    return accuracy(learner.net, finite_loader(test_set, batch_size=batch_size,
+                                               num_workers=num_workers), learner.devices)

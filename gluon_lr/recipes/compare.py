@@ -1,0 +1,47 @@
+"""The tutorial's comparison on a dataset: one start, the same batches, several LRs."""
+import statistics
+
+from ..callbacks import ProgressBar
+from ..comparison import compare_learning_rates
+from ..data import continuous_loader
+from .cifar10 import evaluate_accuracy
+
+__all__ = ["DEFAULT_COMPARE_LRS", "compare_from_one_start", "summarize_comparison"]
+
+#: The tutorial's learning rates: its pick, ten times it, a tenth of it.
+DEFAULT_COMPARE_LRS = (0.05, 0.5, 0.005)
+
+
+def compare_from_one_start(learner, train_set, test_set=None, *, lrs=DEFAULT_COMPARE_LRS,
+                           iterations=300, batch_size=128, seed=0, num_workers=2,
+                           progress=True):
+    """Train ``iterations`` steps at each of ``lrs`` from the learner's current state.
+
+    Every run sees the same batches of ``train_set`` (a loader seeded with
+    ``seed``) and is scored on ``test_set`` when given. The learner is left as
+    it was.
+
+    Returns
+    -------
+    list of dict
+        ``{'lr', 'losses', 'evaluation'}`` per learning rate (see
+        :func:`gluon_lr.comparison.compare_learning_rates`).
+    """
+    def make_loader():
+        return continuous_loader(train_set, batch_size=batch_size, seed=seed,
+                                 num_workers=num_workers)
+
+    def evaluate(lrn):
+        return evaluate_accuracy(lrn, test_set, batch_size=batch_size, num_workers=num_workers)
+
+    with ProgressBar(len(lrs) * iterations, "compare", enabled=progress) as bar:
+        return compare_learning_rates(learner, list(lrs), iterations, make_loader,
+                                      evaluate=None if test_set is None else evaluate,
+                                      callback=bar)
+
+
+def summarize_comparison(runs, tail=20):
+    """Rows of first, final and mean-of-last-``tail`` loss and the evaluation per LR."""
+    return [{"lr": run["lr"], "first_loss": run["losses"][0], "final_loss": run["losses"][-1],
+             "mean_last_{}".format(tail): statistics.fmean(run["losses"][-tail:]),
+             "test_accuracy": run["evaluation"]} for run in runs]

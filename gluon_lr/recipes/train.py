@@ -1,0 +1,80 @@
+"""Epoch training with a schedule, and the peak learning rate a finder run suggested."""
+import json
+import math
+
+from .._validate import as_int, as_lr
+from ..callbacks import ProgressBar
+from ..training import train_epochs
+from .cifar10 import evaluate_accuracy
+
+__all__ = ["train_with_schedule", "suggested_lr_from_summary", "batches_per_epoch"]
+
+
+def suggested_lr_from_summary(path):
+    """The learning rate a ``gluon-lr find`` ``summary.json`` suggests.
+
+    A confirmed learning rate (``confirmed_lr``) is preferred to the rule's
+    ``suggested_lr``.
+
+    Returns
+    -------
+    (float or None, str)
+        The learning rate (None if the finder gave none) and the key it came from.
+
+    Raises
+    ------
+    ValueError
+        If the file is not JSON, not an object, or holds a value that is not a
+        learning rate.
+    """
+    with open(path) as handle:
+        try:
+            summary = json.load(handle)
+        except json.JSONDecodeError as error:
+            raise ValueError("finder summary {} is not JSON ({})".format(path, error)) from None
+    if not isinstance(summary, dict):
+        raise ValueError("finder summary {} must be a JSON object with 'suggested_lr' (as "
+                         "'gluon-lr find' writes it); got a {}".format(path,
+                                                                      type(summary).__name__))
+    for key in ("confirmed_lr", "suggested_lr"):
+        value = summary.get(key)
+        if value is not None:
+            return as_lr("{}'s {}".format(path, key), value, allow_zero=False), key
+    return None, "suggested_lr"
+
+
+def train_with_schedule(learner, *, epochs, iterations_per_epoch, schedule=None, test_set=None,
+                        batch_size=128, num_workers=2, progress=True):
+    """Train epochs with ``schedule`` as the optimizer's ``lr_scheduler``.
+
+    Parameters
+    ----------
+    learner : Learner
+    epochs, iterations_per_epoch : int
+    schedule : callable, optional
+        A schedule of the update number (e.g. from
+        :func:`gluon_lr.schedules.create_schedule`); ``None`` keeps the
+        optimizer's learning rate.
+    test_set : Dataset, optional
+        Scored after every epoch.
+
+    Returns
+    -------
+    list of dict
+        The per-epoch history of :func:`gluon_lr.training.train_epochs`.
+    """
+    total = as_int("epochs", epochs, 1) * as_int("iterations_per_epoch", iterations_per_epoch, 1)
+    if schedule is not None:
+        learner.trainer.optimizer.lr_scheduler = schedule
+
+    def evaluate(lrn):
+        return evaluate_accuracy(lrn, test_set, batch_size=batch_size, num_workers=num_workers)
+
+    with ProgressBar(total, "train", enabled=progress) as bar:
+        return train_epochs(learner, epochs, iterations_per_epoch,
+                            evaluate=None if test_set is None else evaluate, callback=bar)
+
+
+def batches_per_epoch(dataset_size, batch_size):
+    """Batches in one pass over ``dataset_size`` items, the last one partial."""
+    return math.ceil(dataset_size / batch_size)
