@@ -20,7 +20,9 @@ cheap:
    by an exponential fit of the trial's losses (:mod:`gluon_lr.forecast`),
    outliers dropped. ``'mean'``: the mean of the trial's last ``tail`` losses.
    ``'validation'``: the mean loss on ``val_data`` after the trial. A trial
-   that diverges, or meets a NaN or infinite loss, scores ``inf``.
+   that meets a NaN or infinite loss, or a loss above ``DIVERGED`` times its
+   first (even one it recovers from: its curve says nothing about the long
+   run), scores ``inf``.
 
 The state is restored exactly at the end, whether the trials finish, fail or
 are interrupted.
@@ -37,10 +39,12 @@ from .forecast import forecast_loss
 from .suggest import SUGGESTION_METHODS, falling_region, suggest_lr
 
 __all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate",
-           "SCORES"]
+           "SCORES", "DIVERGED"]
 
 #: The scoring rules :func:`confirm_learning_rate` accepts.
 SCORES = ("forecast", "mean", "validation")
+#: A trial whose loss rises above this multiple of its first loss has diverged.
+DIVERGED = 4.0
 # Two candidates closer than this ratio are one candidate.
 _SAME_LR = 1.05
 
@@ -144,7 +148,7 @@ def _validation_loss(learner, val_data):
 
 def _score(learner, losses, score, horizon, tail, val_data):
     """``(forecast, score)`` of one trial's losses."""
-    if not all(math.isfinite(loss) for loss in losses):
+    if not all(math.isfinite(loss) and loss <= DIVERGED * losses[0] for loss in losses):
         return math.inf, math.inf
     forecast = forecast_loss(losses, horizon - 1)
     if score == "forecast":

@@ -220,3 +220,31 @@ def test_integer_options_are_checked(argv, message, capsys):
         main(argv)
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_find_confirm_writes_the_trials_and_train_uses_the_confirmed_lr(cifar10_dir, tmp_path,
+                                                                       capsys):
+    out = tmp_path / "find"
+    code, stdout, _ = run_cli(["find", "--data-dir", str(cifar10_dir), "--out", str(out),
+                               "--lr-start", "1e-3", "--num-points", "40", "--confirm",
+                               "--confirm-budget", "30"]
+                              + TINY, capsys)
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["confirm.csv", "confirm.png", "finder.csv", "finder.png",
+                                       "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    chosen = [row for row in summary["trials"] if row["chosen"]]
+    assert [row["lr"] for row in chosen] == [summary["confirmed_lr"]]
+    assert summary["confirm_steps"] <= 30
+    assert "confirmed learning rate: {:.4g}".format(summary["confirmed_lr"]) in stdout
+    with open(out / "confirm.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {float(row["lr"]) for row in rows} == {row["lr"] for row in summary["trials"]}
+    train_out = tmp_path / "train"
+    code, stdout, _ = run_cli(["train", "--data-dir", str(cifar10_dir), "--out", str(train_out),
+                               "--finder-summary", str(out / "summary.json"),
+                               "--test-size", "16"] + TINY, capsys)
+    assert code == 0
+    trained = json.loads((train_out / "summary.json").read_text())
+    assert trained["max_lr"] == summary["confirmed_lr"]
+    assert trained["max_lr_source"].endswith("(confirmed_lr)")

@@ -137,3 +137,10 @@ def test_default_candidates_lie_in_the_falling_region():
     assert candidates == sorted(candidates)
     assert all(a * 1.05 < b for a, b in zip(candidates, candidates[1:]))
     assert min(candidates) >= lrs[2] and max(candidates) <= lrs[34] * (1 + 1e-12)
+
+
+def test_a_trial_that_spikes_and_recovers_counts_as_diverged():
+    from gluon_lr.confirm import _score
+    assert _score(None, [2.0, 9.0, 2.1, 2.0], "mean", 300, 2, None) == (math.inf, math.inf)
+    forecast, score = _score(None, [2.0, 7.9, 2.1, 2.0], "mean", 300, 2, None)
+    assert score == 2.05 and math.isfinite(forecast)

@@ -1,4 +1,5 @@
 """``gluon-lr find``: the learning-rate finder on CIFAR-10, with plot, CSV and summary."""
+import csv
 import os
 
 from matplotlib.figure import Figure
@@ -39,6 +40,11 @@ def add_sweep_options(parser):
                             "(default: 0.3; the suggestion smooths on its own)")
     sweep.add_argument("--suggest", choices=sorted(SUGGESTION_METHODS), default="steepest",
                        help="suggestion rule (default: steepest)")
+    sweep.add_argument("--confirm", action="store_true",
+                       help="confirm the suggestion with short trials from the same start "
+                            "(writes confirm.csv and confirm.png)")
+    sweep.add_argument("--confirm-budget", type=common.positive_int, default=None,
+                       help="iterations for all confirmation trials (default: 4 x the sweep's)")
 
 
 def check_sweep_options(args):
@@ -54,6 +60,7 @@ def sweep_options(args):
             "lr_multiplier": args.lr_multiplier, "max_iter": args.max_iter, "mode": args.mode,
             "step_size": args.step_size, "step_rate": args.step_rate,
             "staircase": args.staircase, "smoothing": args.smoothing, "method": args.suggest,
+            "confirm": args.confirm, "confirm_budget": args.confirm_budget,
             "progress": not args.no_progress}
 
 
@@ -61,7 +68,8 @@ def add_parser(subparsers):
     parser = subparsers.add_parser(
         "find", help="run the learning-rate finder and suggest a learning rate",
         description="Sweep the learning rate upwards one batch at a time until the loss "
-                    "diverges; write finder.png, finder.csv and summary.json.")
+                    "diverges; write finder.png, finder.csv and summary.json (with --confirm "
+                    "also confirm.csv and confirm.png).")
     add_sweep_options(parser)
     common.add_common_options(parser, "find")
     common.add_data_options(parser)
@@ -79,6 +87,24 @@ def save_plot(finder, suggestion, path):
     figure.savefig(path, dpi=100)
 
 
+def save_confirmation(finder, folder):
+    """``confirm.csv`` (one row per trial step) and ``confirm.png`` (sweep and trials)."""
+    with open(os.path.join(folder, "confirm.csv"), "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["lr", "iteration", "loss", "forecast", "score", "chosen"])
+        for trial in finder.confirmation.trials:
+            chosen = trial.lr == finder.confirmation.lr
+            writer.writerows((trial.lr, i, loss, trial.forecast, trial.score, chosen)
+                             for i, loss in enumerate(trial.losses))
+    figure = Figure(figsize=(13, 5))
+    sweep_ax, trials_ax = figure.subplots(1, 2)
+    finder.plot(ax=sweep_ax, suggestion=finder.confirmation.lr)
+    sweep_ax.set_title("LR finder: confirmed lr = {:.3g}".format(finder.confirmation.lr))
+    finder.plot_trials(ax=trials_ax)
+    figure.tight_layout()
+    figure.savefig(os.path.join(folder, "confirm.png"), dpi=100)
+
+
 def run(args):
     common.start(args)
     check_sweep_options(args)
@@ -89,10 +115,16 @@ def run(args):
     out = common.prepare_output(args.out)
     finder.to_csv(os.path.join(out, "finder.csv"))
     save_plot(finder, summary["suggested_lr"], os.path.join(out, "finder.png"))
+    if args.confirm:
+        save_confirmation(finder, out)
     common.write_json(os.path.join(out, "summary.json"), summary)
     print("suggested learning rate ({}): {}".format(
         args.suggest, "none (too few points)" if summary["suggested_lr"] is None
         else "{:.4g}".format(summary["suggested_lr"])))
+    if args.confirm:
+        print("confirmed learning rate: {:.4g} ({} candidates, {} iterations in {:.1f} s)".format(
+            summary["confirmed_lr"], len(summary["trials"]), summary["confirm_steps"],
+            summary["confirm_seconds"]))
     print("{} iterations in {:.1f} s, stopped by {}; files in {}".format(
         summary["iterations"], summary["seconds"], summary["stopped_by"], out))
     return 0

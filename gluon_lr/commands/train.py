@@ -45,8 +45,9 @@ def peak_lr(args, learner):
         source = "{} ({})".format(args.finder_summary, key)
     else:
         _, summary = find_learning_rate(learner, **sweep_options(args))
-        suggestion, source = summary["suggested_lr"], "finder ({} iterations)".format(
-            summary["iterations"])
+        key = "confirmed_lr" if args.confirm else "suggested_lr"
+        suggestion, source = summary[key], "finder ({} iterations{})".format(
+            summary["iterations"], ", confirmed" if args.confirm else "")
     if suggestion is None:
         raise ValueError("the finder gave no suggestion; pass --max-lr")
     print("max-lr {:.4g} from {}".format(suggestion, source))

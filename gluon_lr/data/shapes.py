@@ -42,9 +42,12 @@ def _image(rng, label, grid_x, grid_y):
     cx, cy = rng.uniform(radius + 1, _SIZE - radius - 1, size=2)
     field = _distance(kind, grid_x - cx, grid_y - cy, radius)
     mask = (np.abs(field) <= _OUTLINE) if outlined else (field <= 0)
-    background, foreground = rng.uniform(0.0, 1.0, size=(2, 3))
+    background = rng.uniform(0.0, 1.0, size=3)
+    # the shape differs from the background by 0.6 in a random colour direction
+    direction = rng.normal(size=3)
+    foreground = background + 0.6 * direction / np.linalg.norm(direction)
     image = np.where(mask[..., None], foreground, background)
-    image = image + rng.normal(0.0, 0.15, size=image.shape)
+    image = image + rng.normal(0.0, 0.1, size=image.shape)
     return image.transpose(2, 0, 1).astype(np.float32)
 
 

@@ -29,7 +29,7 @@ def find_learning_rate(learner, *, lr_start=DEFAULT_SWEEP["lr_start"],
                        lr_end=DEFAULT_SWEEP["lr_end"], num_points=DEFAULT_SWEEP["num_points"],
                        lr_multiplier=None, max_iter=1000, mode="exponential", step_size=None,
                        step_rate=None, staircase=False, smoothing=0.3, method="steepest",
-                       progress=True):
+                       confirm=False, confirm_budget=None, progress=True):
     """Run :meth:`LRFinder.find` and suggest a learning rate.
 
     Parameters
@@ -46,13 +46,19 @@ def find_learning_rate(learner, *, lr_start=DEFAULT_SWEEP["lr_start"],
         As for :meth:`LRFinder.find`.
     method : {'steepest', 'valley', 'minimum'}
         The suggestion rule.
+    confirm : bool, default False
+        Confirm the suggestion with :meth:`LRFinder.confirm` (default candidates
+        and scoring) after the sweep.
+    confirm_budget : int, optional
+        Iterations for all confirmation trials; default 4 times the sweep's.
 
     Returns
     -------
     (LRFinder, dict)
         The finder, holding the sweep, and a summary: ``suggested_lr``,
         ``method``, ``iterations``, ``seconds``, ``first_lr``, ``last_lr``,
-        ``stopped_by`` and ``sweep``.
+        ``stopped_by`` and ``sweep``; with ``confirm``, also ``confirmed_lr``,
+        ``confirm_steps`` (iterations spent), ``confirm_seconds`` and ``trials``.
     """
     if method not in SUGGESTION_METHODS:
         raise ValueError("method must be one of {}, got {!r}".format(
@@ -76,4 +82,11 @@ def find_learning_rate(learner, *, lr_start=DEFAULT_SWEEP["lr_start"],
                "sweep": _sweep_description(lr_start, lr_end, num_points, lr_multiplier,
                                            max_iter, mode, step_size, step_rate, staircase,
                                            smoothing)}
+    if confirm:
+        started = time.perf_counter()
+        summary["confirmed_lr"] = finder.confirm(method=method, budget=confirm_budget,
+                                                 progress=progress)
+        summary.update(confirm_steps=finder.confirmation.steps_spent,
+                       confirm_seconds=round(time.perf_counter() - started, 2),
+                       trials=finder.confirmation.table())
     return finder, summary
