@@ -248,3 +248,21 @@ def test_find_confirm_writes_the_trials_and_train_uses_the_confirmed_lr(cifar10_
     trained = json.loads((train_out / "summary.json").read_text())
     assert trained["max_lr"] == summary["confirmed_lr"]
     assert trained["max_lr_source"].endswith("(confirmed_lr)")
+
+
+def test_train_with_autolrs_writes_the_schedule_it_found(cifar10_dir, tmp_path, capsys):
+    out = tmp_path / "autolrs"
+    code, stdout, _ = run_cli(["train", "--data-dir", str(cifar10_dir), "--out", str(out),
+                               "--schedule", "autolrs", "--min-lr", "0.001", "--max-lr", "0.1",
+                               "--autolrs-tau", "8", "--autolrs-k", "2", "--epochs", "3",
+                               "--test-size", "16"] + TINY, capsys)
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["autolrs.csv", "autolrs.png", "model.params",
+                                       "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps_spent"] == summary["iterations"] == 24   # 3 epochs of 8 batches
+    with open(out / "autolrs.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["step"]) for row in rows] == list(range(1, 25))
+    assert all(0.001 <= float(row["lr"]) <= 0.1 for row in rows)
+    assert "stage 0: lr" in stdout

@@ -13,11 +13,12 @@ from ..schedules import SCHEDULE_NAMES, create_schedule, from_config
 from . import common
 
 
-def add_schedule_options(parser, default):
+def add_schedule_options(parser, default, extra_names=()):
     group = parser.add_argument_group("schedule options")
     group.add_argument("--schedule", default=default,
                        help="one of {} or a JSON file with a DeepSpeed scheduler block "
-                            "(default: {})".format(", ".join(SCHEDULE_NAMES), default))
+                            "(default: {})".format(", ".join(SCHEDULE_NAMES + tuple(extra_names)),
+                                                   default))
     group.add_argument("--lr", type=common.learning_rate, default=0.05,
                        help="constant: the learning rate (default: 0.05, the tutorial's pick)")
     group.add_argument("--max-lr", type=common.learning_rate, default=None,

@@ -2,8 +2,11 @@
 import csv
 import os
 
-from ..recipes import (batches_per_epoch, cifar10_datasets, cifar10_learner,
-                       find_learning_rate, suggested_lr_from_summary, train_with_schedule)
+from matplotlib.figure import Figure
+
+from ..recipes import (autolrs_range, batches_per_epoch, cifar10_datasets, cifar10_learner,
+                       evaluate_accuracy, find_learning_rate, suggested_lr_from_summary,
+                       train_with_autolrs, train_with_schedule)
 from ..schedules import needs_max_lr
 from . import common
 from .find import add_sweep_options, check_sweep_options, sweep_options
@@ -15,7 +18,10 @@ def add_parser(subparsers):
         "train", help="train for some epochs with a learning-rate schedule",
         description="Train with SGD and a schedule; report train loss and test accuracy per "
                     "epoch; save the parameters, history.csv and summary.json. Without "
-                    "--max-lr, onecycle/cyclical/cosine peak at the finder's suggestion.")
+                    "--max-lr, onecycle/cyclical/cosine peak at the finder's suggestion. "
+                    "--schedule autolrs finds the schedule during training (AutoLRS) over "
+                    "--min-lr .. --max-lr, by default the finder's falling region, and writes "
+                    "autolrs.csv and autolrs.png.")
     parser.add_argument("--epochs", type=common.positive_int, default=1,
                         help="epochs (default: 1)")
     parser.add_argument("--momentum", type=common.unit_interval, default=0.9,
@@ -28,12 +34,21 @@ def add_parser(subparsers):
     parser.add_argument("--finder-summary", default=None,
                         help="take max-lr from this 'gluon-lr find' summary.json (its "
                              "confirmed LR if it has one) instead of running the finder")
-    add_schedule_options(parser, default="onecycle")
+    add_schedule_options(parser, default="onecycle", extra_names=(AUTOLRS,))
+    autolrs = parser.add_argument_group("autolrs options (--schedule autolrs)")
+    autolrs.add_argument("--autolrs-tau", type=common.positive_int, default=None,
+                         help="training steps of the first stage (default: 1000, or a quarter "
+                              "of all steps when smaller)")
+    autolrs.add_argument("--autolrs-k", type=common.at_least_two, default=10,
+                         help="candidate learning rates per stage (default: 10)")
     add_sweep_options(parser)
     common.add_common_options(parser, "train")
     common.add_data_options(parser)
     parser.set_defaults(run=run)
     return parser
+
+
+AUTOLRS = "autolrs"
 
 
 def peak_lr(args, learner):
@@ -54,14 +69,68 @@ def peak_lr(args, learner):
     return suggestion, source
 
 
+def autolrs_interval(args, learner):
+    """--min-lr and --max-lr, the missing ones from a finder run's falling region."""
+    if args.min_lr is not None and args.max_lr is not None:
+        return args.min_lr, args.max_lr
+    finder, _ = find_learning_rate(learner, **sweep_options(args))
+    low, high = autolrs_range(finder)
+    interval = (low if args.min_lr is None else args.min_lr,
+                high if args.max_lr is None else args.max_lr)
+    print("autolrs searches lr {:.4g} .. {:.4g} (finder's falling region)".format(*interval))
+    return interval
+
+
+def run_autolrs(args, train_set, test_set, total):
+    """``--schedule autolrs``: train ``total`` steps, search included; write the schedule."""
+    sgd_params = {"learning_rate": args.lr, "momentum": args.momentum, "wd": args.wd}
+    with cifar10_learner(train_set, optimizer_params=sgd_params,
+                         **common.learner_options(args)) as learner:
+        min_lr, max_lr = autolrs_interval(args, learner)
+        autolrs = train_with_autolrs(learner, total_steps=total, min_lr=min_lr, max_lr=max_lr,
+                                     tau=args.autolrs_tau, k=args.autolrs_k, seed=args.seed,
+                                     progress=not args.no_progress)
+        accuracy = evaluate_accuracy(learner, test_set, batch_size=args.batch_size,
+                                     num_workers=args.num_workers)
+        out = common.prepare_output(args.out)
+        learner.net.save_parameters(os.path.join(out, "model.params"))
+    with open(os.path.join(out, "autolrs.csv"), "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "lr", "search"])
+        training = set(step for step, _ in autolrs.schedule())
+        writer.writerows((step, lr, step not in training)
+                         for step, lr in autolrs.schedule(search=True))
+    figure = Figure(figsize=(9, 5))
+    autolrs.plot(ax=figure.subplots())
+    figure.tight_layout()
+    figure.savefig(os.path.join(out, "autolrs.png"), dpi=100)
+    stages = [{"stage": stage.index, "lr": stage.lr, "search_steps": stage.search_steps,
+               "train_steps": stage.train_steps,
+               "candidates": [{"lr": c.lr, "forecast": c.forecast} for c in stage.candidates]}
+              for stage in autolrs.stages]
+    for stage in stages:
+        print("stage {stage}: lr {lr:.4g} ({search_steps} search + {train_steps} training "
+              "steps)".format(**stage))
+    print("test accuracy {:.4f} after {} steps".format(accuracy, autolrs.steps_spent))
+    common.write_json(os.path.join(out, "summary.json"), dict(
+        common.describe(args), schedule=AUTOLRS, min_lr=min_lr, max_lr=max_lr,
+        epochs=args.epochs, iterations=total, steps_spent=autolrs.steps_spent,
+        test_accuracy=accuracy, stages=stages))
+    print("files in {}".format(out))
+    return 0
+
+
 def run(args):
     common.start(args)
-    is_config_file(args)
+    if args.schedule != AUTOLRS:
+        is_config_file(args)
     check_sweep_options(args)
     if args.finder_summary is not None:
         suggested_lr_from_summary(args.finder_summary)
     train_set, test_set = cifar10_datasets(augment=args.augment, **common.data_options(args))
     per_epoch = batches_per_epoch(len(train_set), args.batch_size)
+    if args.schedule == AUTOLRS:
+        return run_autolrs(args, train_set, test_set, args.epochs * per_epoch)
     sgd_params = {"learning_rate": args.lr, "momentum": args.momentum, "wd": args.wd}
     with cifar10_learner(train_set, optimizer_params=sgd_params,
                          **common.learner_options(args)) as learner:

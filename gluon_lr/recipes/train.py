@@ -4,10 +4,12 @@ import math
 
 from .._validate import as_int, as_lr
 from ..callbacks import ProgressBar
+from ..suggest import falling_region
 from ..training import train_epochs
 from .cifar10 import evaluate_accuracy
 
-__all__ = ["train_with_schedule", "suggested_lr_from_summary", "batches_per_epoch"]
+__all__ = ["train_with_schedule", "suggested_lr_from_summary", "batches_per_epoch",
+           "autolrs_range", "train_with_autolrs"]
 
 
 def suggested_lr_from_summary(path):
@@ -78,3 +80,56 @@ def train_with_schedule(learner, *, epochs, iterations_per_epoch, schedule=None,
 def batches_per_epoch(dataset_size, batch_size):
     """Batches in one pass over ``dataset_size`` items, the last one partial."""
     return math.ceil(dataset_size / batch_size)
+
+
+def autolrs_range(finder):
+    """``(min_lr, max_lr)`` for AutoLRS from a finder sweep: its falling region.
+
+    Raises
+    ------
+    ValueError
+        When the sweep's smoothed loss never falls.
+    """
+    region = falling_region(finder.lrs, finder.losses)
+    if region is None or region[0] >= region[1]:
+        raise ValueError("the finder's loss never falls over a range of learning rates; "
+                         "pass min_lr and max_lr for AutoLRS")
+    return region
+
+
+def train_with_autolrs(learner, *, total_steps, min_lr, max_lr, tau=None, k=10, tau_max=None,
+                       seed=0, progress=True):
+    """Train ``total_steps`` optimizer steps, search included, with AutoLRS.
+
+    Parameters
+    ----------
+    learner : Learner
+    total_steps : int
+        Every optimizer step, candidates' trials included.
+    min_lr, max_lr : float
+        The searched interval (e.g. from :func:`autolrs_range`).
+    tau : int, optional
+        Training steps of the first stage; default the reference's 1000, or a
+        quarter of ``total_steps`` (at least ``4 * k``) when that is smaller, so
+        a short run still has several stages.
+    k : int, default 10
+        Candidates per stage.
+    tau_max : int, optional
+        Stages double while ``tau < tau_max``; default ``8 * tau`` (the
+        reference's 8000 for 1000).
+
+    Returns
+    -------
+    gluon_lr.autolrs.AutoLRS
+        With the stages it ran and the schedule it found.
+    """
+    from ..autolrs import AutoLRS
+    total_steps = as_int("total_steps", total_steps, 1)
+    k = as_int("k", k, 2)
+    if tau is None:
+        tau = max(4 * k, min(1000, total_steps // 4))
+    autolrs = AutoLRS(learner, min_lr, max_lr, tau=tau, k=k,
+                      tau_max=8 * as_int("tau", tau, 1) if tau_max is None else tau_max,
+                      seed=seed, progress=progress)
+    autolrs.run(total_steps)
+    return autolrs
