@@ -2,14 +2,16 @@
 
 Usage: ``python bench/finder_landmarks.py results/find/finder.csv [...]``
 For each CSV written by ``gluon-lr find`` it prints, on the smoothed curve
-(the 0.95 smoothing the suggestions use): where the loss is first 3 % below its
-start, where it is lowest, where it is back above its start, and the three
-suggestions.
+(the 0.95 smoothing of the steepest and minimum rules): the falling region
+(:func:`gluon_lr.suggest.falling_region`: where the loss is first 3 % below its
+start, and where it is lowest), where it is back above its start, and the three
+suggestions (valley smooths as fastai does).
 """
 import csv
 import sys
 
-from gluon_lr.suggest import SUGGESTION_METHODS, SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
+from gluon_lr.suggest import (SUGGESTION_METHODS, SUGGESTION_SMOOTHING, falling_region,
+                              smoothed_curve, suggest_lr)
 
 
 def landmarks(path):
@@ -21,8 +23,9 @@ def landmarks(path):
 def curve_landmarks(lrs, losses):
     """The landmarks of one finder curve, as a dict (None where not reached)."""
     xs, curve = smoothed_curve(lrs, losses, SUGGESTION_SMOOTHING)
-    lowest = min(range(len(curve)), key=curve.__getitem__)
-    falling = next((xs[i] for i, v in enumerate(curve) if v < 0.97 * curve[0]), None)
+    falling, lowest_lr = falling_region(lrs, losses) or (None, None)
+    lowest = min(range(len(curve)), key=curve.__getitem__) if lowest_lr is None \
+        else xs.index(lowest_lr)
     rising = next((xs[i] for i in range(lowest, len(curve)) if curve[i] > curve[0]), None)
     found = {"3% below start at lr": falling, "lowest at lr": xs[lowest],
              "back above start at lr": rising, "last lr": lrs[-1]}
