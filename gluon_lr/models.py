@@ -5,16 +5,17 @@ __all__ = ["build_model", "small_cnn", "OWN_MODELS"]
 
 
 def small_cnn(classes=10):
-    """A small convolutional network for 32x32 images (about 0.1 M parameters).
+    """A small plain convolutional network for 32x32 images (about 0.55 M parameters).
 
-    Two blocks of 3x3 convolution, BatchNorm, ReLU and 2x2 max pooling (32 and
-    64 channels), then a 128-unit dense layer and the classifier: a different
-    kind of network from the ResNets, fast on a CPU.
+    Two blocks of 3x3 convolution, ReLU and 2x2 max pooling (32 and 64
+    channels), then a 128-unit dense layer and the classifier. It has no
+    BatchNorm and no shortcuts: a different kind of network from the ResNets,
+    whose usable learning rates end where plain SGD diverges; fast on a CPU.
     """
     net = mx.gluon.nn.HybridSequential()
     for channels in (32, 64):
-        net.add(mx.gluon.nn.Conv2D(channels, 3, padding=1), mx.gluon.nn.BatchNorm(),
-                mx.gluon.nn.Activation("relu"), mx.gluon.nn.MaxPool2D(2))
+        net.add(mx.gluon.nn.Conv2D(channels, 3, padding=1, activation="relu"),
+                mx.gluon.nn.MaxPool2D(2))
     net.add(mx.gluon.nn.Dense(128, activation="relu"), mx.gluon.nn.Dense(classes))
     return net
 
