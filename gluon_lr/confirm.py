@@ -133,7 +133,7 @@ def default_candidates(lrs, losses, method="steepest", neighbours=2, spacing=2.0
     return _unique(lr for lr in picks if low <= lr <= high)
 
 
-def _validation_loss(learner, val_data):
+def validation_loss(learner, val_data):
     """The mean per-sample loss over ``val_data`` in inference mode."""
     total, count = 0.0, 0
     for data, label in val_data:
@@ -155,7 +155,7 @@ def _score(learner, losses, score, horizon, tail, val_data):
         return forecast, forecast
     if score == "mean":
         return forecast, statistics.fmean(losses[-tail:])
-    return forecast, _validation_loss(learner, val_data)
+    return forecast, validation_loss(learner, val_data)
 
 
 def confirm_learning_rate(learner, candidates, *, steps, horizon=300, score="forecast",

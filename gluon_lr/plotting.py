@@ -13,7 +13,7 @@ from .suggest import as_curve
 __all__ = ["plot_finder", "plot_schedule", "plot_comparison", "plot_trials"]
 
 
-def _new_axes(ax, figsize, show):
+def axes_to_draw_on(ax, figsize, show):
     """Return ``(ax, created)``: the caller's Axes, or a new figure's (arguments checked)."""
     as_bool("show", show)
     if ax is not None:
@@ -36,7 +36,8 @@ def _smoothed(smoothed):
         raise type(error)("smoothed: {}".format(error)) from None
 
 
-def _show_if_created(created, show):
+def show_if_created(created, show):
+    """``plt.show()`` if the plot made its own figure and ``show`` asks for it."""
     if created and show:
         import matplotlib.pyplot as plt
         plt.show()
@@ -94,7 +95,7 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None)
         smoothed = _smoothed(smoothed)
     points = [(lr, loss) for lr, loss in zip(lrs, losses)
               if lr > 0 and math.isfinite(loss) and loss > 0]
-    ax, created = _new_axes(ax, (6, 8), show)
+    ax, created = axes_to_draw_on(ax, (6, 8), show)
     if points:
         xs, ys = zip(*points)
         ax.scatter(xs, ys)
@@ -112,7 +113,7 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None)
         ax.legend()
     ax.set_xlabel("Learning Rate")
     ax.set_ylabel("Loss")
-    _show_if_created(created, show)
+    show_if_created(created, show)
     return ax
 
 
@@ -161,11 +162,11 @@ def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
             raise TypeError("schedule_fn must return a number (a learning rate), got {!r} for "
                             "iteration {}".format(lr, step))
-    ax, created = _new_axes(ax, None, show)
+    ax, created = axes_to_draw_on(ax, None, show)
     ax.scatter(steps, lrs)
     ax.set_xlabel("Iteration")
     ax.set_ylabel("Learning Rate")
-    _show_if_created(created, show)
+    show_if_created(created, show)
     return ax
 
 
@@ -199,7 +200,7 @@ def plot_comparison(runs, ax=None, show=True):
             isinstance(run, dict) and "lr" in run and "losses" in run for run in runs):
         raise TypeError("runs must be a list of dicts with 'lr' and 'losses', got {!r}".format(
             runs))
-    ax, created = _new_axes(ax, (8, 5), show)
+    ax, created = axes_to_draw_on(ax, (8, 5), show)
     for run in runs:
         ax.plot(range(len(run["losses"])), run["losses"], label="lr = {:g}".format(run["lr"]),
                 linewidth=1)
@@ -207,7 +208,7 @@ def plot_comparison(runs, ax=None, show=True):
     ax.set_ylabel("Training loss (batch)")
     if runs:
         ax.legend()
-    _show_if_created(created, show)
+    show_if_created(created, show)
     return ax
 
 
@@ -230,7 +231,7 @@ def plot_trials(confirmation, ax=None, show=True):
     if not hasattr(confirmation, "trials") or not hasattr(confirmation, "lr"):
         raise TypeError("confirmation must come from LRFinder.confirm() or "
                         "confirm_learning_rate(), got {!r}".format(confirmation))
-    ax, created = _new_axes(ax, (8, 5), show)
+    ax, created = axes_to_draw_on(ax, (8, 5), show)
     for trial in confirmation.trials:
         chosen = trial.lr == confirmation.lr
         ax.plot(range(len(trial.losses)), trial.losses, linewidth=2.5 if chosen else 1,
@@ -240,5 +241,5 @@ def plot_trials(confirmation, ax=None, show=True):
     ax.set_ylabel("Training loss (batch)")
     ax.set_title("Confirmation trials")
     ax.legend(fontsize="small")
-    _show_if_created(created, show)
+    show_if_created(created, show)
     return ax

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .._validate import as_bool
-from ..plotting import _new_axes, _show_if_created
+from ..plotting import axes_to_draw_on, show_if_created
 from .record import Stage
 
 __all__ = ["plot_autolrs"]
@@ -61,7 +61,7 @@ def plot_autolrs(stages, ax=None, show=True):
     """
     stages = _checked_stages(stages)
     as_bool("show", show)
-    ax, created = _new_axes(ax, (9, 5), show)
+    ax, created = axes_to_draw_on(ax, (9, 5), show)
     losses_ax = ax.twinx()
     offset, steps, lrs, tried, losses = 0, [], [], [], []
     for stage in stages:
@@ -88,5 +88,5 @@ def plot_autolrs(stages, ax=None, show=True):
     losses_ax.set_ylabel("Loss")
     handles = [h for a in (ax, losses_ax) for h in a.get_legend_handles_labels()[0]]
     ax.legend(handles=handles, loc="upper right")
-    _show_if_created(created, show)
+    show_if_created(created, show)
     return ax

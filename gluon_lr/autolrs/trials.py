@@ -13,7 +13,7 @@ import mxnet as mx
 
 from .._validate import as_int
 from ..callbacks import chain
-from ..confirm import _validation_loss
+from ..confirm import validation_loss
 from ..forecast import fit_exponential
 from .record import Candidate
 from .stages import MIN_TRIAL_STEPS
@@ -106,7 +106,7 @@ def run_candidate(learner, lr, steps, horizon, val_data=None, val_points=16, cal
     def measure(step, _lr, loss):
         if step in measure_at and math.isfinite(loss):
             with mx.autograd.predict_mode():
-                val_losses.append(_validation_loss(learner, val_data))
+                val_losses.append(validation_loss(learner, val_data))
             val_steps.append(step)
         return False
 
