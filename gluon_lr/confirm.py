@@ -36,15 +36,18 @@ import mxnet as mx
 from ._validate import as_bool, as_choice, as_int, as_lr, as_number
 from .callbacks import ProgressBar
 from .forecast import forecast_loss
-from .suggest import SUGGESTION_METHODS, falling_region, suggest_lr
+from .suggest import (SUGGESTION_METHODS, SUGGESTION_SMOOTHING, falling_region,
+                      smoothed_curve, suggest_lr)
 
 __all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate",
-           "SCORES", "DIVERGED"]
+           "divergence_edge", "SCORES", "DIVERGED", "EDGE_RISE"]
 
 #: The scoring rules :func:`confirm_learning_rate` accepts.
 SCORES = ("forecast", "mean", "validation")
 #: A trial whose loss rises above this multiple of its first loss has diverged.
 DIVERGED = 4.0
+#: Without a fall, the edge is where the smoothed sweep rises this fraction above its start.
+EDGE_RISE = 0.1
 # Two candidates closer than this ratio are one candidate.
 _SAME_LR = 1.05
 
@@ -92,6 +95,26 @@ def _unique(lrs):
     return kept
 
 
+def divergence_edge(lrs, losses, rise=None):
+    """The last learning rate before the smoothed loss rises ``rise`` above its start.
+
+    On the curve :func:`gluon_lr.suggest.smoothed_curve` gives (non-finite
+    points dropped); None when it never rises that far. ``rise`` defaults to
+    ``EDGE_RISE`` (10 %).
+
+    Examples
+    --------
+    >>> divergence_edge([1, 2, 3, 4], [2.0, 2.0, 2.0, 20.0])  # smoothed: 2, 2, 2, 2.9
+    3.0
+    """
+    rise = EDGE_RISE if rise is None else as_number("rise", rise, low=0, low_open=True)
+    xs, curve = smoothed_curve(lrs, losses, SUGGESTION_SMOOTHING)
+    above = next((i for i, value in enumerate(curve) if value > (1 + rise) * curve[0]), None)
+    if above is None or above == 0:
+        return None
+    return float(xs[above - 1])
+
+
 def default_candidates(lrs, losses, method="steepest", neighbours=2, spacing=2.0):
     """The learning rates worth a trial, read off a finder curve.
 
@@ -101,10 +124,17 @@ def default_candidates(lrs, losses, method="steepest", neighbours=2, spacing=2.0
     point of the smoothed curve); all kept inside the falling region (see
     :func:`gluon_lr.suggest.falling_region`) and near-duplicates merged.
 
+    A sweep of one step per rate can show no fall at all: a network that
+    learns slowly keeps its starting loss until the rates diverge. Then the
+    curve says only where training breaks down, the *edge*: the last rate
+    before the smoothed loss first rises ``EDGE_RISE`` above its start. The
+    candidates are the edge divided by ``spacing`` 1 to ``2 * neighbours + 1``
+    times (the largest stable rates usually train fastest).
+
     Returns
     -------
     list of float
-        In increasing order; empty when the loss never falls.
+        In increasing order; empty when neither a fall nor an edge shows.
 
     Examples
     --------
@@ -118,7 +148,11 @@ def default_candidates(lrs, losses, method="steepest", neighbours=2, spacing=2.0
     as_number("spacing", spacing, low=1, low_open=True)
     region = falling_region(lrs, losses)
     if region is None:
-        return []
+        edge = divergence_edge(lrs, losses)
+        if edge is None:
+            return []
+        return _unique(edge / spacing ** k for k in range(1, 2 * neighbours + 2)
+                       if edge / spacing ** k >= lrs[0])
     low, high = region
     picks = [high]
     suggestion = None

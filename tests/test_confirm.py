@@ -144,3 +144,15 @@ def test_a_trial_that_spikes_and_recovers_counts_as_diverged():
     assert _score(None, [2.0, 9.0, 2.1, 2.0], "mean", 300, 2, None) == (math.inf, math.inf)
     forecast, score = _score(None, [2.0, 7.9, 2.1, 2.0], "mean", 300, 2, None)
     assert score == 2.05 and math.isfinite(forecast)
+
+
+def test_without_a_fall_the_candidates_sit_below_the_divergence_edge():
+    from gluon_lr.confirm import divergence_edge
+    lrs = [10 ** (k / 10 - 3) for k in range(31)]                       # 1e-3 .. 1
+    losses = [2.3] * 25 + [2.3 * 1.5 ** i for i in range(1, 7)]        # flat, then diverges
+    edge = divergence_edge(lrs, losses)
+    # the 0.95 running mean first passes 2.53 (2.3 * 1.1) at point 27, so the edge is point 26
+    assert edge == lrs[26]
+    assert default_candidates(lrs, losses, neighbours=1) == [edge / 8, edge / 4, edge / 2]
+    assert divergence_edge(lrs, [2.3] * 31) is None
+    assert default_candidates(lrs, [2.3] * 31) == []
