@@ -72,6 +72,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     configure_threads(_requested_threads(argv), warn=False)  # in-process callers: too late
     args = build_parser().parse_args(argv)
+    if getattr(args, "workers", 1) > 1:
+        from .distributed.command import run_distributed
+        return run_distributed(argv, args.workers)
     try:
         return args.run(args)
     except (ValueError, TypeError, FileNotFoundError, KeyError) as error:

@@ -110,11 +110,12 @@ class Learner:
         (the finder's iterations, trial steps, schedules' updates) is in
         optimizer steps. BatchNorm still sees each loader batch on its own.
     snapshot_device : Device or str, optional
-        Keep :meth:`snapshot` copies on this device (e.g. ``'cpu'``), once
-        rather than once per training device: on a GPU the finder then needs
-        no second copy of the model in device memory. Data-parallel replicas
-        are identical (the Trainer keeps them so), so one copy restores every
-        device exactly. ``None`` keeps a copy beside each replica.
+        Keep :meth:`snapshot` copies on this device (e.g. ``'cpu'``): on a GPU
+        the finder then needs no second copy of the model in device memory.
+        The trained parameters and optimizer states, identical on every
+        data-parallel replica, are kept once rather than once per device;
+        BatchNorm statistics, which differ per replica, are kept per replica.
+        Restore stays exact. ``None`` keeps a copy beside each replica.
     ctx : mx.device.Device, optional
         MXNet 1.x name of ``device``, accepted for the 1.x tutorial's code.
 

@@ -47,11 +47,16 @@ def _copy_arrays(value, device=None):
     return copy.deepcopy(value)
 
 
-def _copies(arrays, device):
-    """Copies of a parameter's per-device arrays: each beside itself, or the first on ``device``."""
+def _copies(arrays, device, every_replica):
+    """Copies of a parameter's per-device arrays: each beside itself, or on ``device``.
+
+    On ``device`` one copy stands for all replicas, except with
+    ``every_replica``: statistics such as BatchNorm's running mean are not
+    synchronised by the Trainer and differ between replicas.
+    """
     if device is None:
         return [array.copy() for array in arrays]
-    return [arrays[0].copyto(device)]
+    return [array.copyto(device) for array in (arrays if every_replica else arrays[:1])]
 
 
 def _write_back(saved, live):
@@ -91,9 +96,12 @@ class TrainingState:
     trainer : mx.gluon.Trainer
         The trainer whose optimizer and updaters are copied.
     device : mx.device.Device, optional
-        Keep one copy on this device (e.g. ``mx.cpu()``) instead of a copy
-        beside each data-parallel replica. Replicas are identical, as the
-        Trainer keeps them, so that one copy restores every device.
+        Keep the copies on this device (e.g. ``mx.cpu()``) instead of beside
+        each data-parallel replica, and only one for all replicas where the
+        Trainer keeps them identical: the trained parameters and the optimizer
+        states. Parameters it does not train (``grad_req='null'``, such as
+        BatchNorm's running statistics, which each replica computes from its
+        own part of the batch) and accumulated gradients are kept per replica.
 
     Examples
     --------
@@ -120,8 +128,9 @@ class TrainingState:
                 continue  # not initialized yet: nothing to save
             grads = None
             if param.grad_req == "add":
-                grads = _copies(param.list_grad(), device)
-            self._params.append((param, _copies(param.list_data(), device), grads))
+                grads = _copies(param.list_grad(), device, every_replica=True)
+            self._params.append((param, _copies(param.list_data(), device,
+                                                every_replica=param.grad_req == "null"), grads))
         updaters = trainer_updaters(trainer)
         if device is not None:
             updaters = updaters[:1]  # the replicas' updaters hold identical states

@@ -266,3 +266,16 @@ def test_train_with_autolrs_writes_the_schedule_it_found(cifar10_dir, tmp_path, 
     assert [int(row["step"]) for row in rows] == list(range(1, 25))
     assert all(0.001 <= float(row["lr"]) <= 0.1 for row in rows)
     assert "stage 0: lr" in stdout
+
+
+def test_find_with_two_workers_writes_its_files_once(cifar10_dir, tmp_path):
+    out = tmp_path / "find"
+    result = subprocess.run(
+        [sys.executable, "-m", "gluon_lr", "find", "--data-dir", str(cifar10_dir), "--out",
+         str(out), "--num-points", "25", "--workers", "2"] + TINY,
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(os.listdir(out)) == ["finder.csv", "finder.png", "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["distributed"]["workers"] == 2 and summary["batch_size"] == 16
+    assert result.stdout.count("suggested learning rate") == 1

@@ -510,14 +510,17 @@ def test_accumulate_must_be_a_positive_int(accumulate):
 def test_snapshot_on_the_host_is_one_copy_and_restores_every_device_exactly():
     from helpers import assert_same_state, state_arrays
     devices = [mx.cpu(0), mx.cpu(1)]
-    learner = Learner(make_net(batchnorm=False), make_batches(20), devices,
-                      snapshot_device="cpu",
+    learner = Learner(make_net(), make_batches(20), devices, snapshot_device="cpu",
                       optimizer_params={"learning_rate": 0.1, "momentum": 0.9})
     learner.run(3)
     before = state_arrays(learner)
+    bn = learner.net[1]
+    assert not np.array_equal(bn.running_mean.data(mx.cpu(0)).asnumpy(),
+                              bn.running_mean.data(mx.cpu(1)).asnumpy())   # per replica
     snapshot = learner.snapshot()
-    assert all(len(datas) == 1 and datas[0].device == mx.cpu()
-               for _, datas, _ in snapshot._params)
+    assert all(len(datas) == (2 if param.grad_req == "null" else 1)
+               and all(d.device == mx.cpu() for d in datas)
+               for param, datas, _ in snapshot._params)
     assert len(snapshot._updaters) == 1
     learner.run(4, lr=0.5)
     snapshot.restore()

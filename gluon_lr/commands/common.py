@@ -76,6 +76,10 @@ def add_data_options(parser):
                        help="use a seeded random slice of this many training images")
     group.add_argument("--hybridize", action=argparse.BooleanOptionalAction, default=True,
                        help="hybridize the network with a static graph (default: on)")
+    group.add_argument("--workers", type=positive_int, default=1,
+                       help="train on this many local dist_sync worker processes (1 server, "
+                            "127.0.0.1); --batch-size stays the global batch and must be a "
+                            "multiple of it (default: 1)")
 
 
 def add_test_size_option(parser):

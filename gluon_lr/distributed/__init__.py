@@ -3,22 +3,57 @@
 * :func:`launch` starts a local cluster (scheduler, servers, workers) on
   127.0.0.1 and streams the output of the worker with rank 0;
   ``python -m gluon_lr.distributed -n 2 -- python train.py`` does it from a shell.
+* :func:`run_distributed` runs a ``gluon-lr`` command (``find``, ``compare``,
+  ``train``) on N local workers: each runs :mod:`gluon_lr.distributed.worker`.
 * :func:`create_kvstore` / :func:`report_rank`: a worker tells the launcher
   its rank.
 * :func:`fail_fast`: a failing worker exits at once (otherwise it hangs in
-  the kvstore's exit barrier, waiting for the others).
+  the kvstore's exit barrier, waiting for the others); :func:`finish_worker`:
+  a successful one waits for the others first (otherwise it may hang at exit).
 * :func:`broadcast_parameters`: rank 0's parameters on every worker before
   the first step (a Trainer's first step on ``dist_sync`` races otherwise).
+* :class:`DistributedLearner`: a Learner whose iterations are steps of all
+  workers, with the loss averaged over them, so that every decision taken on
+  losses is the same on every worker.
+* :class:`ShardedContinuousBatchSampler` and :func:`sharded_loader`: each
+  worker's part of the global batches.
 * :func:`allreduce_sum`, :func:`allreduce_mean`, :func:`agree_any` and
   :func:`agree_all`: values and decisions every worker agrees on. They are
   collective: every worker must call them equally often.
+
+Importing this package does not import MXNet (the names that need it load
+on first use), so that a worker can still set MXNet's thread count.
 """
+import importlib
+
 from .collective import KEY_BASE, NUM_KEYS, agree_all, agree_any, allreduce_mean, allreduce_sum
+from .command import run_distributed
+from .data import sharded_loader, worker_batch_size
 from .failfast import fail_fast, install_excepthook
+from .finish import finish_worker
 from .launch import Launcher, launch
 from .rank import RANK_FILE_ENV, create_kvstore, read_rank, report_rank
-from .trainer import broadcast_parameters
+from .sampler import ShardedContinuousBatchSampler
+
+# Names whose modules import MXNet: loaded on first use.
+_LAZY = {"broadcast_parameters": "trainer", "DistributedLearner": "learner",
+         "LEARNER_KEY": "learner", "batchnorm_statistics": "learner"}
 
 __all__ = ["launch", "Launcher", "create_kvstore", "report_rank", "read_rank", "RANK_FILE_ENV",
-           "fail_fast", "install_excepthook", "allreduce_sum", "allreduce_mean", "agree_any",
-           "agree_all", "KEY_BASE", "NUM_KEYS", "broadcast_parameters"]
+           "fail_fast", "install_excepthook", "finish_worker", "allreduce_sum", "allreduce_mean",
+           "agree_any", "agree_all", "KEY_BASE", "NUM_KEYS", "broadcast_parameters",
+           "DistributedLearner", "LEARNER_KEY", "batchnorm_statistics",
+           "ShardedContinuousBatchSampler", "sharded_loader", "worker_batch_size",
+           "run_distributed"]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+    value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
