@@ -169,6 +169,7 @@ def default_candidates(lrs, losses, method="steepest", neighbours=2, spacing=2.0
 
 def validation_loss(learner, val_data):
     """The mean per-sample loss over ``val_data`` in inference mode."""
+    mx.npx.waitall()  # a static_alloc graph's last BatchNorm writes are not tracked
     total, count = 0.0, 0
     for data, label in val_data:
         output = learner.net(data.to_device(learner.devices[0]))

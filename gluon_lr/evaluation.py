@@ -28,6 +28,7 @@ def accuracy(net, data_loader, device=None):
         If the loader yields no sample.
     """
     target = resolve_devices(device)[0]
+    mx.npx.waitall()  # a static_alloc graph's last BatchNorm writes are not tracked
     correct, total = 0, 0
     for data, label in data_loader:
         output = net(data.to_device(target))

@@ -120,6 +120,9 @@ class TrainingState:
         _check_supported(net, trainer)
         if device is not None and not isinstance(device, mx.device.Device):
             raise TypeError("device must be an mx.device.Device or None; got {!r}".format(device))
+        # A graph hybridized with static_alloc writes BatchNorm's running statistics
+        # without telling MXNet's engine, so a copy could read them one step stale.
+        mx.npx.waitall()
         self._trainer = trainer
         self._optimizer = trainer.optimizer
         self._params = []
@@ -160,6 +163,7 @@ class TrainingState:
         if self._trainer.optimizer is not self._optimizer:
             raise RuntimeError("the Trainer's optimizer was replaced after the snapshot "
                                "(e.g. by Trainer.load_states); cannot restore into it")
+        mx.npx.waitall()  # no untracked write of a static graph may land after the copy
         for param, datas, grads in self._params:
             _write_back(datas, param.list_data())
             if grads is not None:

@@ -38,6 +38,7 @@ WORKER = textwrap.dedent('''
     import mxnet as mx
     import numpy as np
     from gluon_lr import LRFinder
+    from gluon_lr.autolrs import AutoLRS
     from gluon_lr.distributed import (DistributedLearner, create_kvstore, fail_fast,
                                       finish_worker, sharded_loader)
     from helpers import make_dataset, make_net, state_arrays
@@ -91,6 +92,11 @@ WORKER = textwrap.dedent('''
                        trials=[list(t.losses) for t in finder.confirmation.trials],
                        restored=restored and digest(bn) == before,
                        losses=bn.run(4, lr=confirmed), state=digest(bn))
+            autolrs = AutoLRS(bn, confirmed / 10, confirmed, tau=6, k=2, tau_max=12,
+                              progress=False)
+            autolrs.run(30)
+            out.update(autolrs=[[stage.lr, [c.lr for c in stage.candidates]]
+                                for stage in autolrs.stages], after_autolrs=digest(bn))
         elif mode == "nan":
             nan = learner(True, loss_fn=NaNOnRank1(kv.rank, {{5, 8}}))
             before = digest(nan)
@@ -292,6 +298,8 @@ def test_two_workers_find_stop_suggest_confirm_and_restore_alike(cluster, tmp_pa
     assert 10 < len(result["results"]) < SWEEP["max_iter"]
     assert len(result["trials"]) >= 2 and all(len(losses) >= 3 for losses in result["trials"])
     assert len(result["losses"]) == 4 and all(math.isfinite(loss) for loss in result["losses"])
+    # AutoLRS's searches and choices are the same on both workers too (first == second above)
+    assert len(result["autolrs"]) >= 2 and all(len(c) == 2 for _, c in result["autolrs"])
 
     # One process on two devices splits each global batch into the same halves (BatchNorm
     # included): from rank 0's start it takes the same decisions on the same losses.

@@ -180,3 +180,21 @@ def test_replaced_optimizer_is_detected(tmp_path):
     learner.trainer.load_states(path)
     with pytest.raises(RuntimeError, match="optimizer was replaced"):
         learner.restore(snapshot)
+
+
+def test_a_static_hybridized_batchnorm_net_snapshots_its_latest_statistics():
+    """With static_alloc, MXNet's engine does not track the graph's BatchNorm writes."""
+    mx.np.random.seed(0)
+    net = mx.gluon.model_zoo.vision.resnet18_v2(classes=10)
+    batches = [(mx.np.random.normal(size=(8, 3, 32, 32)), mx.np.array([i % 10] * 8))
+               for i in range(6)]
+    learner = Learner(net, batches, mx.cpu(), hybridize={"static_alloc": True,
+                                                         "static_shape": True},
+                      optimizer_params={"learning_rate": 0.05, "momentum": 0.9})
+    learner.run(2)
+    snapshot = learner.snapshot()
+    mx.npx.waitall()
+    before = state_arrays(learner)
+    learner.run(3)
+    snapshot.restore()
+    assert_same_state(before, state_arrays(learner))
