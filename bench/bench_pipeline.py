@@ -13,10 +13,11 @@ and prints the ratio (b)/(a) (target <= 1.05). For reference it also times the
 same step on a non-hybridized copy of the network, and ``Learner.iteration``
 through the other loader configurations named by ``--alternatives``.
 
-With ``--binary`` the RecordIO's training images are first written out in the
-official binary format (decoded once, the same pixels) to a temporary folder
-and read from there: the loader then has no JPEG to decode, as for users of
-MXNet's download.
+The training images come from the RecordIO's decoded cache, as
+``gluon_lr.data.cifar10`` reads them by default (built in ``--cache-dir`` on
+the first run, about 8 s; memory-mapped after): the loader then has no JPEG
+to decode, as for users of MXNet's download, and makes whole batches at once.
+``--no-cache`` decodes every JPEG as its item is read instead.
 
 MXNet's OpenMP uses half the cores unless ``OMP_NUM_THREADS`` is set (one
 thread on 2 cores); run with ``OMP_NUM_THREADS=2`` to time the 2-thread step.
@@ -30,25 +31,23 @@ median round, so that a round slowed by another process on a shared machine
 does not decide the ratio (every round is printed too).
 
 Usage: ``python bench/bench_pipeline.py [--data-dir ../shared/data/cifar10]
-[--steps 20] [--rounds 3] [--batch-size 128] [--binary]
+[--steps 20] [--rounds 3] [--batch-size 128] [--cache-dir DIR | --no-cache]
 [--alternatives processes:2 threads:1 processes:1 main:0]``
 """
 import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 import mxnet as mx
-import numpy as np
 
 from bench_core import bare_step, make_net
 from gluon_lr import Learner
-from gluon_lr.data import cifar10, continuous_loader, decode_jpeg
+from gluon_lr.data import cifar10, continuous_loader
+from gluon_lr.data.workers import WatchedDataLoader
 from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
 
-_TRAIN_BINARIES = ["data_batch_{}.bin".format(i) for i in range(1, 6)]
 DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar10")
 #: Kinds of loader for --alternatives: kind -> DataLoader's thread_pool.
 LOADER_KINDS = {"processes": False, "threads": True, "main": False}
@@ -63,26 +62,12 @@ def parse_loader(text):
     return kind, int(count)
 
 
-def write_binaries(data_dir, folder):
-    """Write ``data_dir``'s ``train.rec`` as the official binary files into ``folder``."""
-    reader = mx.recordio.MXIndexedRecordIO(os.path.join(data_dir, "train.idx"),
-                                           os.path.join(data_dir, "train.rec"), "r")
-    rows = []
-    for key in reader.keys:
-        header, jpeg = mx.recordio.unpack(reader.read_idx(key))
-        rows.append(np.concatenate([[np.uint8(header.label)],
-                                    decode_jpeg(jpeg).transpose(2, 0, 1).reshape(-1)]))
-    reader.close()
-    for name, part in zip(_TRAIN_BINARIES, np.array_split(np.stack(rows), len(_TRAIN_BINARIES))):
-        part.astype(np.uint8).tofile(os.path.join(folder, name))
-    return folder
-
-
 def alternative_loader(dataset, kind, count, args):
+    """gluon-lr's loader with other workers (whole batches from the cache, as gluon-lr's)."""
     sampler = ContinuousBatchSampler(SeededRandomSampler(len(dataset), args.seed),
                                      args.batch_size)
-    return mx.gluon.data.DataLoader(dataset, batch_sampler=sampler, num_workers=count,
-                                    thread_pool=LOADER_KINDS[kind])
+    return WatchedDataLoader(dataset, batch_sampler=sampler, num_workers=count,
+                             thread_pool=LOADER_KINDS[kind])
 
 
 def timed_steps(step, steps, skip=0, settle=0.0):
@@ -115,15 +100,18 @@ def main(argv=None):
                              "the DataLoader's prefetch)")
     parser.add_argument("--settle", type=float, default=1.0,
                         help="seconds to pause after each loader arm (default: 1)")
-    parser.add_argument("--binary", action="store_true",
-                        help="read the official binary format made from --data-dir's RecordIO")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument("--cache-dir", default=None,
+                       help="folder of the decoded cache (default: gluon-lr's, "
+                            "$GLUON_LR_CACHE_DIR or ~/.cache/gluon-lr)")
+    cache.add_argument("--no-cache", action="store_true",
+                       help="decode every JPEG as its item is read (cache_dir=False)")
     parser.add_argument("--alternatives", type=parse_loader, nargs="*", default=[],
                         help="other loaders to time for reference: processes:N, threads:N, "
                              "main:0")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder:
-        source = write_binaries(args.data_dir, folder) if args.binary else args.data_dir
-        return run(args, cifar10(source, train=True))
+    return run(args, cifar10(args.data_dir, train=True,
+                             cache_dir=False if args.no_cache else args.cache_dir))
 
 
 def run(args, dataset):
@@ -184,9 +172,10 @@ def run(args, dataset):
                  "hybridized is {:.1f}% faster ({:.3f}x)".format(
                      100 * (1 - model_s / plain_s), plain_s / model_s)))
     lines = ["gluon-lr pipeline benchmark: resnet18_v2, batch {}, {} steps x {} rounds, {}, "
-             "real CIFAR-10 from {}{}".format(args.batch_size, args.steps, args.rounds, device,
-                                              args.data_dir, " as official binary files"
-                                              if args.binary else " (RecordIO, JPEG)")]
+             "real CIFAR-10 from {} ({})".format(
+                 args.batch_size, args.steps, args.rounds, device, args.data_dir,
+                 "RecordIO, a JPEG decode per image" if args.no_cache else
+                 "RecordIO, its decoded cache")]
     width = max(len(label) for label, _, _ in rows)
     lines += ["{:<{}} {:8.4f} s/step   {}".format(label, width, seconds, note).rstrip()
               for label, seconds, note in rows]

@@ -1,5 +1,6 @@
 """Tests of gluon_lr.data's public CIFAR-10 API: both file formats, the search order, errors."""
 import io
+import os
 import socket
 import tarfile
 
@@ -10,9 +11,16 @@ from mxnet.gluon.data import DataLoader
 
 import gluon_lr
 from gluon_lr import data
-from gluon_lr.data import ENV_VAR, DataNotFoundError, cifar10, cifar10_splits, locate, subset
+from gluon_lr.data import (ENV_VAR, DataNotFoundError, cifar10, cifar10_splits,
+                           continuous_loader, decode_jpeg, locate, subset)
+from gluon_lr.data.cache import cached_split
+from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
+from conftest import SHARED_CIFAR10
 from data_files import (TEST_LABELS, TRAIN_LABELS, normalised, random_images, records,
                         write_binaries)
+
+#: Set to 1 to check every record of the shared RecordIO against its cache (about a minute).
+FULL_CHECK = "GLUON_LR_FULL_DATA_CHECK"
 
 
 @pytest.fixture
@@ -56,10 +64,11 @@ def test_public_names_stay_importable():
     assert data.__all__ == [
         "DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
         "decode_jpeg", "download_root", "image_transform", "subset",
-        "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError"]
+        "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError",
+        "CACHE_ENV_VAR", "default_cache_dir", "ImageArrayDataset"]
     assert all(hasattr(data, name) for name in data.__all__)
     assert (data.MEAN, data.STD) == ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))
-    assert ENV_VAR == "GLUON_LR_CIFAR10_DIR"
+    assert ENV_VAR == "GLUON_LR_CIFAR10_DIR" and data.CACHE_ENV_VAR == "GLUON_LR_CACHE_DIR"
     assert (gluon_lr.DataNotFoundError, gluon_lr.cifar10, gluon_lr.cifar10_splits,
             gluon_lr.subset) == (DataNotFoundError, cifar10, cifar10_splits, subset)
 
@@ -263,11 +272,12 @@ def test_recordio_item_normalised_by_hand(cifar10_dir):
     assert label == int(header.label) == 1  # 1000 images per class, sorted
 
 
-def test_recordio_decodes_like_mxnet_on_a_sample(cifar10_dir):
+@pytest.mark.parametrize("cache_dir", [None, False], ids=["cached", "uncached"])
+def test_recordio_decodes_like_mxnet_on_a_sample(cifar10_dir, cache_dir):
     # All 60,000 records were checked once; this re-checks a seeded sample of 300.
     reader = mx.recordio.MXIndexedRecordIO(
         str(cifar10_dir / "train.idx"), str(cifar10_dir / "train.rec"), "r")
-    train = cifar10(cifar10_dir)
+    train = cifar10(cifar10_dir, cache_dir=cache_dir)
     for index in np.random.default_rng(0).choice(50000, 300, replace=False).tolist():
         header, jpeg = mx.recordio.unpack(reader.read_idx(reader.keys[index]))
         hwc = mx.image.imdecode(jpeg).asnumpy()
@@ -279,9 +289,81 @@ def test_recordio_decodes_like_mxnet_on_a_sample(cifar10_dir):
 
 def test_recordio_thread_pool_reads_the_right_records(cifar10_dir):
     # Each thread reads whole batches, so small batches make two threads read at once.
-    test = subset(cifar10(cifar10_dir, train=False), 256, seed=0)
+    test = subset(cifar10(cifar10_dir, train=False, cache_dir=False), 256, seed=0)
     serial = list(DataLoader(test, batch_size=8))
     threaded = list(DataLoader(test, batch_size=8, num_workers=2, thread_pool=True))
     assert len(threaded) == len(serial) == 32
     for (x, y), (x_threaded, y_threaded) in zip(serial, threaded):
         assert (x == x_threaded).all() and (y == y_threaded).all()
+
+
+# --- the decoded cache of the shared copy -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def test_split_cache(tmp_path_factory):
+    """A cache folder of this module's own, holding the test split (a build of about 2 s)."""
+    if not (SHARED_CIFAR10 / "test.rec").is_file():
+        pytest.skip("CIFAR-10 RecordIO not found at {}".format(SHARED_CIFAR10))
+    folder = tmp_path_factory.mktemp("cache")
+    assert cached_split(SHARED_CIFAR10 / "test.rec", folder).built
+    return folder
+
+
+def recordio_items(rec):
+    """(jpeg bytes, int32 label) of every record of ``rec``, in .idx order."""
+    reader = mx.recordio.MXIndexedRecordIO(str(rec.with_suffix(".idx")), str(rec), "r")
+    try:
+        return [(jpeg, np.int32(header.label)) for header, jpeg in
+                (mx.recordio.unpack(reader.read_idx(key)) for key in reader.keys)]
+    finally:
+        reader.close()
+
+
+def test_cached_test_split_equals_the_jpegs_on_a_slice(test_split_cache):
+    records = recordio_items(SHARED_CIFAR10 / "test.rec")
+    split = cached_split(SHARED_CIFAR10 / "test.rec", test_split_cache)
+    assert not split.built and split.images.shape == (10000, 32, 32, 3)
+    assert split.labels.tolist() == [int(label) for _, label in records]  # all 10,000
+    assert np.bincount(split.labels).tolist() == [1000] * 10
+    for index in np.random.default_rng(1).choice(10000, 500, replace=False).tolist():
+        np.testing.assert_array_equal(split.images[index], decode_jpeg(records[index][0]))
+
+
+def test_cached_batches_equal_uncached_items_on_a_slice(test_split_cache):
+    # The training loader's path: augmentation, whole batches, against JPEG by JPEG.
+    cached = cifar10(SHARED_CIFAR10, train=False, augment=True, seed=11,
+                     cache_dir=test_split_cache)
+    uncached = cifar10(SHARED_CIFAR10, train=False, augment=True, seed=11, cache_dir=False)
+    ours = iter(continuous_loader(cached, 100, seed=4, num_workers=0))
+    theirs = iter(DataLoader(uncached, batch_sampler=ContinuousBatchSampler(
+        SeededRandomSampler(10000, 4), 100)))
+    for _ in range(5):
+        (x, y), (x_uncached, y_uncached) = next(ours), next(theirs)
+        assert x.dtype == x_uncached.dtype == np.float32 and y.dtype == y_uncached.dtype
+        assert np.array_equal(x.asnumpy().view(np.uint32), x_uncached.asnumpy().view(np.uint32))
+        assert y.asnumpy().tolist() == y_uncached.asnumpy().tolist()
+
+
+@pytest.mark.skipif(os.environ.get(FULL_CHECK) != "1",
+                    reason="the check of all 60,000 records takes about a minute; set "
+                           "{}=1".format(FULL_CHECK))
+def test_every_cached_record_equals_its_jpeg(tmp_path):
+    # Builds both splits afresh, then: every image the pixels of its JPEG, every label
+    # the record's, and every augmented item of the batch path the uncached item.
+    for name, train in (("train", True), ("test", False)):
+        rec = SHARED_CIFAR10 / (name + ".rec")
+        records = recordio_items(rec)
+        split = cached_split(rec, tmp_path)
+        assert split.built and len(split.images) == len(records)
+        for index, (jpeg, label) in enumerate(records):
+            assert np.array_equal(split.images[index], decode_jpeg(jpeg)), index
+            assert split.labels[index] == label, index
+        cached = cifar10(SHARED_CIFAR10, train=train, augment=train, seed=2, cache_dir=tmp_path)
+        uncached = cifar10(SHARED_CIFAR10, train=train, augment=train, seed=2, cache_dir=False)
+        order = np.random.default_rng(3).permutation(len(records))
+        for start in range(0, len(order), 500):
+            chunk = order[start:start + 500].tolist()
+            x, y = cached.batch(chunk)
+            x_uncached = np.stack([uncached[index][0] for index in chunk])
+            assert np.array_equal(x.view(np.uint32), x_uncached.view(np.uint32)), start
+            assert y.tolist() == [int(split.labels[index]) for index in chunk]

@@ -142,3 +142,50 @@ def test_labelled_transform_casts_labels_to_int32():
     np.testing.assert_array_equal(image, image_transform()(np.zeros((32, 32, 3), np.uint8)))
     with pytest.raises(TypeError, match=r"image_fn must be callable \(image -> image\), got 5"):
         LabelledTransform(5)
+
+
+# --- whole batches ------------------------------------------------------------------------------
+
+def bits(array):
+    return np.ascontiguousarray(array).view(np.uint32)
+
+
+@pytest.mark.parametrize("augment", [False, True])
+@pytest.mark.parametrize("shape", [(32, 32), (30, 36)], ids=["32x32", "30x36"])
+def test_batch_is_the_images_one_after_another_bit_for_bit(augment, shape):
+    images = np.random.default_rng(2).integers(0, 256, size=(300,) + shape + (3,),
+                                               dtype=np.uint8)
+    one_by_one, whole = image_transform(augment, seed=6), image_transform(augment, seed=6)
+    expected = np.stack([one_by_one(image) for image in images])
+    got = np.concatenate([whole.batch(images[:128]), whole.batch(images[128:129]),
+                          whole.batch(images[129:129]), whole.batch(images[129:])])
+    assert got.dtype == np.float32 and got.flags.c_contiguous
+    assert got.shape == ((300, 3, 32, 32) if augment else (300, 3) + shape)
+    assert np.array_equal(bits(got), bits(expected))
+
+
+def test_batch_draws_are_the_single_draws():
+    expected = [divmod(int(d), 18) for d in np.random.default_rng(5).integers(162, size=40)]
+    expected = [(top, rest // 2, bool(rest % 2)) for top, rest in expected]
+    transform = image_transform(True, seed=5)
+    batch = transform.batch(np.stack([position_coded_image()] * 40))
+    assert [crop_and_flip_of(image) for image in batch] == expected
+
+
+def test_batch_takes_strided_and_mxnet_images_and_equals_mxnet_transforms():
+    hwc = np.repeat(np.arange(256, dtype=np.uint8).reshape(16, 16, 1), 3, axis=2)
+    hwc[:, :, 1] = hwc[:, :, 1][::-1]
+    mxnet = transforms.Compose([transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
+    expected = mxnet(mx.np.array(hwc, dtype="uint8")).asnumpy()
+    strided = np.stack([hwc, hwc[::-1]])[::-1][1:]  # a view with negative strides
+    np.testing.assert_array_equal(image_transform().batch(strided)[0], expected)
+    np.testing.assert_array_equal(
+        image_transform().batch(mx.np.array(hwc[None], dtype="uint8"))[0], expected)
+    augmented = image_transform(True, seed=1).batch(np.stack([position_coded_image()] * 3)[::2])
+    assert len({crop_and_flip_of(image) for image in augmented}) == 2
+
+
+def test_batch_rejects_a_single_image():
+    with pytest.raises(ValueError, match=r"^images must be a batch \(N, H, W, C\), got shape "
+                                         r"\(32, 32, 3\)$"):
+        image_transform().batch(position_coded_image())

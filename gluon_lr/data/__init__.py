@@ -22,13 +22,23 @@ itself: the binary files are read into one NumPy array and JPEGs are decoded by
 Pillow (the same pixels as ``mx.image.imdecode`` on every record of the CIFAR-10
 RecordIO) (:mod:`.readers`), and the transform is NumPy float32 giving exactly
 the values of MXNet's ``ToTensor`` and ``Normalize`` (:mod:`.transforms`).
+A RecordIO's JPEGs are decoded once into a uint8 array kept in a cache folder
+(``cache_dir=``, ``$GLUON_LR_CACHE_DIR`` or ``~/.cache/gluon-lr``) and
+memory-mapped by later runs (:mod:`.cache`). Images held in an array
+(:class:`ImageArrayDataset`) are loaded a whole batch at a time by gluon-lr's
+loaders (:mod:`.batches`), with the same values as item by item.
 
 Modules: :mod:`.locate` (where the files are), :mod:`.download`,
-:mod:`.readers` (raw items of either format), :mod:`.transforms`,
-:mod:`.datasets` (:func:`cifar10`, :func:`cifar10_splits`), :mod:`.subsets`
-(:func:`subset`), :mod:`.loaders` (:func:`continuous_loader`,
-:func:`finite_loader`) and :mod:`.workers` (:class:`WatchedDataLoader`).
+:mod:`.readers` (raw items of either format), :mod:`.cachedir` (where the
+cache is), :mod:`.cache` (the decoded RecordIO), :mod:`.transforms`,
+:mod:`.arrays` (:class:`ImageArrayDataset`), :mod:`.datasets`
+(:func:`cifar10`, :func:`cifar10_splits`), :mod:`.subsets` (:func:`subset`),
+:mod:`.loaders` (:func:`continuous_loader`, :func:`finite_loader`),
+:mod:`.batches` (whole batches for the ``DataLoader``) and :mod:`.workers`
+(:class:`WatchedDataLoader`).
 """
+from .arrays import ImageArrayDataset
+from .cachedir import CACHE_ENV_VAR, default_cache_dir
 from .datasets import cifar10, cifar10_splits
 from .loaders import continuous_loader, finite_loader
 from .locate import ENV_VAR, DataNotFoundError, download_root
@@ -39,4 +49,5 @@ from .workers import WatchedDataLoader, WorkerDiedError
 
 __all__ = ["DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
            "decode_jpeg", "download_root", "image_transform", "subset",
-           "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError"]
+           "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError",
+           "CACHE_ENV_VAR", "default_cache_dir", "ImageArrayDataset"]

@@ -1,6 +1,17 @@
-"""CIFAR-10 splits with the tutorial's transforms: find the files, download if needed, read."""
+"""CIFAR-10 splits with the tutorial's transforms: find the files, download if needed, read.
+
+The official binary files are read into one array; a RecordIO is read from
+its decoded cache (:mod:`.cache`), or JPEG by JPEG with ``cache_dir=False``.
+Both arrays give an :class:`~.arrays.ImageArrayDataset`, which gluon-lr's
+loaders read a batch at a time.
+"""
+import warnings
+
 from .._validate import as_bool
 from . import locate
+from .arrays import ImageArrayDataset
+from .cache import CacheNotWritableError, cached_split
+from .cachedir import CACHE_ENV_VAR, cache_folder
 from .download import download
 from .locate import find_split, given_folder, not_found
 from .readers import BinaryDataset, RecordDataset
@@ -9,7 +20,7 @@ from .transforms import LabelledTransform, image_transform
 __all__ = ["cifar10", "cifar10_splits"]
 
 
-def cifar10(data_dir=None, train=True, augment=False, seed=None):
+def cifar10(data_dir=None, train=True, augment=False, seed=None, *, cache_dir=None):
     """Return one CIFAR-10 split with the tutorial's transforms.
 
     Parameters
@@ -24,12 +35,24 @@ def cifar10(data_dir=None, train=True, augment=False, seed=None):
         Random crop and flip before normalising (see :func:`~.transforms.image_transform`).
     seed : int, optional
         Seed of the augmentation (see :func:`~.transforms.image_transform`).
+    cache_dir : str, os.PathLike, None or False, default None
+        Where a RecordIO's decoded images are kept (:mod:`.cache`): the first
+        call decodes the split's JPEGs once (about 8 s for the training set,
+        154 MB) into this folder, later calls check and memory-map them. ``None`` uses
+        ``$GLUON_LR_CACHE_DIR`` or else the user's cache folder
+        (``$XDG_CACHE_HOME/gluon-lr`` or ``~/.cache/gluon-lr``), never the
+        data folder; ``False`` decodes every JPEG when its item is read. A
+        folder that cannot be written gives a ``RuntimeWarning`` and the
+        uncached reading. The official binary files need no cache.
 
     Returns
     -------
     mx.gluon.data.Dataset
         Items ``(numpy.float32 (3, 32, 32) image, numpy.int32 label)``,
-        transformed lazily, i.e. in the ``DataLoader``'s workers.
+        transformed lazily, i.e. in the ``DataLoader``'s workers. From the
+        binary files or the cache it is an :class:`~.arrays.ImageArrayDataset`:
+        an item costs no decode, and gluon-lr's loaders make whole batches at
+        once, with the same values. The same pixels and transform either way.
 
     Raises
     ------
@@ -37,8 +60,9 @@ def cifar10(data_dir=None, train=True, augment=False, seed=None):
         If the named folder lacks the split, or nothing is named and the
         download fails.
     TypeError
-        If ``data_dir`` is not a path, ``train``/``augment`` not a bool or
-        ``seed`` not an int >= 0 or None.
+        If ``data_dir`` is not a path, ``train``/``augment`` not a bool,
+        ``seed`` not an int >= 0 or None, or ``cache_dir`` not a path, None or
+        False.
 
     Examples
     --------
@@ -49,10 +73,26 @@ def cifar10(data_dir=None, train=True, augment=False, seed=None):
     given = given_folder(data_dir)
     as_bool("train", train)
     transform = image_transform(augment, seed)
-    return _raw_split(given, train).transform(LabelledTransform(transform))
+    folder = cache_folder(cache_dir)
+    files = _split_files(given, train)
+    if files.format == "binary":
+        raw = BinaryDataset(files.paths)
+        return ImageArrayDataset(raw.images, raw.labels, transform)
+    rec = files.paths[0]
+    if folder is not None:
+        try:
+            cached = cached_split(rec, folder)
+        except CacheNotWritableError as err:
+            warnings.warn("{}; decoding each JPEG when its item is read instead. Name a "
+                          "writable folder with cache_dir= or {}, or pass cache_dir=False "
+                          "to silence this".format(err, CACHE_ENV_VAR), RuntimeWarning,
+                          stacklevel=2)
+        else:
+            return ImageArrayDataset(cached.images, cached.labels, transform)
+    return RecordDataset(str(rec)).transform(LabelledTransform(transform))
 
 
-def cifar10_splits(data_dir=None, augment=False, seed=None):
+def cifar10_splits(data_dir=None, augment=False, seed=None, *, cache_dir=None):
     """Return ``(train, test)`` from :func:`cifar10`; ``augment`` and ``seed`` apply to train.
 
     Examples
@@ -61,11 +101,12 @@ def cifar10_splits(data_dir=None, augment=False, seed=None):
     >>> len(train), len(test)  # doctest: +SKIP
     (50000, 10000)
     """
-    return cifar10(data_dir, True, augment, seed), cifar10(data_dir, False)
+    return (cifar10(data_dir, True, augment, seed, cache_dir=cache_dir),
+            cifar10(data_dir, False, cache_dir=cache_dir))
 
 
-def _raw_split(given, train):
-    """The untransformed split: from the named folder only, else the download root.
+def _split_files(given, train):
+    """The split's :class:`~.locate.SplitFiles`: in the named folder only, else the download root.
 
     A named folder that lacks the split fails at once; nothing is downloaded.
     """
@@ -78,7 +119,7 @@ def _raw_split(given, train):
         if files is None:
             raise not_found("{} {} holds no {} split in either format".format(
                 origin, folder, split))
-        return _read(files)
+        return files
     root = locate.download_root()
     files = find_split(root, train)
     if files is None:
@@ -86,10 +127,4 @@ def _raw_split(given, train):
         files = find_split(root, train)
         if files is None:
             raise not_found("the download into {} holds no {} split".format(root, split))
-    return _read(files)
-
-
-def _read(files):
-    if files.format == "binary":
-        return BinaryDataset(files.paths)
-    return RecordDataset(str(files.paths[0]))
+    return files

@@ -1,13 +1,15 @@
 """The loaders gluon-lr trains and evaluates with: endless seeded batches, and one pass.
 
 Both make their batches on ``num_workers`` worker threads by default. Items
-cost no MXNet operator (see :mod:`gluon_lr.data`), so one thread loads a batch
-of 128 CIFAR-10 images in about 16 ms, far within a CPU training step; on 2
-CPU cores threads measured as fast as worker processes or faster
-(``bench/bench_pipeline.py``) and need no forks, shared memory or pickling.
-They share the GIL, though: two threads decode no faster than one. With
-``thread_pool=False`` the workers are processes, watched by
-:class:`~.workers.WatchedDataLoader`: one that dies raises
+cost no MXNet operator (see :mod:`gluon_lr.data`). Images held in an array
+(the official binary files, the decoded RecordIO cache) are made a whole
+batch at a time (:mod:`.batches`): two threads make about 90,000 augmented
+CIFAR-10 images a second on 2 cores, against about 3,000 when every JPEG is
+decoded (``bench/results/loader.txt``). On 2 CPU cores threads measured as
+fast as worker processes or faster (``bench/bench_pipeline.py``) and need no
+forks, shared memory or pickling. They share the GIL, though: two threads
+decode no faster than one. With ``thread_pool=False`` the workers are processes, watched
+by :class:`~.workers.WatchedDataLoader`: one that dies raises
 :class:`~.workers.WorkerDiedError` at once instead of stalling for 120 s.
 """
 from .._validate import as_bool, as_int

@@ -36,6 +36,13 @@ class BinaryDataset(Dataset):
     ValueError
         If ``paths`` is empty or a file's size is not a multiple of 3073 bytes.
 
+    Attributes
+    ----------
+    images : numpy.ndarray
+        All images, ``(N, 32, 32, 3)`` uint8 (RGB), C-contiguous.
+    labels : numpy.ndarray
+        All labels, ``(N,)`` int32.
+
     Notes
     -----
     Items are ``(image, label)``: a ``(32, 32, 3)`` uint8 NumPy
@@ -62,14 +69,14 @@ class BinaryDataset(Dataset):
         if not paths:
             raise ValueError("paths must name at least one CIFAR-10 binary file")
         images, labels = zip(*(_read_binary(path) for path in paths))
-        self._images = np.concatenate(images)
-        self._labels = np.concatenate(labels)
+        self.images = np.concatenate(images)
+        self.labels = np.concatenate(labels)
 
     def __getitem__(self, idx):
-        return self._images[idx], self._labels[idx]
+        return self.images[idx], self.labels[idx]
 
     def __len__(self):
-        return len(self._labels)
+        return len(self.labels)
 
 
 def _read_binary(path):

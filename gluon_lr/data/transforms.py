@@ -2,11 +2,14 @@
 
 The transform gives exactly the values of MXNet's ``ToTensor`` and
 ``Normalize`` (the same float32 operations in the same order) without an MXNet
-operator per image, which would cost more than the work itself.
+operator per image, which would cost more than the work itself. Its ``batch``
+method transforms a whole batch at once with the same values and the same
+random draws as one image after another.
 """
 import os
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validate import as_bool, as_callable, as_int
 
@@ -45,7 +48,18 @@ def image_transform(augment=False, seed=None):
     -------
     callable
         Maps a ``(32, 32, 3)`` uint8 image (NumPy or ``mx.np``) to a
-        ``(3, 32, 32)`` ``numpy.float32`` one. It can be pickled.
+        ``(3, 32, 32)`` ``numpy.float32`` one. It can be pickled. Its method
+        ``batch(images)`` maps ``(N, 32, 32, 3)`` to ``(N, 3, 32, 32)``,
+        bit-identical to calling it on ``images[0]``, ``images[1]``, ... in turn.
+
+    Notes
+    -----
+    Each augmented image takes one draw, ``integers(9 * 9 * 2)``, of the
+    generator: ``top, rest = divmod(draw, 18)`` and ``left, flip = divmod(rest,
+    2)`` place the crop in the padded image and pick the flip. ``batch`` takes
+    the draws of its ``N`` images at once, ``integers(162, size=N)``, which is
+    the same stream as ``N`` single draws: image ``k`` of the batch gets the
+    draw the ``k``-th call would have got.
 
     Raises
     ------
@@ -60,6 +74,11 @@ def image_transform(augment=False, seed=None):
     >>> out = image_transform()(np.full((32, 32, 3), 255, dtype=np.uint8))
     >>> out.shape, out.dtype, round(float(out[0, 0, 0]), 4)  # (1 - 0.4914) / 0.2023
     ((3, 32, 32), dtype('float32'), 2.5141)
+    >>> images = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    >>> one_by_one, whole = image_transform(True, seed=3), image_transform(True, seed=3)
+    >>> batch = whole.batch(images)
+    >>> batch.shape, bool((batch == np.stack([one_by_one(image) for image in images])).all())
+    ((4, 3, 32, 32), True)
     """
     as_bool("augment", augment)
     if seed is not None:
@@ -97,15 +116,50 @@ class _TutorialTransform:
         crop = padded[top:top + _CROP, left:left + _CROP]
         return crop[:, ::-1] if flip else crop
 
+    def _crops_and_flips(self, nhwc):
+        """``_crop_and_flip`` of every image, from one call of the generator: (N, C, 32, 32)."""
+        count, height, width, channels = nhwc.shape
+        lefts = width + 2 * _PAD - _CROP + 1
+        draws = self._generator().integers(
+            (height + 2 * _PAD - _CROP + 1) * lefts * 2, size=count)
+        top, rest = np.divmod(draws, lefts * 2)
+        left, flip = np.divmod(rest, 2)
+        # The padded images [0] and their mirror images [1], channels first: a flipped crop
+        # at ``left`` is the mirror's crop at ``lefts - 1 - left``.
+        chw = nhwc.transpose(0, 3, 1, 2)
+        padded = np.zeros((2, count, channels, height + 2 * _PAD, width + 2 * _PAD), nhwc.dtype)
+        padded[0, ..., _PAD:_PAD + height, _PAD:_PAD + width] = chw
+        padded[1, ..., _PAD:_PAD + height, _PAD:_PAD + width] = chw[..., ::-1]
+        # every 32x32 window: (2, N, C, tops, lefts, 32, 32); the crops: (N, C, 32, 32)
+        windows = sliding_window_view(padded, (_CROP, _CROP), axis=(3, 4))
+        return windows[flip, np.arange(count), :, top, np.where(flip, lefts - 1 - left, left)]
+
     def __call__(self, image):
         hwc = image.asnumpy() if hasattr(image, "asnumpy") else np.asarray(image)
         if self._augment:
             hwc = self._crop_and_flip(hwc)
-        chw = hwc.transpose(2, 0, 1).astype(np.float32)
-        chw /= np.float32(255)
-        chw -= _MEAN_CHW
-        chw /= _STD_CHW
-        return chw
+        return _normalise(hwc.transpose(2, 0, 1).astype(np.float32))
+
+    def batch(self, images):
+        """Transform ``(N, H, W, C)`` images into ``(N, C, 32, 32)`` float32 (C order).
+
+        Bit-identical to ``numpy.stack([self(image) for image in images])``,
+        random draws included (see :func:`image_transform`).
+        """
+        nhwc = images.asnumpy() if hasattr(images, "asnumpy") else np.asarray(images)
+        if nhwc.ndim != 4:
+            raise ValueError("images must be a batch (N, H, W, C), got shape {}".format(
+                nhwc.shape))
+        nchw = self._crops_and_flips(nhwc) if self._augment else nhwc.transpose(0, 3, 1, 2)
+        return _normalise(nchw.astype(np.float32, order="C"))
+
+
+def _normalise(chw):
+    """``(x / 255 - mean) / std`` in place on float32 ``(..., C, H, W)``: ToTensor, Normalize."""
+    chw /= np.float32(255)
+    chw -= _MEAN_CHW
+    chw /= _STD_CHW
+    return chw
 
 
 class LabelledTransform:

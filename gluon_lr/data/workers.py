@@ -13,6 +13,10 @@ the workers between them: a death raises :class:`WorkerDiedError` within a
 fraction of a second, its pool is stopped without blocking, and the next
 ``iter()`` starts fresh workers. Threads and ``num_workers=0`` are not watched
 (a thread cannot die alone); the loader then behaves as MXNet's.
+
+The ``DataLoader`` is built through :func:`~.batches.loader_arguments`: an
+:class:`~.arrays.ImageArrayDataset` is loaded a whole batch at a time, with
+the same batches.
 """
 import atexit
 import multiprocessing
@@ -26,6 +30,7 @@ import mxnet as mx
 from .._validate import as_number
 from ..mxnet_internals import (loader_worker_pool, next_process_batch, pool_processes,
                                terminate_pool)
+from .batches import loader_arguments
 
 __all__ = ["WorkerDiedError", "WatchedDataLoader"]
 
@@ -76,8 +81,10 @@ def _cause(exitcode):
 class WatchedDataLoader:
     """``mx.gluon.data.DataLoader`` that raises :class:`WorkerDiedError` when a worker dies.
 
-    It builds ``mx.gluon.data.DataLoader(dataset, **options)`` and yields the
-    same batches in the same order. With worker processes
+    It builds ``mx.gluon.data.DataLoader(dataset, **options)`` (through
+    :func:`~.batches.loader_arguments`, so an
+    :class:`~.arrays.ImageArrayDataset` is loaded a batch at a time) and yields
+    the same batches in the same order. With worker processes
     (``num_workers > 0``, ``thread_pool=False``) it waits for each batch in
     slices of ``poll_interval`` seconds and checks the workers between them and
     before handing a batch over. When one has died, or a batch failed or took
@@ -118,7 +125,8 @@ class WatchedDataLoader:
         _OPEN.add(self)
 
     def _start(self):
-        self._loader = mx.gluon.data.DataLoader(self._dataset, **self._options)
+        dataset, options = loader_arguments(self._dataset, self._options)
+        self._loader = mx.gluon.data.DataLoader(dataset, **options)
         pool = loader_worker_pool(self._loader)
         self._pool = pool
         # the processes seen so far, by pid; None when there are none to watch

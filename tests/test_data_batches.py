@@ -1,0 +1,122 @@
+"""Tests of gluon_lr.data.batches: whole batches in gluon-lr's loaders, the same as item by item."""
+import itertools
+
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet.gluon.data import DataLoader, SimpleDataset
+from mxnet.gluon.data.batchify import Stack
+
+from gluon_lr.data import (ImageArrayDataset, WatchedDataLoader, continuous_loader,
+                           finite_loader, image_transform)
+from gluon_lr.data.batches import BatchIndices, StackBatch, loader_arguments
+from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
+from data_files import MEAN as MEAN_CHW, STD as STD_CHW
+
+WORKERS = [{"num_workers": 0}, {"num_workers": 2, "thread_pool": True},
+           {"num_workers": 2, "thread_pool": False}]
+WORKER_IDS = ["inline", "threads", "processes"]
+
+
+def arrays(count=30, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8),
+            (np.arange(count) % 10).astype(np.int32))
+
+
+def bits(array):
+    return np.ascontiguousarray(array).view(np.uint32)
+
+
+def test_loader_arguments_for_each_kind_of_dataset_and_worker():
+    images, labels = arrays()
+    dataset = ImageArrayDataset(images, labels, image_transform())
+    options = {"num_workers": 2, "thread_pool": False, "batch_size": 4}
+    given, built = loader_arguments(dataset, options)
+    assert options == {"num_workers": 2, "thread_pool": False, "batch_size": 4}  # untouched
+    assert type(given) is BatchIndices and len(given) == 30 and given[4] == (dataset, 4)
+    assert sorted(built) == ["batch_size", "batchify_fn", "num_workers", "thread_pool"]
+    assert isinstance(built["batchify_fn"], StackBatch)
+    batch = built["batchify_fn"]([given[4], given[0]])
+    assert batch[0].device == mx.Device("cpu_shared", 0)  # processes pass shared memory
+    for plain in ({"num_workers": 2, "thread_pool": True}, {"num_workers": 0}, {}):
+        batch = loader_arguments(dataset, plain)[1]["batchify_fn"]([given[4], given[0]])
+        assert batch[0].device == mx.cpu(0) and batch[1].asnumpy().tolist() == [4, 0]
+    mine = lambda items: items  # noqa: E731
+    assert loader_arguments(dataset, {"batchify_fn": mine}) == (dataset, {"batchify_fn": mine})
+    other = SimpleDataset([1, 2])
+    assert loader_arguments(other, {"num_workers": 0}) == (other, {"num_workers": 0})
+    assert loader_arguments(other, {"num_workers": 2, "thread_pool": False}) == \
+        (other, {"num_workers": 2, "thread_pool": False})
+    threads = loader_arguments(other, {"num_workers": 2, "thread_pool": True})[1]
+    assert type(threads["batchify_fn"]) is Stack  # ordinary memory for threads
+
+
+@pytest.mark.parametrize("workers", WORKERS, ids=WORKER_IDS)
+def test_batches_equal_mxnets_dataloader_item_by_item(workers):
+    images, labels = arrays()
+    ours = continuous_loader(ImageArrayDataset(images, labels, image_transform()), 8, seed=3,
+                             **workers)
+    plain = ImageArrayDataset(images, labels, image_transform())
+    theirs = DataLoader(plain, batch_sampler=ContinuousBatchSampler(
+        SeededRandomSampler(30, seed=3), 8), **workers)
+    for (x, y), (x_theirs, y_theirs) in itertools.islice(zip(ours, theirs), 9):
+        assert type(x) is type(x_theirs) is mx.np.ndarray
+        assert (x.dtype, y.dtype) == (x_theirs.dtype, y_theirs.dtype) == (np.float32, np.int32)
+        assert np.array_equal(bits(x.asnumpy()), bits(x_theirs.asnumpy()))
+        assert y.asnumpy().tolist() == y_theirs.asnumpy().tolist()
+    ours.close()
+
+
+def test_augmented_batches_equal_item_by_item_with_the_same_draws():
+    images, labels = arrays()
+    ours = continuous_loader(ImageArrayDataset(images, labels, image_transform(True, seed=8)),
+                             7, seed=1, num_workers=0)
+    theirs = DataLoader(ImageArrayDataset(images, labels, image_transform(True, seed=8)),
+                        batch_sampler=ContinuousBatchSampler(SeededRandomSampler(30, 1), 7))
+    for (x, y), (x_theirs, y_theirs) in itertools.islice(zip(ours, theirs), 10):
+        assert np.array_equal(bits(x.asnumpy()), bits(x_theirs.asnumpy()))
+        assert y.asnumpy().tolist() == y_theirs.asnumpy().tolist()
+
+
+def test_finite_loader_gives_the_last_short_batch():
+    images, labels = arrays(10)
+    loader = finite_loader(ImageArrayDataset(images, labels, image_transform()), 4,
+                           num_workers=0)
+    got = [y.asnumpy().tolist() for _, y in loader]
+    assert got == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] and len(loader) == 3
+
+
+def position_coded_images(count):
+    """Red is the row + 1, green the column + 1, blue 200: zero marks the padding."""
+    image = np.zeros((32, 32, 3), dtype=np.uint8)
+    image[:, :, 0] = np.arange(1, 33)[:, None]
+    image[:, :, 1] = np.arange(1, 33)[None, :]
+    image[:, :, 2] = 200
+    return np.stack([image] * count)
+
+
+def crops_and_flips(batch):
+    """(top, left, flipped) of each augmented, normalised image of a batch."""
+    draws = []
+    for out in batch:
+        hwc = np.rint((out * STD_CHW + MEAN_CHW) * 255).astype(int).transpose(1, 2, 0)
+        rows, columns = hwc[:, 15, 0], hwc[15, :, 1]
+        flipped = columns[16] < columns[15]
+        top = rows[15] - 1 - 15 + 4
+        left = (columns[16] - 1 if flipped else columns[15] - 1) - 15 + 4
+        draws.append((int(top), int(left), bool(flipped)))
+    return draws
+
+
+def test_worker_processes_draw_their_own_augmentation():
+    # Forked workers start from the parent's generator; each reseeds with its pid.
+    images = position_coded_images(96)
+    dataset = ImageArrayDataset(images, np.zeros(96, np.int32), image_transform(True, seed=0))
+    parent = ImageArrayDataset(images, np.zeros(96, np.int32), image_transform(True, seed=0))
+    parent_draws = [crops_and_flips(parent.batch(range(4))[0]) for _ in range(24)]
+    loader = WatchedDataLoader(dataset, batch_size=4, num_workers=2, thread_pool=False)
+    draws = [crops_and_flips(x.asnumpy()) for x, _ in loader]
+    loader.close()
+    assert len(draws) == 24 and len({tuple(d) for d in draws}) == 24
+    assert all(d not in parent_draws for d in draws)
