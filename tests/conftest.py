@@ -1,6 +1,7 @@
 """Shared pytest set-up: a non-interactive backend and the shared CIFAR-10 copy."""
 import os
 import pathlib
+import signal
 import sys
 
 import matplotlib
@@ -24,3 +25,19 @@ def cifar10_dir():
             SHARED_CIFAR10))
     return SHARED_CIFAR10
 
+
+
+@pytest.fixture
+def hard_limit(request):
+    """Fail a multi-process test after its module's ``HARD_LIMIT`` seconds (default 45)."""
+    limit = getattr(request.module, "HARD_LIMIT", 45)
+
+    def expire(signum, frame):
+        raise TimeoutError("test exceeded its hard limit of {} s".format(limit))
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(limit)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -47,19 +47,6 @@ WORKER = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture
-def hard_limit():
-    def expire(signum, frame):
-        raise TimeoutError("test exceeded its hard limit of {} s".format(HARD_LIMIT))
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(HARD_LIMIT)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def test_two_workers_agree(tmp_path, hard_limit):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)

@@ -237,19 +237,6 @@ def test_deferred_shapes_are_resolved_at_construction_on_the_first_batch():
 # -- two workers and a server ----------------------------------------------------------------
 
 @pytest.fixture
-def hard_limit():
-    def expire(signum, frame):
-        raise TimeoutError("test exceeded its hard limit of {} s".format(HARD_LIMIT))
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(HARD_LIMIT)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture
 def cluster(tmp_path, hard_limit):
     """``start(mode)`` -> a Launcher of 2 workers running WORKER; all killed by PID at the end."""
     script = tmp_path / "worker.py"
