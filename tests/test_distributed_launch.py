@@ -50,18 +50,8 @@ WORKER = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture(autouse=True)
-def hard_limit():
-    """Raise inside the test after HARD_LIMIT seconds (finally-blocks then clean up)."""
-    def expire(signum, frame):
-        raise TimeoutError("test exceeded its hard limit of {} s".format(HARD_LIMIT))
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(HARD_LIMIT)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+# Every test here raises after HARD_LIMIT seconds (finally-blocks then clean up).
+pytestmark = pytest.mark.usefixtures("hard_limit")
 
 
 def _kill_groups(pids):

@@ -17,7 +17,6 @@ import contextlib
 import functools
 import importlib
 
-from .._validate import as_bool
 from .data import sharded_loader
 
 __all__ = ["distributed_cifar10_learner", "distributed_recipes", "PATCHED_NAMES"]
@@ -53,21 +52,15 @@ def distributed_cifar10_learner(train_set, *, kv, model="resnet18_v2", batch_siz
     -------
     DistributedLearner
     """
-    from ..devices import resolve_devices
-    from ..models import build_model
-    from ..recipes import seed_everything
+    from ..recipes import cifar10_learner
     from .learner import DistributedLearner
 
-    devices = resolve_devices(device)
-    as_bool("hybridize", hybridize)
-    net = build_model(model, classes=10)
-    seed_everything(seed)
     loader = sharded_loader(train_set, batch_size, seed, kv.rank, kv.num_workers,
                             num_workers=num_workers)
-    return DistributedLearner(
-        net, loader, devices if len(devices) > 1 else devices[0], kvstore=kv,
-        hybridize={"static_alloc": True, "static_shape": True} if hybridize else False,
-        optimizer=optimizer, optimizer_params=optimizer_params)
+    return cifar10_learner(train_set, model=model, device=device, seed=seed,
+                           hybridize=hybridize, optimizer=optimizer,
+                           optimizer_params=optimizer_params, loader=loader,
+                           learner_class=DistributedLearner, kvstore=kv)
 
 
 def _worker_loader(dataset, batch_size, seed, num_workers=2, *, thread_pool=True, kv):

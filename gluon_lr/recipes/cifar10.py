@@ -60,7 +60,8 @@ def cifar10_datasets(*, data_dir=None, train_size=None, test_size=None, augment=
 
 
 def cifar10_learner(train_set, *, model="resnet18_v2", batch_size=128, device="auto", seed=0,
-                    num_workers=2, hybridize=True, optimizer="sgd", optimizer_params=None):
+                    num_workers=2, hybridize=True, optimizer="sgd", optimizer_params=None,
+                    loader=None, learner_class=Learner, **learner_options):
     """A model-zoo network for 10 classes in a Learner over endless seeded batches.
 
     Parameters
@@ -79,6 +80,12 @@ def cifar10_learner(train_set, *, model="resnet18_v2", batch_size=128, device="a
         Hybridize with a static graph.
     optimizer, optimizer_params
         As for :class:`~gluon_lr.Learner`.
+    loader : iterable, optional
+        The batches to train on; by default ``continuous_loader(train_set,
+        batch_size, seed, num_workers)``.
+    learner_class : type, default Learner
+        E.g. :class:`gluon_lr.distributed.DistributedLearner`, which takes
+        ``learner_options`` such as ``kvstore=``.
 
     Returns
     -------
@@ -88,11 +95,13 @@ def cifar10_learner(train_set, *, model="resnet18_v2", batch_size=128, device="a
     as_bool("hybridize", hybridize)
     net = build_model(model, classes=10)
     seed_everything(seed)
-    loader = continuous_loader(train_set, batch_size=batch_size, seed=seed,
-                               num_workers=num_workers)
-    return Learner(net, loader, devices if len(devices) > 1 else devices[0],
-                   hybridize={"static_alloc": True, "static_shape": True} if hybridize else False,
-                   optimizer=optimizer, optimizer_params=optimizer_params)
+    if loader is None:
+        loader = continuous_loader(train_set, batch_size=batch_size, seed=seed,
+                                   num_workers=num_workers)
+    return learner_class(
+        net, loader, devices if len(devices) > 1 else devices[0],
+        hybridize={"static_alloc": True, "static_shape": True} if hybridize else False,
+        optimizer=optimizer, optimizer_params=optimizer_params, **learner_options)
 
 
 def evaluate_accuracy(learner, test_set, *, batch_size=128, num_workers=2):
