@@ -1,6 +1,8 @@
 """``gluon-lr find`` against the tutorial's finder on the same data, in one run.
 
-Arms, each timed from building the dataset to the end of the sweep:
+Arms, each in a fresh process of its own, because MXNet fixes its operator
+thread count when it loads (``gluon_lr/threads.py``). Each is timed from
+building the dataset to the end of the sweep:
 
 (a) the "Learning Rate Finder" tutorial's finder as the tutorial writes it: its
     ``Learner``, ``ContinuousBatchSampler``, ``LRFinder`` and
@@ -8,16 +10,23 @@ Arms, each timed from building the dataset to the end of the sweep:
     ``to_device``, ``device=``, ``mx.np``; from ``reference/tutorial_lr_finder.py``,
     the oracle of ``tests/test_tutorial_parity.py``), a ``DataLoader`` with
     ``num_workers=0`` and MXNet's ``ToTensor`` + ``Normalize`` per item on the
-    RecordIO dataset, a non-hybridized ResNet-18 v2, ``find(lr_start=1e-6)``.
-    It writes ``lr_finder.params`` and ``lr_finder.state``, so it runs in a
+    RecordIO dataset, a non-hybridized ResNet-18 v2, ``find(lr_start=1e-6)``,
+    with MXNet's default threads (half the cores) as its reader runs it. It
+    writes ``lr_finder.params`` and ``lr_finder.state``, so it runs in a
     temporary directory.
+(a') the same with every core (``OMP_NUM_THREADS`` = the cores): what the
+    thread count alone buys the tutorial's code.
 (b) ``gluon-lr find`` with its default sweep (100 log-spaced points over
-    1e-7..10, early stop), through the recipes the command calls.
+    1e-7..10, early stop), through the recipes the command calls, with the
+    threads the command sets (:func:`gluon_lr.configure_threads`). After the
+    sweep, the same process times the model-only step (forward, backward,
+    ``Trainer.step`` on resident batches of a hybridized ResNet-18 v2), so
+    that the sweep's time per iteration can be set against it (target <= 1.1).
 (c) ``gluon-lr find --lr-start 1e-6 --lr-multiplier 1.1``: the tutorial's sweep
     on gluon-lr, to check that (b)'s suggestion agrees with it.
 
-It prints the wall times, iterations and the ratio (b)/(a) (target <= 0.6), and
-both suggestions with their ratio. Two agreement criteria:
+It prints the wall times, iterations and the ratio (b)/(a) (target <= 0.30),
+and both suggestions with their ratio. Two agreement criteria:
 
 1. the two suggestions are within a factor of 2 of each other (set before the
    first measurement);
@@ -25,35 +34,48 @@ both suggestions with their ratio. Two agreement criteria:
    loss is falling, from 3 % below its start to its lowest point
    (``bench/finder_landmarks.py``).
 
+The timed arms (a), (a') and (b) alternate in ``--rounds`` rounds and each is
+reported at its median round, since a shared machine's speed drifts.
+
 Usage: ``python bench/bench_find.py [--data-dir ../shared/data/cifar10] [--seed 0]
-[--batch-size 128]``
+[--batch-size 128] [--rounds 3]`` (``--arm`` is internal: what each process runs).
 """
 import argparse
 import gc
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 
-import mxnet as mx
-from mxnet.gluon.data.vision import ImageRecordDataset, transforms
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+sys.path.insert(0, ROOT)
 
-from gluon_lr.recipes import cifar10_datasets, cifar10_learner, find_learning_rate, \
-    seed_everything
-from gluon_lr.suggest import SUGGESTION_METHODS, suggest_lr
-from finder_landmarks import curve_landmarks  # noqa: E402 - bench/ is on sys.path
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
-from tutorial_lr_finder import (TutorialContinuousBatchSampler, TutorialLearner,  # noqa: E402
-                                TutorialLRFinder)
+from gluon_lr.threads import ENV_VARS, available_cores  # noqa: E402  (imports no MXNet)
 
 DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar10")
 #: Suggestions closer than this factor agree.
 AGREEMENT_FACTOR = 2.0
+#: arm -> (OpenMP threads: None for MXNet's default, "cores" for every core).
+ARMS = {"tutorial": None, "tutorial, all cores": "cores", "gluon-lr": "cores",
+        "gluon-lr, tutorial sweep": "cores"}
+ARM_LIMIT = 900  # seconds per arm
+#: Model-only steps timed after arm (b)'s sweep (after 3 warm-up steps).
+MODEL_STEPS = 30
 
+
+# -- what each process runs ------------------------------------------------------------------
 
 def tutorial_finder(data_dir, seed, batch_size):
     """Arm (a): the tutorial's data-loader and usage cells; returns its (lr, loss) results."""
+    import mxnet as mx
+    from mxnet.gluon.data.vision import ImageRecordDataset, transforms
+    from gluon_lr.recipes import seed_everything
+    sys.path.insert(0, os.path.join(ROOT, "reference"))
+    from tutorial_lr_finder import (TutorialContinuousBatchSampler, TutorialLearner,
+                                    TutorialLRFinder)
     seed_everything(seed)
     transform = transforms.Compose([
         transforms.ToTensor(),
@@ -69,16 +91,89 @@ def tutorial_finder(data_dir, seed, batch_size):
     return lr_finder.find(lr_start=1e-6)
 
 
-# --- gluon-lr --------------------------------------------------------------------------
-
 def gluon_lr_finder(data_dir, seed, batch_size, **sweep):
     """Arms (b) and (c): what ``gluon-lr find ... --no-progress`` runs, minus its files."""
+    from finder_landmarks import curve_landmarks
+    from gluon_lr.recipes import cifar10_datasets, cifar10_learner, find_learning_rate
+    from gluon_lr.suggest import SUGGESTION_METHODS
     train_set, _ = cifar10_datasets(data_dir=data_dir, seed=seed)
     with cifar10_learner(train_set, batch_size=batch_size, seed=seed) as learner:
         finder, summary = find_learning_rate(learner, progress=False, **sweep)
+        batches = learner.peek_batches(4)
     summary["by_rule"] = {rule: finder.suggest(rule) for rule in sorted(SUGGESTION_METHODS)}
     summary["landmarks"] = curve_landmarks(finder.lrs, finder.losses)
-    return summary
+    summary["lrs"], summary["losses"] = list(finder.lrs), list(finder.losses)
+    return summary, batches
+
+
+def model_step_seconds(batches):
+    """Seconds per model-only step on ``batches`` (resident), after 3 warm-up steps."""
+    import mxnet as mx
+    from bench_core import bare_step, make_net
+    net = make_net(mx.cpu(), hybridize=True)
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1e-4,
+                                                             "momentum": 0.9})
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    for step in range(3 + MODEL_STEPS):
+        if step == 3:
+            mx.npx.waitall()
+            start = time.perf_counter()
+        data, label = batches[step % len(batches)]
+        bare_step(net, trainer, loss_fn, data, label)
+    mx.npx.waitall()
+    return (time.perf_counter() - start) / MODEL_STEPS
+
+
+def run_arm(arm, data_dir, seed, batch_size):
+    """Run one arm here; print its result as one ``RESULT`` JSON line."""
+    import mxnet as mx
+    start = time.perf_counter()
+    if arm.startswith("tutorial"):
+        with tempfile.TemporaryDirectory() as folder:
+            os.chdir(folder)
+            results = tutorial_finder(data_dir, seed, batch_size)
+        mx.npx.waitall()
+        result = {"seconds": time.perf_counter() - start, "iterations": len(results) + 1,
+                  "lrs": [lr for lr, _ in results], "losses": [loss for _, loss in results]}
+    else:
+        sweep = {"lr_start": 1e-6, "lr_multiplier": 1.1} if arm.endswith("sweep") else {}
+        result, batches = gluon_lr_finder(data_dir, seed, batch_size, **sweep)
+        mx.npx.waitall()
+        result["sweep_seconds"] = result["seconds"]  # LRFinder.find alone
+        result["seconds"] = time.perf_counter() - start
+        if not sweep:
+            gc.collect()  # the loader's workers are gone before the model step is timed
+            result["model_step"] = model_step_seconds(batches)
+    result["threads"] = os.environ.get("OMP_NUM_THREADS", "MXNet's default")
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# -- the driver ------------------------------------------------------------------------------
+
+def measure(arm, args):
+    """Run ``arm`` in a fresh process; return its result and the process's wall time."""
+    env = {name: value for name, value in os.environ.items() if name not in ENV_VARS}
+    env["PYTHONPATH"] = os.pathsep.join([ROOT, BENCH, os.environ.get("PYTHONPATH", "")])
+    if ARMS[arm] == "cores":
+        env["OMP_NUM_THREADS"] = str(available_cores())
+    command = [sys.executable, os.path.abspath(__file__), "--arm", arm, "--data-dir",
+               os.path.abspath(args.data_dir), "--seed", str(args.seed),
+               "--batch-size", str(args.batch_size)]
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=ARM_LIMIT)
+    wall = time.perf_counter() - start
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+            result["process_seconds"] = wall
+            return result
+    raise RuntimeError("arm {!r} gave no result ({}):\n{}".format(
+        arm, done.returncode, (done.stdout + done.stderr)[-3000:]))
+
+
+def median_round(results):
+    """The round whose time is the median (the upper one of an even count)."""
+    return sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
 
 
 def in_falling_region(lr, other):
@@ -96,13 +191,11 @@ def spread(a, b):
     return float("nan") if a is None or b is None else max(a, b) / min(a, b)
 
 
-def timed(function, *args):
-    start = time.perf_counter()
-    result = function(*args)
-    mx.npx.waitall()
-    seconds = time.perf_counter() - start
-    gc.collect()  # drop the arm's DataLoader and its worker processes
-    return seconds, result
+def timing_line(label, result):
+    return "{:<40} {:7.1f} s  {:4d} iterations  {:.3f} s/iteration  (process with import " \
+           "{:.1f} s; threads {})".format(label, result["seconds"], result["iterations"],
+                                         result["seconds"] / result["iterations"],
+                                         result["process_seconds"], result["threads"])
 
 
 def main(argv=None):
@@ -113,36 +206,55 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=128,
                         help="the tutorial's 128 by default; smaller only for a quick check")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the timed arms (a), (a') and (b); each arm's median "
+                             "round is reported")
+    parser.add_argument("--arm", choices=sorted(ARMS), default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    data_dir = os.path.abspath(args.data_dir)
+    if args.arm is not None:
+        run_arm(args.arm, args.data_dir, args.seed, args.batch_size)
+        return 0
 
-    with tempfile.TemporaryDirectory() as folder:
-        cwd = os.getcwd()
-        os.chdir(folder)
-        try:
-            tutorial_s, tutorial_results = timed(tutorial_finder, data_dir, args.seed, args.batch_size)
-        finally:
-            os.chdir(cwd)
-    ours_s, ours = timed(gluon_lr_finder, data_dir, args.seed, args.batch_size)
-    _, tutorial_sweep = timed(lambda: gluon_lr_finder(data_dir, args.seed, args.batch_size,
-                                                      lr_start=1e-6, lr_multiplier=1.1))
-
-    tutorial_lrs, tutorial_losses = zip(*tutorial_results)
+    from gluon_lr.suggest import SUGGESTION_METHODS, suggest_lr
+    load_before = os.getloadavg()[0]
+    timed_arms = ("tutorial", "tutorial, all cores", "gluon-lr")
+    rounds = {arm: [] for arm in timed_arms}
+    for _ in range(args.rounds):  # alternating, so that drifts of the machine hit all alike
+        for arm in timed_arms:
+            rounds[arm].append(measure(arm, args))
+    tutorial_sweep = measure("gluon-lr, tutorial sweep", args)
+    load_after = os.getloadavg()[0]
+    tutorial, tutorial_all, ours = (median_round(rounds[arm]) for arm in timed_arms)
     factor = spread(ours["suggested_lr"], tutorial_sweep["suggested_lr"])
     lines = [
-        "gluon-lr finder benchmark: resnet18_v2, batch {}, cpu, seed {}, CIFAR-10 RecordIO "
-        "from {}".format(args.batch_size, args.seed, args.data_dir),
-        "(a) tutorial finder (num_workers=0, MXNet transforms, not hybridized)",
-        "    {:7.1f} s  {:4d} iterations ({} swept + 1 warm-up), {:.3f} s/iteration, "
-        "last lr {:.3g}".format(tutorial_s, len(tutorial_results) + 1, len(tutorial_results),
-                                tutorial_s / (len(tutorial_results) + 1), tutorial_lrs[-1]),
-        "(b) gluon-lr find, default sweep ({} points over {:g}..{:g}, x{:.4f})".format(
+        "gluon-lr finder benchmark: resnet18_v2, batch {}, cpu ({} cores), seed {}, CIFAR-10 "
+        "RecordIO from {}; load average {:.1f} before / {:.1f} after".format(
+            args.batch_size, available_cores(), args.seed, args.data_dir, load_before,
+            load_after),
+        "each arm: a fresh process, timed from building the dataset to the end of the sweep; "
+        "the median of {} rounds (s per round: {})".format(args.rounds, "; ".join(
+            "{}: {}".format(arm, " ".join("{:.1f}".format(r["seconds"]) for r in rounds[arm]))
+            for arm in timed_arms)),
+        timing_line("(a)  tutorial finder, MXNet's threads", tutorial),
+        timing_line("(a') tutorial finder, every core", tutorial_all),
+        timing_line("(b)  gluon-lr find, default sweep", ours),
+        "     sweep: {} points over {:g}..{:g}, x{:.4f}; last lr {:.3g}, stopped by {}".format(
             ours["sweep"]["max_iter"], ours["sweep"]["lr_start"], ours["sweep"]["lr_end"],
-            ours["sweep"]["lr_multiplier"]),
-        "    {:7.1f} s  {:4d} iterations, {:.3f} s/iteration, last lr {:.3g}, stopped by "
-        "{}".format(ours_s, ours["iterations"], ours_s / ours["iterations"], ours["last_lr"],
-                    ours["stopped_by"]),
-        "wall-time ratio (b)/(a): {:.3f}  (target <= 0.6)".format(ours_s / tutorial_s),
+            ours["sweep"]["lr_multiplier"], ours["last_lr"], ours["stopped_by"]),
+        "wall-time ratio (b)/(a): {:.3f}  (target <= 0.30); (b)/(a'): {:.3f}".format(
+            ours["seconds"] / tutorial["seconds"], ours["seconds"] / tutorial_all["seconds"]),
+        "(b) per iteration against the model-only step timed after it in the same process "
+        "({:.4f} s/step, resident batches, hybridized):".format(ours["model_step"]),
+        "     sweep alone (LRFinder.find, its first compile included) {:.3f} s/iteration, "
+        "ratio {:.3f}  (target <= 1.1)".format(
+            ours["sweep_seconds"] / ours["iterations"],
+            ours["sweep_seconds"] / ours["iterations"] / ours["model_step"]),
+        "     sweep ratio per round: {}".format(" ".join(
+            "{:.3f}".format(r["sweep_seconds"] / r["iterations"] / r["model_step"])
+            for r in rounds["gluon-lr"])),
+        "     whole arm (dataset, learner and sweep) {:.3f} s/iteration, ratio {:.3f}".format(
+            ours["seconds"] / ours["iterations"],
+            ours["seconds"] / ours["iterations"] / ours["model_step"]),
         "suggested lr ({} rule): (b) default sweep {}; (c) tutorial sweep (1e-6, x1.1) on "
         "gluon-lr {} ({} iterations)".format(
             ours["method"], shown(ours["suggested_lr"]), shown(tutorial_sweep["suggested_lr"]),
@@ -162,10 +274,9 @@ def main(argv=None):
     ]
     for rule in sorted(SUGGESTION_METHODS):
         values = (ours["by_rule"][rule], tutorial_sweep["by_rule"][rule],
-                  suggest_lr(tutorial_lrs, tutorial_losses, rule))
+                  suggest_lr(tutorial["lrs"], tutorial["losses"], rule))
         lines.append("    {:<9} {} / {} / {}   {:.2f}".format(
-            rule, *(shown(v) for v in values),
-            spread(*values[:2])))
+            rule, *(shown(v) for v in values), spread(*values[:2])))
     print("\n".join(lines))
     return 0
 

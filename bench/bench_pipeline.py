@@ -19,8 +19,9 @@ the first run, about 8 s; memory-mapped after): the loader then has no JPEG
 to decode, as for users of MXNet's download, and makes whole batches at once.
 ``--no-cache`` decodes every JPEG as its item is read instead.
 
-MXNet's OpenMP uses half the cores unless ``OMP_NUM_THREADS`` is set (one
-thread on 2 cores); run with ``OMP_NUM_THREADS=2`` to time the 2-thread step.
+Like ``gluon-lr``, it gives MXNet every core (:func:`gluon_lr.configure_threads`)
+unless ``OMP_NUM_THREADS`` is set; ``OMP_NUM_THREADS=1`` times MXNet's default
+on 2 cores (half of them).
 
 Loader workers run ahead of the step (``prefetch``), so every loader arm first
 takes ``--skip`` untimed steps (its queue then holds batches being made, not
@@ -40,13 +41,17 @@ import statistics
 import sys
 import time
 
-import mxnet as mx
+from gluon_lr import configure_threads
 
-from bench_core import bare_step, make_net
-from gluon_lr import Learner
-from gluon_lr.data import cifar10, continuous_loader
-from gluon_lr.data.workers import WatchedDataLoader
-from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
+configure_threads()
+
+import mxnet as mx  # noqa: E402 - after the thread count is set
+
+from bench_core import bare_step, make_net  # noqa: E402
+from gluon_lr import Learner  # noqa: E402
+from gluon_lr.data import cifar10, continuous_loader  # noqa: E402
+from gluon_lr.data.workers import WatchedDataLoader  # noqa: E402
+from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler  # noqa: E402
 
 DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar10")
 #: Kinds of loader for --alternatives: kind -> DataLoader's thread_pool.
@@ -172,8 +177,9 @@ def run(args, dataset):
                  "hybridized is {:.1f}% faster ({:.3f}x)".format(
                      100 * (1 - model_s / plain_s), plain_s / model_s)))
     lines = ["gluon-lr pipeline benchmark: resnet18_v2, batch {}, {} steps x {} rounds, {}, "
-             "real CIFAR-10 from {} ({})".format(
-                 args.batch_size, args.steps, args.rounds, device, args.data_dir,
+             "OMP_NUM_THREADS={}, real CIFAR-10 from {} ({})".format(
+                 args.batch_size, args.steps, args.rounds, device,
+                 os.environ.get("OMP_NUM_THREADS"), args.data_dir,
                  "RecordIO, a JPEG decode per image" if args.no_cache else
                  "RecordIO, its decoded cache")]
     width = max(len(label) for label, _, _ in rows)

@@ -36,7 +36,7 @@ import mxnet as mx
 from ._validate import as_bool, as_choice, as_int, as_lr, as_number
 from .callbacks import ProgressBar
 from .forecast import forecast_loss
-from .suggest import (SUGGESTION_METHODS, SUGGESTION_SMOOTHING, falling_region,
+from .suggest import (DEFAULT_RULE, SUGGESTION_METHODS, SUGGESTION_SMOOTHING, falling_region,
                       smoothed_curve, suggest_lr)
 
 __all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate",
@@ -115,7 +115,7 @@ def divergence_edge(lrs, losses, rise=None):
     return float(xs[above - 1])
 
 
-def default_candidates(lrs, losses, method="steepest", neighbours=2, spacing=2.0):
+def default_candidates(lrs, losses, method=DEFAULT_RULE, neighbours=2, spacing=2.0):
     """The learning rates worth a trial, read off a finder curve.
 
     They are the ``method`` rule's suggestion, its ``neighbours`` nearest

@@ -10,7 +10,7 @@ from .confirm import confirm_learning_rate, default_candidates
 from .plotting import plot_finder, plot_trials
 from .schedules import LRRangeTest
 from .stopping import LRFinderStoppingCriteria
-from .suggest import SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
+from .suggest import DEFAULT_RULE, SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
 
 __all__ = ["LRFinder"]
 
@@ -247,7 +247,7 @@ class LRFinder:
     # -- confirming a suggestion ------------------------------------------------------------
 
     def confirm(self, candidates=None, *, steps=None, budget=None, horizon=300,
-                score="forecast", tail=10, val_data=None, method="steepest", progress=True):
+                score="forecast", tail=10, val_data=None, method=DEFAULT_RULE, progress=True):
         """Confirm the learning rate with short trials from the exact snapshot.
 
         Each candidate trains ``steps`` iterations from the learner's current
@@ -313,20 +313,20 @@ class LRFinder:
         """The losses of :attr:`results`."""
         return [loss for _, loss in self.results]
 
-    def suggest(self, method="steepest", smoothing=SUGGESTION_SMOOTHING, **options):
+    def suggest(self, method=DEFAULT_RULE, smoothing=SUGGESTION_SMOOTHING, **options):
         """Suggest a learning rate from the last sweep; see :func:`gluon_lr.suggest_lr`.
 
         Parameters
         ----------
-        method : {'steepest', 'valley', 'minimum'}
+        method : {'lowest', 'steepest', 'valley', 'minimum'}, default 'lowest'
         smoothing : float, default 0.95
             Running-mean weight applied to the losses first (pytorch-lr-finder's);
             ``valley`` smooths as fastai does instead (its ``beta`` option).
         **options
             ``skip_start``, ``skip_end`` (steepest; defaults 10 and 5), ``beta``,
             ``num_it`` (valley; defaults 0.98 and the sweep's planned length, as
-            fastai trims a tenth of the planned sweep) or ``divisor`` (minimum;
-            default 10).
+            fastai trims a tenth of the planned sweep) or ``divisor`` (lowest,
+            default 2; minimum, default 10).
 
         Returns
         -------
@@ -337,7 +337,7 @@ class LRFinder:
             options.setdefault("num_it", max(self.planned_iterations, len(self.results)))
         return suggest_lr(self.lrs, self.losses, method=method, smoothing=smoothing, **options)
 
-    def plot(self, ax=None, suggestion=True, method="steepest", show=True,
+    def plot(self, ax=None, suggestion=True, method=DEFAULT_RULE, show=True,
              smoothing=SUGGESTION_SMOOTHING, **options):
         """Draw the tutorial's log-log plot of the last sweep and return the Axes.
 
@@ -351,7 +351,7 @@ class LRFinder:
         suggestion : bool or float, default True
             Mark :meth:`suggest` ``(method, smoothing, **options)``; or mark this
             learning rate; or nothing with ``False``.
-        method : str, default 'steepest'
+        method : str, default 'lowest'
         show : bool, default True
             Call ``plt.show()`` if this method created the figure.
         smoothing : float or None, default 0.95

@@ -4,7 +4,8 @@ Every rule is a function ``(lrs, losses, **options) -> float or None`` over the
 points of a sweep in order; it returns ``None``, with a RuntimeWarning, when it
 has too few points to work with.
 
-- :func:`steepest` and :func:`minimum` read a curve that :func:`suggest_lr`
+- :func:`lowest` (the default, :data:`DEFAULT_RULE`), :func:`steepest` and
+  :func:`minimum` read a curve that :func:`suggest_lr`
   prepares: it drops the non-finite points and smooths the losses with the
   finder's running mean (:func:`smooth`, weight ``smoothing``).
 - :func:`valley` is fastai's ``lr_find`` suggestion and prepares its own curve
@@ -32,8 +33,9 @@ from ._validate import FLOAT32_MAX, FLOAT32_TINY, as_choice, as_int, as_lr, as_n
 from .stopping import update_running_mean
 
 __all__ = ["as_curve", "smooth", "smooth_debiased", "smoothed_curve", "valley_curve",
-           "steepest", "valley", "minimum", "suggest_lr", "falling_region",
-           "SUGGESTION_METHODS", "SUGGESTION_SMOOTHING", "VALLEY_BETA", "VALLEY_SKIP_END"]
+           "lowest", "steepest", "valley", "minimum", "suggest_lr", "falling_region",
+           "SUGGESTION_METHODS", "DEFAULT_RULE", "SUGGESTION_SMOOTHING", "VALLEY_BETA",
+           "VALLEY_SKIP_END"]
 
 #: fastai's ``Recorder`` smooths the losses with ``AvgSmoothLoss(beta=0.98)``.
 VALLEY_BETA = 0.98
@@ -152,7 +154,7 @@ def smooth_debiased(losses, beta=VALLEY_BETA):
 def smoothed_curve(lrs, losses, smoothing):
     """The finite points of a curve, their losses smoothed (:func:`smooth`): ``(lrs, losses)``.
 
-    This is the curve that :func:`steepest` and :func:`minimum` read in
+    This is the curve that :func:`lowest`, :func:`steepest` and :func:`minimum` read in
     :func:`suggest_lr`.
 
     Examples
@@ -310,8 +312,39 @@ def valley(lrs, losses, beta=VALLEY_BETA, num_it=None):
     return lrs[max(index, 0)]
 
 
+def lowest(lrs, losses, divisor=2.0):
+    """The learning rate at the lowest finite loss, divided by ``divisor`` (the default rule).
+
+    On the smoothed curve the lowest point is where the loss stops falling,
+    the top of the range that trains; half of it is the default suggestion.
+    ``bench/bench_suggest.py`` measures every rule against a grid of
+    300-iteration runs (RESULTS.md): on its tasks the best fixed rate sat
+    between a third of the lowest point and the lowest point itself, where the
+    steepest descent (:func:`steepest`) jumped between runs and fastai's
+    :func:`valley` and :func:`minimum` sat 5 to 25 times lower.
+
+    Parameters
+    ----------
+    lrs, losses : sequence of float
+    divisor : float > 0, default 2
+
+    Examples
+    --------
+    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 2.0])
+    0.5
+    """
+    lrs, losses = _finite(*as_curve(lrs, losses))
+    divisor = as_number("divisor", divisor, low=0, low_open=True)
+    if not losses:
+        _too_few("lowest", "1 point with a finite loss", 0)
+        return None
+    return lrs[int(np.argmin(losses))] / divisor
+
+
 def minimum(lrs, losses, divisor=10.0):
-    """The learning rate at the lowest finite loss, divided by ``divisor`` (fastai's "minimum").
+    """fastai's "minimum": the learning rate at the lowest finite loss, divided by 10.
+
+    :func:`lowest` with fastai's ``divisor``.
 
     Parameters
     ----------
@@ -323,15 +356,13 @@ def minimum(lrs, losses, divisor=10.0):
     >>> minimum([0.1, 1.0, 10.0], [3.0, 1.0, 2.0])
     0.1
     """
-    lrs, losses = _finite(*as_curve(lrs, losses))
-    divisor = as_number("divisor", divisor, low=0, low_open=True)
-    if not losses:
-        _too_few("minimum", "1 point with a finite loss", 0)
-        return None
-    return lrs[int(np.argmin(losses))] / divisor
+    return lowest(lrs, losses, divisor)
 
 
-SUGGESTION_METHODS = {"steepest": steepest, "valley": valley, "minimum": minimum}
+SUGGESTION_METHODS = {"lowest": lowest, "steepest": steepest, "valley": valley,
+                      "minimum": minimum}
+#: The rule :func:`suggest_lr` and the finder use unless told (see :func:`lowest`).
+DEFAULT_RULE = "lowest"
 
 
 SUGGESTION_SMOOTHING = 0.95
@@ -351,7 +382,7 @@ def _check_options(method, options):
             method, ", ".join(accepted), ", ".join(repr(name) for name in unknown)))
 
 
-def suggest_lr(lrs, losses, method="steepest", smoothing=SUGGESTION_SMOOTHING, **options):
+def suggest_lr(lrs, losses, method=DEFAULT_RULE, smoothing=SUGGESTION_SMOOTHING, **options):
     """Suggest a learning rate from a finder's ``(lr, loss)`` curve.
 
     Parameters
@@ -359,15 +390,16 @@ def suggest_lr(lrs, losses, method="steepest", smoothing=SUGGESTION_SMOOTHING, *
     lrs, losses : sequence of float
         The sweep, in order: learning rates (0 or float32 numbers) and losses
         (NaN and inf allowed), of the same length.
-    method : {'steepest', 'valley', 'minimum'}
-        The rule; see :func:`steepest`, :func:`valley` and :func:`minimum`.
+    method : {'lowest', 'steepest', 'valley', 'minimum'}, default 'lowest'
+        The rule; see :func:`lowest`, :func:`steepest`, :func:`valley` and
+        :func:`minimum`.
     smoothing : float in [0, 1), default 0.95
-        For 'steepest' and 'minimum': the running-mean weight of the previous
+        For all rules but 'valley': the running-mean weight of the previous
         mean (0 = raw losses); see the module notes. 'valley' ignores it and
         smooths with its own ``beta`` option (fastai's 0.98).
     **options
         Passed to the rule: ``skip_start``, ``skip_end`` (steepest), ``beta``,
-        ``num_it`` (valley) or ``divisor`` (minimum).
+        ``num_it`` (valley) or ``divisor`` (lowest, minimum).
 
     Returns
     -------

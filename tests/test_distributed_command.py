@@ -129,7 +129,7 @@ def test_find_on_two_workers_writes_its_files(cifar10_dir, tmp_path, run):
         rows = list(csv.DictReader(handle))
     assert len(rows) == summary["iterations"] <= 20
     assert float(rows[0]["lr"]) == summary["first_lr"] == 1e-4
-    assert "suggested learning rate (steepest)" in output  # rank 0's output, streamed
+    assert "suggested learning rate (lowest)" in output  # rank 0's output, streamed
     assert "files in {}".format(out) in output
 
 

@@ -380,8 +380,10 @@ def test_suggest_uses_the_smoothed_curve():
     from gluon_lr.suggest import smooth, steepest
     finder = curve_finder()
     smoothed = smooth(finder.losses, 0.95)
-    assert finder.suggest() == steepest(finder.lrs, smoothed)
-    assert finder.suggest(smoothing=0.0) == steepest(finder.lrs, finder.losses)
+    assert finder.suggest() == finder.lrs[int(np.argmin(smoothed))] / 2
+    assert finder.suggest(smoothing=0.0) == finder.lrs[int(np.argmin(finder.losses))] / 2
+    assert finder.suggest("steepest") == steepest(finder.lrs, smoothed)
+    assert finder.suggest("steepest", smoothing=0.0) == steepest(finder.lrs, finder.losses)
     assert finder.suggest("minimum") == finder.lrs[int(np.argmin(smoothed))] / 10
     assert finder.lrs[0] < finder.suggest("valley") < finder.lrs[-1]
 
@@ -416,7 +418,7 @@ def test_plot_skips_non_finite_points():
     finder = LRFinder(ScriptedLearner([2.0, 1.5, 1.0, float("nan")]))
     finder.find(progress=False)
     with pytest.warns(RuntimeWarning, match="cannot suggest"):
-        ax = finder.plot(show=False)
+        ax = finder.plot(show=False, method="steepest")
     assert len(ax.collections[0].get_offsets()) == 3
     plt.close("all")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from gluon_lr.suggest import (
-    _longest_decrease, minimum, smooth, smooth_debiased, smoothed_curve, steepest, suggest_lr,
-    valley, valley_curve)
+    DEFAULT_RULE, _longest_decrease, lowest, minimum, smooth, smooth_debiased, smoothed_curve,
+    steepest, suggest_lr, valley, valley_curve)
 
 LRS = [10.0 ** (k / 4 - 6) for k in range(24)]  # 1e-6 .. ~5.6, log-spaced
 SWEEP = Path(__file__).resolve().parents[1] / "results" / "find" / "finder.csv"
@@ -73,6 +73,15 @@ def test_steepest_skips_non_finite_points_itself():
     # finite points: lrs 1, 3, 4 with losses 5, 2, 1.9; gradient -3, -1.55, -0.1 -> lr 1
     assert steepest([1.0, 2.0, 3.0, 4.0], [5.0, math.nan, 2.0, 1.9],
                     skip_start=0, skip_end=0) == 1.0
+
+
+def test_lowest_halves_the_lowest_point_and_is_the_default():
+    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 2.0]) == 0.1 / 2
+    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 2.0], divisor=4) == 0.1 / 4
+    assert lowest([0.01, 0.1, 1.0], [math.nan, 3.0, 2.0], divisor=1) == 1.0
+    assert DEFAULT_RULE == "lowest"
+    # finite points (1, 3), (3, 1); smoothed with 0.5: 3, 2 -> lowest at lr 3, halved
+    assert suggest_lr([1.0, 2.0, 3.0, 4.0], [3.0, math.nan, 1.0, math.inf], smoothing=0.5) == 1.5
 
 
 def test_minimum_divides_by_ten():
@@ -201,6 +210,8 @@ def test_suggestions_on_the_committed_sweep():
     assert suggest_lr(lrs, losses, "valley") == lrs[55]
     assert suggest_lr(lrs, losses, "minimum") == lrs[74] / 10 == \
         pytest.approx(0.009545484566618393, rel=1e-12)
+    assert suggest_lr(lrs, losses) == suggest_lr(lrs, losses, "lowest") == lrs[74] / 2 == \
+        pytest.approx(0.04772742283309196, rel=1e-12)
 
 
 def test_suggest_lr_valley_ignores_smoothing():
@@ -219,6 +230,7 @@ def test_suggest_lr_valley_ignores_smoothing():
     ("valley", 0, r"at least 2 points left .* of 0 .*got 0$"),
     ("valley", 6, r"dropping the first 0 \(num_it // 10\) and the last 5 of 6 .*got 1$"),
     ("minimum", 0, r"at least 1 point with a finite loss, got 0$"),
+    ("lowest", 0, r"at least 1 point with a finite loss, got 0$"),
 ])
 def test_too_few_points_warn_with_the_true_count(method, points, message):
     lrs = [10.0 ** -k for k in range(points)]
@@ -254,7 +266,7 @@ def test_warnings_point_at_the_caller():
 # -- bad arguments -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"method": "fastest"}, ValueError, "method must be one of 'minimum', 'steepest', 'valley'"),
+    ({"method": "fastest"}, ValueError, "method must be one of 'lowest', 'minimum', 'steepest', 'valley'"),
     ({"method": None}, ValueError, "method must be one of"),
     ({"smoothing": 1.0}, ValueError, r"smoothing must be a number in \[0, 1\)"),
     ({"smoothing": -0.1}, ValueError, r"smoothing must be a number in \[0, 1\)"),
@@ -263,6 +275,9 @@ def test_warnings_point_at_the_caller():
     ({"method": "minimum", "divisor": -1}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "minimum", "divisor": math.inf}, ValueError, r"divisor must be a number in"),
     ({"method": "minimum", "divisor": "10"}, TypeError, r"divisor must be a number in \(0, inf"),
+    ({"method": "lowest", "divisor": 0}, ValueError, r"divisor must be a number in \(0, inf\)"),
+    ({"method": "lowest", "beta": 0.9}, TypeError,
+     "the 'lowest' rule accepts the options divisor; got 'beta'"),
     ({"method": "steepest", "skip_start": -1}, ValueError, "skip_start must be an int >= 0"),
     ({"method": "steepest", "skip_end": 1.0}, TypeError, "skip_end must be an int >= 0"),
     ({"method": "steepest", "skip_end": True}, TypeError, "skip_end must be an int >= 0"),
@@ -295,12 +310,13 @@ def test_bad_arguments(kwargs, error, message):
     ([1.0, 2.0], [True, 2.0], TypeError, r"losses\[0\] must be a number"),
     ([1.0, 2.0], [1.0], ValueError, "lrs and losses must have the same length; got 2 and 1"),
 ])
-@pytest.mark.parametrize("method", ["steepest", "valley", "minimum"])
+@pytest.mark.parametrize("method", ["lowest", "steepest", "valley", "minimum"])
 def test_bad_curves(method, lrs, losses, error, message):
     with pytest.raises(error, match=message):
         suggest_lr(lrs, losses, method)
     with pytest.raises(error, match=message):  # the rules check on their own, too
-        {"steepest": steepest, "valley": valley, "minimum": minimum}[method](lrs, losses)
+        {"lowest": lowest, "steepest": steepest, "valley": valley,
+         "minimum": minimum}[method](lrs, losses)
 
 
 def test_rules_check_their_options_when_called_directly():

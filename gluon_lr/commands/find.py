@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 
 from .._validate import check_order
 from ..recipes import DEFAULT_SWEEP, cifar10_datasets, cifar10_learner, find_learning_rate
-from ..suggest import SUGGESTION_METHODS
+from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
 from . import common
 
 
@@ -38,8 +38,8 @@ def add_sweep_options(parser):
     sweep.add_argument("--smoothing", type=common.unit_interval, default=0.3,
                        help="running-mean weight of the stop rule and the progress bar "
                             "(default: 0.3; the suggestion smooths on its own)")
-    sweep.add_argument("--suggest", choices=sorted(SUGGESTION_METHODS), default="steepest",
-                       help="suggestion rule (default: steepest)")
+    sweep.add_argument("--suggest", choices=sorted(SUGGESTION_METHODS), default=DEFAULT_RULE,
+                       help="suggestion rule (default: {})".format(DEFAULT_RULE))
     sweep.add_argument("--confirm", action="store_true",
                        help="confirm the suggestion with short trials from the same start "
                             "(writes confirm.csv and confirm.png)")

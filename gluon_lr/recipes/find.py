@@ -2,7 +2,7 @@
 import time
 
 from ..finder import LRFinder
-from ..suggest import SUGGESTION_METHODS
+from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
 
 __all__ = ["DEFAULT_SWEEP", "find_learning_rate"]
 
@@ -28,7 +28,7 @@ def _sweep_description(lr_start, lr_end, num_points, lr_multiplier, max_iter, mo
 def find_learning_rate(learner, *, lr_start=DEFAULT_SWEEP["lr_start"],
                        lr_end=DEFAULT_SWEEP["lr_end"], num_points=DEFAULT_SWEEP["num_points"],
                        lr_multiplier=None, max_iter=1000, mode="exponential", step_size=None,
-                       step_rate=None, staircase=False, smoothing=0.3, method="steepest",
+                       step_rate=None, staircase=False, smoothing=0.3, method=DEFAULT_RULE,
                        confirm=False, confirm_budget=None, progress=True):
     """Run :meth:`LRFinder.find` and suggest a learning rate.
 
@@ -44,7 +44,7 @@ def find_learning_rate(learner, *, lr_start=DEFAULT_SWEEP["lr_start"],
         The tutorial's sweep: multiply the learning rate by this each step.
     max_iter, mode, step_size, step_rate, staircase, smoothing, progress
         As for :meth:`LRFinder.find`.
-    method : {'steepest', 'valley', 'minimum'}
+    method : {'lowest', 'steepest', 'valley', 'minimum'}, default 'lowest'
         The suggestion rule.
     confirm : bool, default False
         Confirm the suggestion with :meth:`LRFinder.confirm` (default candidates
