@@ -26,8 +26,8 @@ setup(
     extras_require={
         # AutoLRS: the Gaussian-process search (scikit-learn, which needs SciPy).
         "auto": ["scipy>=1.10", "scikit-learn>=1.3"],
-        # Running the notebooks: a Jupyter kernel and a headless executor.
-        "notebooks": ["nbclient", "nbformat", "ipykernel"],
+        # Running the notebooks: a Jupyter kernel, a headless executor, and AutoLRS's needs.
+        "notebooks": ["nbclient", "nbformat", "ipykernel", "scipy>=1.10", "scikit-learn>=1.3"],
         "test": ["pytest", "scipy>=1.10", "scikit-learn>=1.3", "nbclient", "nbformat",
                  "ipykernel"],
     },

@@ -278,16 +278,18 @@ def _trim(u, y, fastest, max_dropped, threshold):
     return keep
 
 
-def _diverged(y, factor):
+def _diverged(y, factor, spike_factor):
     """True when the median of the last tenth (at least 5 points) exceeds ``factor``
-    times the median of the first tenth, and that first median is positive."""
+    times the median of the first tenth, that first median being positive, or
+    any loss exceeds ``spike_factor`` times the first, a positive one."""
     k = min(len(y), max(5, len(y) // 10))
     head, tail = float(np.median(y[:k])), float(np.median(y[-k:]))
-    return head > 0 and tail > factor * head
+    return (head > 0 and tail > factor * head) or \
+        (y[0] > 0 and float(np.max(y)) > spike_factor * y[0])
 
 
 def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4.0,
-                    diverge_factor=2.0):
+                    diverge_factor=2.0, spike_factor=100.0):
     """Fit ``loss(t) = a * exp(b * (t - t0)) + c`` with ``b < 0`` to a loss series.
 
     **Fit.** For a fixed ``b``, ``a`` and ``c`` are the closed-form linear
@@ -333,10 +335,14 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
     follows. A noise-free series that is not exponential can lose a few points
     where its misfit peaks.
 
-    **Divergence.** A series holding a NaN or infinity, or whose last tenth (at
-    least 5 points) has a median above ``diverge_factor`` times the median of its
-    first tenth (when that is positive), is diverged: the fit has ``a = 0``,
-    ``b = nan``, ``c = inf``, nothing kept, and forecasts ``inf``.
+    **Divergence.** A series holding a NaN or infinity is diverged; so is one
+    whose last tenth (at least 5 points) has a median above ``diverge_factor``
+    times the median of its first tenth (when that is positive), and one with
+    a loss above ``spike_factor`` times its first (when that is positive): a
+    run that blew up and settled back (say at chance level, its weights
+    ruined) is not a curve to extrapolate, and its fit could forecast
+    anything. The fit then has ``a = 0``, ``b = nan``, ``c = inf``, nothing
+    kept, and forecasts ``inf``.
 
     Parameters
     ----------
@@ -352,6 +358,10 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
         Robust standard deviations beyond which a point is an outlier (``> 0``).
     diverge_factor : float, default 2.0
         Rise of the end over the start that counts as divergence (``>= 1``).
+    spike_factor : float, default 100.0
+        Rise of any one loss over the start that counts as divergence
+        (``>= 1``): two orders of magnitude is a blow-up, where a noisy batch
+        is an outlier for the trimming above.
 
     Returns
     -------
@@ -381,6 +391,7 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
     max_outliers = as_number("max_outliers", max_outliers, low=0, high=0.5, high_open=True)
     outlier_threshold = as_number("outlier_threshold", outlier_threshold, low=0, low_open=True)
     diverge_factor = as_number("diverge_factor", diverge_factor, low=1)
+    spike_factor = as_number("spike_factor", spike_factor, low=1)
     y = _as_series("losses", losses)
     n = len(y)
     if n < MIN_POINTS:
@@ -395,7 +406,7 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
             raise ValueError("steps must be finite and strictly increasing, got {!r}".format(
                 steps))
     t0 = float(t[0])
-    if not np.all(np.isfinite(y)) or _diverged(y, diverge_factor):
+    if not np.all(np.isfinite(y)) or _diverged(y, diverge_factor, spike_factor):
         return ExponentialFit(a=0.0, b=math.nan, c=math.inf, t0=t0, kept=(), diverged=True)
     span = float(t[-1] - t[0])
     u = (t - t0) / span

@@ -224,6 +224,21 @@ def test_divergence_compares_the_medians_of_the_first_and_last_tenth():
     assert not fit_exponential([-1.0] * 10 + [5.0] * 10).diverged
 
 
+def test_a_blow_up_that_settles_back_is_divergence():
+    # an AutoLRS candidate seen in a notebook run: its loss shot up to 3.8e33, then settled at
+    # chance level; fitted, it forecast -1.26e12 and won the search
+    losses = [2.3] * 10 + [2.2, 50.0, 3.8e33, 1e5, 40.0] + [2.4] * 25
+    fit = fit_exponential(losses)
+    assert fit.diverged and forecast_loss(losses, 300) == math.inf
+    # one loss above 100 x the first (2.3) is a blow-up; up to it, an outlier
+    losses[13] = 40.0
+    losses[12] = 230.1
+    assert fit_exponential(losses).diverged
+    losses[12] = 229.9
+    assert not fit_exponential(losses).diverged
+    assert fit_exponential(losses, spike_factor=10.0).diverged
+
+
 # -- results and arguments --------------------------------------------------------------
 
 def test_predict_scalars_arrays_and_times_before_t0():
@@ -277,6 +292,7 @@ def test_bad_steps(steps, error, match):
     ("outlier_threshold", math.inf, ValueError, r"outlier_threshold must be a number in"),
     ("diverge_factor", 0.5, ValueError, r"diverge_factor must be a number in \[1, inf\)"),
     ("diverge_factor", "2", TypeError, r"diverge_factor must be a number in \[1, inf\)"),
+    ("spike_factor", 0.5, ValueError, r"spike_factor must be a number in \[1, inf\)"),
 ])
 def test_bad_options(option, value, error, match):
     with pytest.raises(error, match=match):
