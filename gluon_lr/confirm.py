@@ -141,7 +141,7 @@ def default_candidates(lrs, losses, method=DEFAULT_RULE, neighbours=2, spacing=2
     >>> lrs = [10 ** (k / 10 - 4) for k in range(41)]            # 1e-4 .. 1
     >>> losses = [2.5 - 0.03 * k if k < 35 else 2.5 for k in range(41)]
     >>> [round(lr, 5) for lr in default_candidates(lrs, losses)]
-    [0.00631, 0.02512, 0.04988, 0.09976, 0.19953, 0.25119]
+    [0.00631, 0.02512, 0.0314, 0.0628, 0.12559, 0.19953, 0.25119]
     """
     as_choice("method", method, tuple(SUGGESTION_METHODS))
     as_int("neighbours", neighbours, 0)
