@@ -9,6 +9,18 @@ TRAIN_LABELS = [3, 8, 0, 9, 1, 7, 2, 6, 4, 5]
 TEST_LABELS = [7, 0, 9]
 
 
+def labelled_images(count, seed=0):
+    """``count`` random (32, 32, 3) uint8 images and their labels ``0, 1, ..., 9, 0, ...``."""
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8),
+            (np.arange(count) % 10).astype(np.int32))
+
+
+def bits(array):
+    """The float32 ``array``'s bit patterns, to compare bit for bit (NaN and -0.0 included)."""
+    return np.ascontiguousarray(array).view(np.uint32)
+
+
 def normalised(chw_uint8):
     """The tutorial's ToTensor + Normalize, written out: (x / 255 - mean) / std."""
     return (chw_uint8.astype(np.float32) / np.float32(255) - MEAN) / STD

@@ -5,20 +5,11 @@ from mxnet.gluon.data import SimpleDataset
 
 from gluon_lr.data import ImageArrayDataset, image_transform, subset
 from gluon_lr.sampler import IndexSampler
-
-
-def arrays(count=12, seed=0):
-    rng = np.random.default_rng(seed)
-    return (rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8),
-            (np.arange(count) % 10).astype(np.int32))
-
-
-def bits(array):
-    return np.ascontiguousarray(array).view(np.uint32)
+from data_files import bits, labelled_images
 
 
 def test_items_are_the_transformed_images_and_the_labels():
-    images, labels = arrays()
+    images, labels = labelled_images(12)
     dataset = ImageArrayDataset(images, labels, image_transform())
     assert len(dataset) == 12
     for k in (0, 5, 11, -1):
@@ -31,7 +22,7 @@ def test_items_are_the_transformed_images_and_the_labels():
 
 
 def test_no_transform_gives_the_arrays_own_rows():
-    images, labels = arrays()
+    images, labels = labelled_images(12)
     dataset = ImageArrayDataset(images, labels)
     assert np.shares_memory(dataset[3][0], images)  # no copy, e.g. of a memory map
     batch, batch_labels = dataset.batch([3, 1])
@@ -41,7 +32,7 @@ def test_no_transform_gives_the_arrays_own_rows():
 
 @pytest.mark.parametrize("augment", [False, True])
 def test_batch_equals_the_items_bit_for_bit(augment):
-    images, labels = arrays(40)
+    images, labels = labelled_images(40)
     by_item = ImageArrayDataset(images, labels, image_transform(augment, seed=2))
     by_batch = ImageArrayDataset(images, labels, image_transform(augment, seed=2))
     order = np.random.default_rng(1).permutation(40).tolist() + [3, 3, 0]
@@ -55,7 +46,7 @@ def test_batch_equals_the_items_bit_for_bit(augment):
 
 
 def test_batch_of_a_transform_without_a_batch_method_stacks_its_results():
-    images, labels = arrays(4)
+    images, labels = labelled_images(4)
     dataset = ImageArrayDataset(images, labels, lambda image: image[:2, :2, 0] * 2)
     batch, _ = dataset.batch([2, 0])
     np.testing.assert_array_equal(batch, np.stack([images[2, :2, :2, 0] * 2,
@@ -63,7 +54,7 @@ def test_batch_of_a_transform_without_a_batch_method_stacks_its_results():
 
 
 def test_sample_and_subset_keep_the_batches_and_the_transform():
-    images, labels = arrays(20)
+    images, labels = labelled_images(20)
     transform = image_transform(True, seed=5)
     dataset = ImageArrayDataset(images, labels, transform)
     view = dataset.sample(IndexSampler([7, 2, 19, 19]))
@@ -82,7 +73,7 @@ def test_sample_and_subset_keep_the_batches_and_the_transform():
 
 
 def test_sample_shares_the_transform_and_its_draws():
-    images, labels = arrays(20)
+    images, labels = labelled_images(20)
     dataset = ImageArrayDataset(images, labels, image_transform(True, seed=5))
     view = dataset.sample([7, 2])
     twin = ImageArrayDataset(images, labels, image_transform(True, seed=5))

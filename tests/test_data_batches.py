@@ -11,25 +11,15 @@ from gluon_lr.data import (ImageArrayDataset, WatchedDataLoader, continuous_load
                            finite_loader, image_transform)
 from gluon_lr.data.batches import BatchIndices, StackBatch, loader_arguments
 from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
-from data_files import MEAN as MEAN_CHW, STD as STD_CHW
+from data_files import MEAN as MEAN_CHW, STD as STD_CHW, bits, labelled_images
 
 WORKERS = [{"num_workers": 0}, {"num_workers": 2, "thread_pool": True},
            {"num_workers": 2, "thread_pool": False}]
 WORKER_IDS = ["inline", "threads", "processes"]
 
 
-def arrays(count=30, seed=0):
-    rng = np.random.default_rng(seed)
-    return (rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8),
-            (np.arange(count) % 10).astype(np.int32))
-
-
-def bits(array):
-    return np.ascontiguousarray(array).view(np.uint32)
-
-
 def test_loader_arguments_for_each_kind_of_dataset_and_worker():
-    images, labels = arrays()
+    images, labels = labelled_images(30)
     dataset = ImageArrayDataset(images, labels, image_transform())
     options = {"num_workers": 2, "thread_pool": False, "batch_size": 4}
     given, built = loader_arguments(dataset, options)
@@ -54,7 +44,7 @@ def test_loader_arguments_for_each_kind_of_dataset_and_worker():
 
 @pytest.mark.parametrize("workers", WORKERS, ids=WORKER_IDS)
 def test_batches_equal_mxnets_dataloader_item_by_item(workers):
-    images, labels = arrays()
+    images, labels = labelled_images(30)
     ours = continuous_loader(ImageArrayDataset(images, labels, image_transform()), 8, seed=3,
                              **workers)
     plain = ImageArrayDataset(images, labels, image_transform())
@@ -69,7 +59,7 @@ def test_batches_equal_mxnets_dataloader_item_by_item(workers):
 
 
 def test_augmented_batches_equal_item_by_item_with_the_same_draws():
-    images, labels = arrays()
+    images, labels = labelled_images(30)
     ours = continuous_loader(ImageArrayDataset(images, labels, image_transform(True, seed=8)),
                              7, seed=1, num_workers=0)
     theirs = DataLoader(ImageArrayDataset(images, labels, image_transform(True, seed=8)),
@@ -80,7 +70,7 @@ def test_augmented_batches_equal_item_by_item_with_the_same_draws():
 
 
 def test_finite_loader_gives_the_last_short_batch():
-    images, labels = arrays(10)
+    images, labels = labelled_images(10)
     loader = finite_loader(ImageArrayDataset(images, labels, image_transform()), 4,
                            num_workers=0)
     got = [y.asnumpy().tolist() for _, y in loader]

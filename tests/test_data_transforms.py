@@ -10,7 +10,7 @@ from mxnet.gluon.data.vision import transforms
 
 from gluon_lr.data import MEAN, STD, image_transform
 from gluon_lr.data.transforms import LabelledTransform
-from data_files import MEAN as MEAN_CHW, STD as STD_CHW
+from data_files import MEAN as MEAN_CHW, STD as STD_CHW, bits
 
 
 def position_coded_image():
@@ -145,10 +145,6 @@ def test_labelled_transform_casts_labels_to_int32():
 
 
 # --- whole batches ------------------------------------------------------------------------------
-
-def bits(array):
-    return np.ascontiguousarray(array).view(np.uint32)
-
 
 @pytest.mark.parametrize("augment", [False, True])
 @pytest.mark.parametrize("shape", [(32, 32), (30, 36)], ids=["32x32", "30x36"])
