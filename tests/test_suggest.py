@@ -229,8 +229,8 @@ def test_suggest_lr_valley_ignores_smoothing():
     ("steepest", 16, r"at least 17 points with a finite loss .*got 16$"),
     ("valley", 0, r"at least 2 points left .* of 0 .*got 0$"),
     ("valley", 6, r"dropping the first 0 \(num_it // 10\) and the last 5 of 6 .*got 1$"),
-    ("minimum", 0, r"at least 1 point with a finite loss, got 0$"),
-    ("lowest", 0, r"at least 1 point with a finite loss, got 0$"),
+    ("minimum", 0, r"'minimum' rule: .*at least 1 point with a finite loss, got 0$"),
+    ("lowest", 0, r"'lowest' rule: .*at least 1 point with a finite loss, got 0$"),
 ])
 def test_too_few_points_warn_with_the_true_count(method, points, message):
     lrs = [10.0 ** -k for k in range(points)]
