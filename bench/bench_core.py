@@ -51,6 +51,20 @@ def bare_step(net, trainer, loss_fn, data, label):
     return mx.np.mean(loss).item()
 
 
+def timed_steps(step, steps, skip=0, settle=0.0):
+    """Seconds per step over ``steps`` calls of ``step``, after ``skip`` untimed ones."""
+    for _ in range(skip):
+        step()
+    mx.npx.waitall()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    mx.npx.waitall()
+    seconds = (time.perf_counter() - start) / steps
+    time.sleep(settle)  # let workers finish the batches this arm asked for
+    return seconds
+
+
 def timed(function, *args):
     start = time.perf_counter()
     result = function(*args)

@@ -42,6 +42,7 @@ Usage: ``python bench/bench_find.py [--data-dir ../shared/data/cifar10] [--seed 
 """
 import argparse
 import gc
+import itertools
 import json
 import os
 import subprocess
@@ -102,26 +103,20 @@ def gluon_lr_finder(data_dir, seed, batch_size, **sweep):
         batches = learner.peek_batches(4)
     summary["by_rule"] = {rule: finder.suggest(rule) for rule in sorted(SUGGESTION_METHODS)}
     summary["landmarks"] = curve_landmarks(finder.lrs, finder.losses)
-    summary["lrs"], summary["losses"] = list(finder.lrs), list(finder.losses)
     return summary, batches
 
 
 def model_step_seconds(batches):
     """Seconds per model-only step on ``batches`` (resident), after 3 warm-up steps."""
     import mxnet as mx
-    from bench_core import bare_step, make_net
+    from bench_core import bare_step, make_net, timed_steps
     net = make_net(mx.cpu(), hybridize=True)
     trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1e-4,
                                                              "momentum": 0.9})
     loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
-    for step in range(3 + MODEL_STEPS):
-        if step == 3:
-            mx.npx.waitall()
-            start = time.perf_counter()
-        data, label = batches[step % len(batches)]
-        bare_step(net, trainer, loss_fn, data, label)
-    mx.npx.waitall()
-    return (time.perf_counter() - start) / MODEL_STEPS
+    order = itertools.cycle(batches)
+    return timed_steps(lambda: bare_step(net, trainer, loss_fn, *next(order)), MODEL_STEPS,
+                       skip=3)
 
 
 def run_arm(arm, data_dir, seed, batch_size):

@@ -39,7 +39,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 from gluon_lr import configure_threads
 
@@ -47,7 +46,7 @@ configure_threads()
 
 import mxnet as mx  # noqa: E402 - after the thread count is set
 
-from bench_core import bare_step, make_net  # noqa: E402
+from bench_core import bare_step, make_net, timed_steps  # noqa: E402
 from gluon_lr import Learner  # noqa: E402
 from gluon_lr.data import cifar10, continuous_loader  # noqa: E402
 from gluon_lr.data.workers import WatchedDataLoader  # noqa: E402
@@ -73,20 +72,6 @@ def alternative_loader(dataset, kind, count, args):
                                      args.batch_size)
     return WatchedDataLoader(dataset, batch_sampler=sampler, num_workers=count,
                              thread_pool=LOADER_KINDS[kind])
-
-
-def timed_steps(step, steps, skip=0, settle=0.0):
-    """Seconds per step over ``steps`` calls of ``step``, after ``skip`` untimed ones."""
-    for _ in range(skip):
-        step()
-    mx.npx.waitall()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    mx.npx.waitall()
-    seconds = (time.perf_counter() - start) / steps
-    time.sleep(settle)  # let workers finish the batches this arm asked for
-    return seconds
 
 
 def main(argv=None):

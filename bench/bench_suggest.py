@@ -68,8 +68,8 @@ TASKS = {
 
 def score(losses):
     """The grid's score: the mean of the last 20 losses; ``inf`` for a run that diverged."""
-    value = statistics.fmean(losses[-TAIL:]) if len(losses) >= TAIL else float("nan")
-    return value if math.isfinite(value) else float("inf")
+    value = statistics.fmean(losses[-TAIL:]) if len(losses) >= TAIL else math.inf
+    return value if math.isfinite(value) else math.inf
 
 
 class Task:
@@ -112,12 +112,8 @@ class Task:
                 "trials": finder.confirmation.table()}
 
 
-def datasets(name, data_dir):
-    return cifar10_datasets(data_dir=data_dir)[0]
-
-
 def run_task(name, data_dir, log):
-    train_set = datasets(name, data_dir)
+    train_set = cifar10_datasets(data_dir=data_dir)[0]
     grids = {}
     for seed in GRID_SEEDS:
         started = time.perf_counter()
