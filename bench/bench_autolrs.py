@@ -61,6 +61,11 @@ def windowed(losses):
     return (sums[WINDOW - 1:] - np.concatenate([[0.0], sums[:-WINDOW]])) / WINDOW
 
 
+def final_loss(losses):
+    """The final training loss: the mean of the last 20 losses."""
+    return statistics.fmean(losses[-WINDOW:])
+
+
 def steps_to_reach(steps, losses, target):
     """The first step (of ``steps``, one per loss) whose window's loss is <= ``target``."""
     reached = np.nonzero(windowed(losses) <= target)[0]
@@ -109,13 +114,13 @@ class Seed:
                                          max_lr=max_lr, tau=tau, progress=False)
             run_steps, losses = [], []
             for stage in autolrs.stages:
-                searched = stage.first_step + sum(c.steps for c in stage.candidates)
+                searched = stage.first_step + stage.search_steps
                 run_steps.extend(range(searched + 1, searched + len(stage.train_losses) + 1))
                 losses.extend(stage.train_losses)
             return {"steps": run_steps, "losses": losses,
                     "accuracy": evaluate_accuracy(learner, self.test_set),
                     "stages": [{"lr": stage.lr, "train_steps": stage.train_steps,
-                                "search_steps": stage.steps - stage.train_steps,
+                                "search_steps": stage.search_steps,
                                 "tried": [c.lr for c in stage.candidates]}
                                for stage in autolrs.stages],
                     "tau": autolrs.tau}
@@ -130,8 +135,8 @@ def run_seed(args, train_set, test_set, seed, log):
     arms = {}
     for lr in args.grid:
         arms["fixed {:g}".format(lr)] = data.train(args.steps, lr=lr)
-    best_fixed = min(args.grid, key=lambda lr: statistics.fmean(
-        arms["fixed {:g}".format(lr)]["losses"][-WINDOW:]))
+    best_fixed = min(args.grid,
+                     key=lambda lr: final_loss(arms["fixed {:g}".format(lr)]["losses"]))
     arms["onecycle"] = data.train(args.steps, schedule=create_schedule(
         "onecycle", total_steps=args.steps, max_lr=suggested))
     arms["cosine"] = data.train(args.steps, schedule=create_schedule(
@@ -140,9 +145,9 @@ def run_seed(args, train_set, test_set, seed, log):
     if len(data.starts) != 1:
         raise RuntimeError("the arms of seed {} did not start alike: {}".format(
             seed, sorted(data.starts)))
-    target = statistics.fmean(arms["fixed {:g}".format(best_fixed)]["losses"][-WINDOW:])
+    target = final_loss(arms["fixed {:g}".format(best_fixed)]["losses"])
     for name, arm in arms.items():
-        arm["final_loss"] = statistics.fmean(arm["losses"][-WINDOW:])
+        arm["final_loss"] = final_loss(arm["losses"])
         arm["steps_to_target"] = steps_to_reach(arm["steps"], arm["losses"], target)
         log("seed {} {:<12} accuracy {:.4f}  final training loss {:.4f}  reaches {:.4f} at "
             "step {}".format(seed, name, arm["accuracy"], arm["final_loss"], target,
