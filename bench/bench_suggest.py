@@ -29,7 +29,11 @@ the best rate of the grid moved from 0.3 to 0.7 and one rate's score by up
 to 2.9 times, and no rule can be measured against such a grid.
 
 Usage: ``python bench/bench_suggest.py [--tasks cifar10 cifar10-small-cnn]
-[--data-dir DIR] [--out bench/results/suggest.txt] [--json FILE]``. With one
+[--data-dir DIR] [--out bench/results/suggest.txt] [--json FILE] [--orders 100 101 102]
+[--grid-from FILE]``. ``--grid-from`` takes the grids from an earlier run's
+``--json`` file and trains only the grid's best rate again, to show that it
+scores as it did; ``--orders`` picks other batch orders for the finder runs,
+so that a rule designed on one run's curves can be measured on new ones. With one
 thread each, side by side on 2 CPU cores, the ResNet-18 task took 90 minutes
 and the small CNN's 20.
 """
@@ -112,24 +116,44 @@ class Task:
                 "trials": finder.confirmation.table()}
 
 
-def run_task(name, data_dir, log):
+def earlier_grids(path, name):
+    """The grids and seed-0 scores of an earlier run's ``--json`` file, keys as floats."""
+    with open(path) as handle:
+        earlier = json.load(handle)[name]
+    grids = {int(seed): {float(lr): value for lr, value in grid.items()}
+             for seed, grid in earlier["grids"].items()}
+    return grids, {float(lr): value for lr, value in earlier["scores"].items()}
+
+
+def run_task(name, data_dir, log, orders=FINDER_ORDERS, grid_from=None):
     train_set = cifar10_datasets(data_dir=data_dir)[0]
-    grids = {}
-    for seed in GRID_SEEDS:
-        started = time.perf_counter()
-        grids[seed] = Task(name, train_set, seed).train_scores(TASKS[name]["grid"])
-        log("{} grid seed {}: {} ({:.0f} s)".format(name, seed, json.dumps(grids[seed]),
-                                                    time.perf_counter() - started))
     task = Task(name, train_set, 0)
-    runs = [task.finder_run(order) for order in FINDER_ORDERS]
+    result = {}
+    if grid_from is None:
+        grids = {}
+        for seed in GRID_SEEDS:
+            started = time.perf_counter()
+            grids[seed] = Task(name, train_set, seed).train_scores(TASKS[name]["grid"])
+            log("{} grid seed {}: {} ({:.0f} s)".format(name, seed, json.dumps(grids[seed]),
+                                                        time.perf_counter() - started))
+        scores = dict(grids[0])
+    else:
+        grids, scores = earlier_grids(grid_from, name)
+        best = min(grids[0], key=grids[0].get)
+        again = task.train_scores([best])[best]
+        result["grid_check"] = {"file": grid_from, "lr": best, "earlier": grids[0][best],
+                                "again": again}
+        log("{} grid from {}: lr {} scored {} there, {} again".format(
+            name, grid_from, best, grids[0][best], again))
+    runs = [task.finder_run(order) for order in orders]
     for run in runs:
         log("{} finder run: {}".format(name, json.dumps(run["suggestions"])))
     needed = {lr for run in runs for lr in run["suggestions"].values() if lr is not None}
-    scores = dict(grids[0])
     missing = sorted(needed - set(scores))
     if missing:
         scores.update(task.train_scores(missing))
-    return {"grids": grids, "runs": runs, "scores": scores}
+    result.update(grids=grids, runs=runs, scores=scores, orders=list(orders))
+    return result
 
 
 def report(name, result):
@@ -145,10 +169,16 @@ def report(name, result):
                      + "{:.3f}-{:.3f}".format(min(ratios), max(ratios)))
     lines.append("  best score (seed 0): {:.4f} at lr {:g}".format(
         best, min(grids[0], key=grids[0].get)))
+    check = result.get("grid_check")
+    if check:
+        lines.append("  grids taken from {}; lr {:g} trained again from seed 0 scores {:.6f} "
+                     "there and {:.6f} here (relative difference {:.1e})".format(
+                         check["file"], check["lr"], check["earlier"], check["again"],
+                         abs(check["again"] / check["earlier"] - 1)))
     lines.append("finder runs (batch orders {}): suggested lr, score / grid best".format(
-        ", ".join(map(str, FINDER_ORDERS))))
+        ", ".join(map(str, result["orders"]))))
     verdicts = {"confirm": [], DEFAULT_RULE: []}
-    for order, run in zip(FINDER_ORDERS, result["runs"]):
+    for order, run in zip(result["orders"], result["runs"]):
         cells = []
         for rule in list(SUGGESTION_METHODS) + ["confirm"]:
             lr = run["suggestions"][rule]
@@ -177,6 +207,11 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="also write the report here")
     parser.add_argument("--json", default=None,
                         help="also write every grid score, finder curve and trial here")
+    parser.add_argument("--orders", nargs="+", type=int, default=list(FINDER_ORDERS),
+                        help="the finder runs' batch orders (default: 100 101 102)")
+    parser.add_argument("--grid-from", default=None, metavar="JSON",
+                        help="take the grids from an earlier run's --json file instead of "
+                             "training them (the grid's best rate is trained again as a check)")
     args = parser.parse_args(argv)
     mx.npx.waitall()
 
@@ -187,7 +222,7 @@ def main(argv=None):
         os.environ.get("OMP_NUM_THREADS"))]
     results = {}
     for name in args.tasks:
-        results[name] = run_task(name, args.data_dir, log)
+        results[name] = run_task(name, args.data_dir, log, args.orders, args.grid_from)
         lines += report(name, results[name])
     if args.json:
         with open(args.json, "w") as handle:

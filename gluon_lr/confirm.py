@@ -7,7 +7,7 @@ cheap:
 
 1. **Candidates** come from the finder's curve (:func:`default_candidates`): the
    suggestion, its neighbours on a log grid and the other rules' suggestions,
-   all inside the falling part of the curve.
+   all in a window below the curve's lowest point and clear of divergence.
 2. **Trials.** Each candidate trains ``steps`` iterations from the same
    snapshot (:meth:`Learner.trial`) on the same batches: they are drawn once
    with :meth:`Learner.peek_batches` and replayed for every candidate
@@ -36,18 +36,16 @@ import mxnet as mx
 from ._validate import as_bool, as_choice, as_int, as_lr, as_number
 from .callbacks import ProgressBar
 from .forecast import forecast_loss
-from .suggest import (DEFAULT_RULE, SUGGESTION_METHODS, SUGGESTION_SMOOTHING, falling_region,
-                      smoothed_curve, suggest_lr)
+from .suggest import (DEFAULT_RULE, SUGGESTION_METHODS, divergence_edge, falling_region,
+                      suggest_lr)
 
-__all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate",
-           "divergence_edge", "SCORES", "DIVERGED", "EDGE_RISE"]
+__all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate", "SCORES",
+           "DIVERGED"]
 
 #: The scoring rules :func:`confirm_learning_rate` accepts.
 SCORES = ("forecast", "mean", "validation")
 #: A trial whose loss rises above this multiple of its first loss has diverged.
 DIVERGED = 4.0
-#: Without a fall, the edge is where the smoothed sweep rises this fraction above its start.
-EDGE_RISE = 0.1
 # Two candidates closer than this ratio are one candidate.
 _SAME_LR = 1.05
 
@@ -95,39 +93,24 @@ def _unique(lrs):
     return kept
 
 
-def divergence_edge(lrs, losses, rise=None):
-    """The last learning rate before the smoothed loss rises ``rise`` above its start.
-
-    On the curve :func:`gluon_lr.suggest.smoothed_curve` gives (non-finite
-    points dropped); None when it never rises that far. ``rise`` defaults to
-    ``EDGE_RISE`` (10 %).
-
-    Examples
-    --------
-    >>> divergence_edge([1, 2, 3, 4], [2.0, 2.0, 2.0, 20.0])  # smoothed: 2, 2, 2, 2.9
-    3.0
-    """
-    rise = EDGE_RISE if rise is None else as_number("rise", rise, low=0, low_open=True)
-    xs, curve = smoothed_curve(lrs, losses, SUGGESTION_SMOOTHING)
-    above = next((i for i, value in enumerate(curve) if value > (1 + rise) * curve[0]), None)
-    if above is None or above == 0:
-        return None
-    return float(xs[above - 1])
-
-
-def default_candidates(lrs, losses, method=DEFAULT_RULE, neighbours=2, spacing=2.0):
+def default_candidates(lrs, losses, method=DEFAULT_RULE, neighbours=1, spacing=2.0, span=16.0):
     """The learning rates worth a trial, read off a finder curve.
 
     They are the ``method`` rule's suggestion, its ``neighbours`` nearest
     neighbours on each side on a log grid of ratio ``spacing``, the other
-    rules' suggestions, and the upper end of the falling region (the lowest
-    point of the smoothed curve); all kept inside the falling region (see
-    :func:`gluon_lr.suggest.falling_region`) and near-duplicates merged.
+    rules' suggestions and the window's top, all inside a window, near-duplicates
+    (within 5 %) merged. The window's top is the lowest point of the smoothed
+    curve (the upper end of :func:`gluon_lr.suggest.falling_region`), but at
+    most the divergence edge (:func:`gluon_lr.suggest.divergence_edge`) over
+    ``spacing``. Its bottom is where the falling region starts or the top over
+    ``span``, whichever is lower: a sweep that hardly falls has a falling
+    region too narrow to choose in (one of the plain CNN's in
+    ``bench/bench_suggest.py`` spanned 0.20 to 0.29 and left a single
+    candidate).
 
     A sweep of one step per rate can show no fall at all: a network that
     learns slowly keeps its starting loss until the rates diverge. Then the
-    curve says only where training breaks down, the *edge*: the last rate
-    before the smoothed loss first rises ``EDGE_RISE`` above its start. The
+    curve says only where training breaks down, the *edge*, and the
     candidates are the edge divided by ``spacing`` 1 to ``2 * neighbours + 1``
     times (the largest stable rates usually train fastest).
 
@@ -141,30 +124,29 @@ def default_candidates(lrs, losses, method=DEFAULT_RULE, neighbours=2, spacing=2
     >>> lrs = [10 ** (k / 10 - 4) for k in range(41)]            # 1e-4 .. 1
     >>> losses = [2.5 - 0.03 * k if k < 35 else 2.5 for k in range(41)]
     >>> [round(lr, 5) for lr in default_candidates(lrs, losses)]
-    [0.00631, 0.02512, 0.0314, 0.0628, 0.12559, 0.19953, 0.25119]
+    [0.00631, 0.02512, 0.0628, 0.12559, 0.19953, 0.25119]
     """
     as_choice("method", method, tuple(SUGGESTION_METHODS))
     as_int("neighbours", neighbours, 0)
     as_number("spacing", spacing, low=1, low_open=True)
+    as_number("span", span, low=1)
     region = falling_region(lrs, losses)
+    edge = divergence_edge(lrs, losses)
     if region is None:
-        edge = divergence_edge(lrs, losses)
         if edge is None:
             return []
         return _unique(edge / spacing ** k for k in range(1, 2 * neighbours + 2)
                        if edge / spacing ** k >= lrs[0])
-    low, high = region
-    picks = [high]
-    suggestion = None
+    top = region[1] if edge is None else min(region[1], edge / spacing)
+    bottom = min(region[0], top / span)
+    picks = [top]
     for rule in SUGGESTION_METHODS:
         value = suggest_lr(lrs, losses, rule)
         if value is not None:
             picks.append(value)
             if rule == method:
-                suggestion = value
-    if suggestion is not None:
-        picks.extend(suggestion * spacing ** k for k in range(-neighbours, neighbours + 1))
-    return _unique(lr for lr in picks if low <= lr <= high)
+                picks.extend(value * spacing ** k for k in range(-neighbours, neighbours + 1))
+    return _unique(lr for lr in picks if bottom <= lr <= top * (1 + 1e-12))
 
 
 def validation_loss(learner, val_data):

@@ -144,7 +144,7 @@ class LRFinder:
             log-spaced points from ``lr_start`` to ``lr_end`` (at least 2; the
             multiplier becomes ``(lr_end / lr_start) ** (1 / (num_points - 1))``
             and at most ``num_points`` iterations run). ``gluon-lr find`` sweeps
-            100 points over ``1e-7 .. 10``.
+            75 points over ``1e-5 .. 10``.
         mode : {'exponential', 'linear'}
             ``'linear'`` follows DeepSpeed's range test:
             ``lr = lr_start * (1 + step_rate * u)`` with ``u = k / step_size``
@@ -261,7 +261,8 @@ class LRFinder:
         candidates : sequence of float, optional
             Defaults to :func:`gluon_lr.confirm.default_candidates` of the last
             sweep: the ``method`` suggestion, its neighbours at ratio 2 and the
-            other rules' suggestions, inside the falling part of the curve.
+            other rules' suggestions, in a window below the curve's lowest
+            point and clear of divergence.
         steps : int, optional
             Iterations per trial; by default ``budget`` shared equally.
         budget : int, optional

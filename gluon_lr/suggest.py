@@ -34,8 +34,12 @@ from .stopping import update_running_mean
 
 __all__ = ["as_curve", "smooth", "smooth_debiased", "smoothed_curve", "valley_curve",
            "lowest", "steepest", "valley", "minimum", "suggest_lr", "falling_region",
+           "divergence_edge", "EDGE_RISE",
            "SUGGESTION_METHODS", "DEFAULT_RULE", "SUGGESTION_SMOOTHING", "VALLEY_BETA",
            "VALLEY_SKIP_END"]
+
+#: The divergence edge is where the smoothed loss first rises this fraction above its lowest.
+EDGE_RISE = 0.1
 
 #: fastai's ``Recorder`` smooths the losses with ``AvgSmoothLoss(beta=0.98)``.
 VALLEY_BETA = 0.98
@@ -322,28 +326,76 @@ def _lowest_point(rule, lrs, losses, divisor):
     return lrs[int(np.argmin(losses))] / divisor
 
 
-def lowest(lrs, losses, divisor=2.0):
-    """The learning rate at the lowest finite loss, divided by ``divisor`` (the default rule).
+def _edge(lrs, curve, rise):
+    """The last learning rate before ``curve`` first rises ``rise`` above its lowest so far."""
+    low = math.inf
+    for i, value in enumerate(curve):
+        low = min(low, value)
+        if value > (1 + rise) * low:
+            return float(lrs[i - 1])
+    return None
+
+
+def divergence_edge(lrs, losses, rise=None):
+    """The last learning rate before the smoothed loss rises ``rise`` above its lowest so far.
+
+    On the curve :func:`smoothed_curve` gives (non-finite points dropped);
+    None when it never rises that far. ``rise`` defaults to ``EDGE_RISE``
+    (10 %). Beyond the edge, training breaks down.
+
+    Examples
+    --------
+    >>> divergence_edge([1, 2, 3, 4], [2.0, 2.0, 2.0, 20.0])  # smoothed: 2, 2, 2, 2.9
+    3.0
+    """
+    rise = EDGE_RISE if rise is None else as_number("rise", rise, low=0, low_open=True)
+    xs, curve = smoothed_curve(lrs, losses, SUGGESTION_SMOOTHING)
+    return _edge(xs, curve, rise) if curve else None
+
+
+def lowest(lrs, losses, divisor=2.0, edge_margin=2.0):
+    """Half the learning rate where the loss stops falling, kept clear of divergence.
+
+    The learning rate at the lowest finite loss, but at most the divergence
+    edge over ``edge_margin``, divided by ``divisor`` (the default rule). The
+    edge (:func:`divergence_edge`) is the last learning rate before the loss
+    first rises ``EDGE_RISE`` (10 %) above its lowest so far; without one,
+    the lowest point counts alone.
 
     On the smoothed curve the lowest point is where the loss stops falling,
-    the top of the range that trains; half of it is the default suggestion.
-    ``bench/bench_suggest.py`` measures every rule against a grid of
-    300-iteration runs (RESULTS.md). With ResNet-18 v2 on CIFAR-10 the best
-    grid rate sat near the lowest point, and this rule was within 1.7 % of it
-    in each of three runs; with a plain CNN whose sweep hardly falls, one run
-    in three missed by 53 %.
+    the top of the range that trains. A sweep that hardly falls has no clear
+    lowest point, and noise can put it right next to the blow-up: on one of
+    the plain CNN's curves in ``bench/bench_suggest.py`` the lowest point was
+    0.74 and the sweep diverged at 1.07, where the best rate of the grid was
+    0.16. So a lowest point within a factor ``edge_margin`` of the edge
+    counts as the edge over ``edge_margin``. ``bench/bench_suggest.py`` measures every rule
+    against a grid of 300-iteration runs; RESULTS.md has the ratios.
 
     Parameters
     ----------
     lrs, losses : sequence of float
     divisor : float > 0, default 2
+    edge_margin : float >= 1, default 2
 
     Examples
     --------
-    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 2.0])
+    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 1.05])
     0.5
+
+    The loss blows up right after its lowest point (1.6), so the edge is 1.6
+    too and the suggestion ``1.6 / 2 / 2``:
+
+    >>> lowest([0.1, 0.2, 0.4, 0.8, 1.6, 3.2], [3.0, 3.0, 2.9, 2.9, 2.8, 9.0])
+    0.4
     """
-    return _lowest_point("lowest", lrs, losses, divisor)
+    edge_margin = as_number("edge_margin", edge_margin, low=1)
+    point = _lowest_point("lowest", lrs, losses, 1.0)
+    if point is None:
+        return None
+    edge = _edge(*_finite(lrs, losses), EDGE_RISE)
+    if edge is not None:
+        point = min(point, edge / edge_margin)
+    return point / as_number("divisor", divisor, low=0, low_open=True)
 
 
 def minimum(lrs, losses, divisor=10.0):

@@ -130,13 +130,32 @@ def test_confirm_before_find_is_an_error():
         LRFinder(Learner(make_net(), make_batches(2), mx.cpu())).confirm()
 
 
-def test_default_candidates_lie_in_the_falling_region():
+def test_default_candidates_lie_in_the_window():
     lrs = [10 ** (k / 10 - 4) for k in range(41)]                      # 1e-4 .. 1
     losses = [2.5 - 0.03 * k if k < 35 else 2.5 for k in range(41)]
     candidates = default_candidates(lrs, losses, neighbours=1)
     assert candidates == sorted(candidates)
     assert all(a * 1.05 < b for a, b in zip(candidates, candidates[1:]))
     assert min(candidates) >= lrs[2] and max(candidates) <= lrs[34] * (1 + 1e-12)
+
+
+def test_a_narrow_falling_region_still_leaves_a_choice():
+    from gluon_lr.suggest import divergence_edge, falling_region, suggest_lr
+    lrs = [10 ** (k / 10 - 3) for k in range(31)]                       # 1e-3 .. 1
+    losses = [2.3] * 20 + [2.2, 2.1, 2.0, 1.9, 1.9, 2.0, 2.3, 3.0, 4.5, 7.0, 12.0]
+    # smoothed (0.95), the loss is 3 % below its start only at its lowest point
+    assert falling_region(lrs, losses) == (lrs[25], lrs[25])
+    assert divergence_edge(lrs, losses) == lrs[28]
+    top = lrs[28] / 2                                                  # just below lrs[25]
+    assert top < lrs[25] and suggest_lr(lrs, losses) == top / 2
+    # the suggestion, its lower neighbour (the upper one is the top), the other rules' picks
+    # (valley at lrs[20], steepest at lrs[23], minimum at lrs[15]) and the top: the window
+    # reaches down to top / 16, where the falling region alone held one rate
+    assert suggest_lr(lrs, losses, "valley") == lrs[20]
+    assert suggest_lr(lrs, losses, "steepest") == lrs[23]
+    assert suggest_lr(lrs, losses, "minimum") == lrs[15]
+    assert default_candidates(lrs, losses) == [lrs[15], top / 4, lrs[20], top / 2, lrs[23], top]
+    assert default_candidates(lrs, losses, span=1) == [top]
 
 
 def test_a_trial_that_spikes_and_recovers_counts_as_diverged():
@@ -147,7 +166,7 @@ def test_a_trial_that_spikes_and_recovers_counts_as_diverged():
 
 
 def test_without_a_fall_the_candidates_sit_below_the_divergence_edge():
-    from gluon_lr.confirm import divergence_edge
+    from gluon_lr.suggest import divergence_edge
     lrs = [10 ** (k / 10 - 3) for k in range(31)]                       # 1e-3 .. 1
     losses = [2.3] * 25 + [2.3 * 1.5 ** i for i in range(1, 7)]        # flat, then diverges
     edge = divergence_edge(lrs, losses)

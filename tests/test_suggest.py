@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gluon_lr.suggest import (
-    DEFAULT_RULE, _longest_decrease, lowest, minimum, smooth, smooth_debiased, smoothed_curve,
+    DEFAULT_RULE, _longest_decrease, divergence_edge, lowest, minimum, smooth, smooth_debiased, smoothed_curve,
     steepest, suggest_lr, valley, valley_curve)
 
 LRS = [10.0 ** (k / 4 - 6) for k in range(24)]  # 1e-6 .. ~5.6, log-spaced
@@ -76,12 +76,28 @@ def test_steepest_skips_non_finite_points_itself():
 
 
 def test_lowest_halves_the_lowest_point_and_is_the_default():
-    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 2.0]) == 0.1 / 2
-    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 2.0], divisor=4) == 0.1 / 4
+    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05]) == 0.1 / 2
+    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05], divisor=4) == 0.1 / 4
     assert lowest([0.01, 0.1, 1.0], [math.nan, 3.0, 2.0], divisor=1) == 1.0
     assert DEFAULT_RULE == "lowest"
     # finite points (1, 3), (3, 1); smoothed with 0.5: 3, 2 -> lowest at lr 3, halved
     assert suggest_lr([1.0, 2.0, 3.0, 4.0], [3.0, math.nan, 1.0, math.inf], smoothing=0.5) == 1.5
+
+
+def test_lowest_stays_edge_margin_below_the_divergence_edge():
+    lrs = [0.1 * 2 ** k for k in range(7)]                             # 0.1 .. 6.4
+    # lowest at 1.6 (2.8); first 10 % above the lowest so far at 3.2 (9.0 > 3.08): edge 1.6
+    losses = [3.0, 3.0, 2.9, 2.9, 2.8, 9.0, 9.0]
+    assert divergence_edge(lrs, losses, rise=0.1) is not None
+    assert lowest(lrs, losses) == 1.6 / 2 / 2
+    assert lowest(lrs, losses, edge_margin=1) == 1.6 / 2
+    assert lowest(lrs, losses, edge_margin=4, divisor=1) == 1.6 / 4
+    # the edge at 3.2 (9.0 at 6.4): the lowest point is a factor 2 below it, so it counts alone
+    assert lowest(lrs, [3.0, 3.0, 2.9, 2.9, 2.8, 2.9, 9.0]) == 1.6 / 2
+    # a rise of 3 % after the lowest point is no edge
+    assert lowest(lrs[:6], [3.0, 3.0, 2.9, 2.9, 2.8, 2.9]) == 1.6 / 2
+    with pytest.raises(ValueError, match=r"edge_margin must be a number in \[1, inf\)"):
+        lowest(lrs, losses, edge_margin=0.5)
 
 
 def test_minimum_divides_by_ten():
@@ -277,7 +293,7 @@ def test_warnings_point_at_the_caller():
     ({"method": "minimum", "divisor": "10"}, TypeError, r"divisor must be a number in \(0, inf"),
     ({"method": "lowest", "divisor": 0}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "lowest", "beta": 0.9}, TypeError,
-     "the 'lowest' rule accepts the options divisor; got 'beta'"),
+     "the 'lowest' rule accepts the options divisor, edge_margin; got 'beta'"),
     ({"method": "steepest", "skip_start": -1}, ValueError, "skip_start must be an int >= 0"),
     ({"method": "steepest", "skip_end": 1.0}, TypeError, "skip_end must be an int >= 0"),
     ({"method": "steepest", "skip_end": True}, TypeError, "skip_end must be an int >= 0"),

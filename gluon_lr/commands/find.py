@@ -15,12 +15,12 @@ def add_sweep_options(parser):
     sweep = parser.add_argument_group("finder options")
     sweep.add_argument("--lr-start", type=common.learning_rate,
                        default=DEFAULT_SWEEP["lr_start"], help="first learning rate "
-                       "(default: 1e-7)")
+                       "(default: 1e-5)")
     sweep.add_argument("--lr-end", type=common.learning_rate, default=DEFAULT_SWEEP["lr_end"],
                        help="last learning rate tried at most (default: 10)")
     sweep.add_argument("--num-points", type=common.at_least_two,
                        default=DEFAULT_SWEEP["num_points"],
-        help="log-spaced points from --lr-start to --lr-end (default: 100)")
+        help="log-spaced points from --lr-start to --lr-end (default: 75)")
     sweep.add_argument("--lr-multiplier", type=common.above_one, default=None,
                        help="multiply the learning rate by this each step instead of "
                             "--num-points (the tutorial uses 1.1 from 1e-6)")
