@@ -26,7 +26,8 @@ building the dataset to the end of the sweep:
     runs the sweep again with 8 model-only steps after every 8 iterations,
     timing the two block by block (:func:`interleaved_sweep`): the speed of
     this shared machine drifts by tens of percent within a minute (the same
-    model step took 0.17 to 0.21 s in one process), so only blocks a few
+    block of model steps took 0.210 s before a sweep and 0.176 s after it,
+    in ``results/find.txt``), so only blocks a few
     seconds apart compare like with like. That ratio is the one the target
     (<= 1.1 per iteration) is read on.
 (c) ``gluon-lr find --lr-start 1e-6 --lr-multiplier 1.1``: the tutorial's sweep
@@ -156,7 +157,7 @@ def interleaved_sweep(learner, model):
     from gluon_lr import LRFinder, LRFinderStoppingCriteria
     from gluon_lr.recipes import DEFAULT_SWEEP
     block, steps = INTERLEAVE
-    stop = LRFinderStoppingCriteria(0.3)
+    stop = LRFinderStoppingCriteria()  # find()'s own stopping rule
     clock = {"sweep": 0.0, "iterations": 0, "model": 0.0, "steps": 0}
 
     def criteria(loss):  # runs after each iteration, its loss already read
@@ -255,7 +256,8 @@ def spread(a, b):
 
 
 def timing_line(label, result):
-    """An arm's times; its process's wall time leaves out (b)'s model-only timing."""
+    """An arm's times; its process's wall time leaves out (b)'s model-only timing and second
+    sweep."""
     process = result["process_seconds"] - result.get("extra_seconds", 0.0)
     return "{:<40} {:7.1f} s  {:4d} iterations  {:.3f} s/iteration  (process with import " \
            "{:.1f} s; threads {})".format(label, result["seconds"], result["iterations"],

@@ -388,14 +388,16 @@ def lowest(lrs, losses, divisor=2.0, edge_margin=2.0):
     >>> lowest([0.1, 0.2, 0.4, 0.8, 1.6, 3.2], [3.0, 3.0, 2.9, 2.9, 2.8, 9.0])
     0.4
     """
+    divisor = as_number("divisor", divisor, low=0, low_open=True)
     edge_margin = as_number("edge_margin", edge_margin, low=1)
+    lrs, losses = _finite(*as_curve(lrs, losses))
     point = _lowest_point("lowest", lrs, losses, 1.0)
     if point is None:
         return None
-    edge = _edge(*_finite(lrs, losses), EDGE_RISE)
+    edge = _edge(lrs, losses, EDGE_RISE)
     if edge is not None:
         point = min(point, edge / edge_margin)
-    return point / as_number("divisor", divisor, low=0, low_open=True)
+    return point / divisor
 
 
 def minimum(lrs, losses, divisor=10.0):

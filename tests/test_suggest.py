@@ -98,6 +98,9 @@ def test_lowest_stays_edge_margin_below_the_divergence_edge():
     assert lowest(lrs[:6], [3.0, 3.0, 2.9, 2.9, 2.8, 2.9]) == 1.6 / 2
     with pytest.raises(ValueError, match=r"edge_margin must be a number in \[1, inf\)"):
         lowest(lrs, losses, edge_margin=0.5)
+    # checked before the curve is read, also when no point is finite
+    with pytest.raises(ValueError, match=r"divisor must be a number in \(0, inf\)"):
+        lowest([0.1], [math.nan], divisor=-1)
 
 
 def test_minimum_divides_by_ten():
