@@ -1,15 +1,18 @@
 """Tests of gluon_lr.data.batches: whole batches in gluon-lr's loaders, the same as item by item."""
 import itertools
+import os
+import subprocess
+import sys
 
 import mxnet as mx
 import numpy as np
 import pytest
 from mxnet.gluon.data import DataLoader, SimpleDataset
-from mxnet.gluon.data.batchify import Stack
 
 from gluon_lr.data import (ImageArrayDataset, WatchedDataLoader, continuous_loader,
                            finite_loader, image_transform)
-from gluon_lr.data.batches import BatchIndices, StackBatch, loader_arguments
+from gluon_lr.data.batches import (BatchIndices, NumpyStack, StackBatch, loader_arguments,
+                                   to_mxnet)
 from gluon_lr.sampler import ContinuousBatchSampler, SeededRandomSampler
 from data_files import MEAN as MEAN_CHW, STD as STD_CHW, bits, labelled_images
 
@@ -35,11 +38,69 @@ def test_loader_arguments_for_each_kind_of_dataset_and_worker():
     mine = lambda items: items  # noqa: E731
     assert loader_arguments(dataset, {"batchify_fn": mine}) == (dataset, {"batchify_fn": mine})
     other = SimpleDataset([1, 2])
-    assert loader_arguments(other, {"num_workers": 0}) == (other, {"num_workers": 0})
     assert loader_arguments(other, {"num_workers": 2, "thread_pool": False}) == \
-        (other, {"num_workers": 2, "thread_pool": False})
-    threads = loader_arguments(other, {"num_workers": 2, "thread_pool": True})[1]
-    assert type(threads["batchify_fn"]) is Stack  # ordinary memory for threads
+        (other, {"num_workers": 2, "thread_pool": False})  # MXNet's shared memory
+    for plain in ({"num_workers": 2, "thread_pool": True}, {"num_workers": 0}):
+        given, built = loader_arguments(other, plain)
+        assert given is other and type(built.pop("batchify_fn")) is NumpyStack
+        assert built == plain
+
+
+def test_to_mxnet_takes_the_batch_over_without_a_copy():
+    batch = np.arange(12, dtype=np.float32).reshape(3, 4)
+    out = to_mxnet(batch)
+    assert type(out) is mx.np.ndarray and out.device == mx.cpu(0)
+    assert out.dtype == np.float32 and out.asnumpy().tolist() == batch.tolist()
+    assert not batch.flags.writeable  # MXNet reads this memory now
+    batch.flags.writeable = True
+    batch[0, 0] = 7.0
+    assert out[0, 0].item() == 7.0
+    columns = np.arange(12, dtype=np.int32).reshape(3, 4).T  # not contiguous: NumPy copies
+    assert to_mxnet(columns).asnumpy().tolist() == columns.tolist() and columns.flags.writeable
+    flags = np.array([True, False])  # a type MXNet cannot take over: copied
+    assert to_mxnet(flags).asnumpy().tolist() == [True, False] and flags.flags.writeable
+
+
+def test_numpy_stack_stacks_like_mxnets_stack():
+    items = [(np.full((2,), i, np.float32), i, [i, -i]) for i in range(3)]
+    images, labels, pairs = NumpyStack()(items)
+    assert images.asnumpy().tolist() == [[0, 0], [1, 1], [2, 2]] and images.dtype == np.float32
+    assert labels.asnumpy().tolist() == [0, 1, 2]
+    assert [p.asnumpy().tolist() for p in pairs] == [[0, 1, 2], [0, -1, -2]]
+    stacked = NumpyStack()([mx.np.ones((2,)), mx.np.zeros((2,))])
+    assert stacked.asnumpy().tolist() == [[1, 1], [0, 0]]
+
+
+HANDOVER = """
+import threading, os, numpy as np, mxnet as mx
+from gluon_lr.data.batches import to_mxnet
+def threads_after(hand_over):  # besides the handing thread, which stays alive as a loader's
+    handed, release = threading.Event(), threading.Event()
+    def work():
+        hand_over(np.ones((128, 3, 32, 32), np.float32))
+        handed.set()
+        release.wait()
+    before = len(os.listdir('/proc/self/task'))
+    worker = threading.Thread(target=work)
+    worker.start()
+    handed.wait()
+    count = len(os.listdir('/proc/self/task')) - before - 1
+    release.set()
+    worker.join()
+    return count
+mx.np.ones((2,)).wait_to_read()
+print(threads_after(to_mxnet), threads_after(mx.np.array))
+"""
+
+
+def test_a_batch_handed_over_in_another_thread_starts_no_openmp_threads():
+    # mx.np.array copies a batch of 200,000+ elements in an OpenMP loop of the calling
+    # thread, which then keeps OpenMP threads that make libgomp throttle the model's.
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    done = subprocess.run([sys.executable, "-c", HANDOVER], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0", "1"]  # MXNet's copy left one OpenMP thread behind
 
 
 @pytest.mark.parametrize("workers", WORKERS, ids=WORKER_IDS)
