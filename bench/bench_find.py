@@ -25,11 +25,9 @@ building the dataset to the end of the sweep:
     iteration against the mean of the two. Then, its loader still open, it
     runs the sweep again with 8 model-only steps after every 8 iterations,
     timing the two block by block (:func:`interleaved_sweep`): the speed of
-    this shared machine drifts by tens of percent within a minute (the same
-    block of model steps took 0.210 s before a sweep and 0.176 s after it,
-    in ``results/find.txt``), so only blocks a few
-    seconds apart compare like with like. That ratio is the one the target
-    (<= 1.1 per iteration) is read on.
+    this shared machine drifts by tens of percent within a minute, so blocks
+    a few seconds apart compare like with like more closely. Both ratios are
+    set against the target (<= 1.1 per iteration).
 (c) ``gluon-lr find --lr-start 1e-6 --lr-multiplier 1.1``: the tutorial's sweep
     on gluon-lr, to check that (b)'s suggestion agrees with it.
 

@@ -65,7 +65,7 @@ def test_public_names_stay_importable():
         "DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
         "decode_jpeg", "download_root", "image_transform", "subset",
         "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError",
-        "CACHE_ENV_VAR", "default_cache_dir", "ImageArrayDataset"]
+        "CACHE_ENV_VAR", "default_cache_dir", "ImageArrayDataset", "NumpyStack", "to_mxnet"]
     assert all(hasattr(data, name) for name in data.__all__)
     assert (data.MEAN, data.STD) == ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))
     assert ENV_VAR == "GLUON_LR_CIFAR10_DIR" and data.CACHE_ENV_VAR == "GLUON_LR_CACHE_DIR"

@@ -15,7 +15,7 @@ Where the data comes from, in this order (:mod:`.locate`):
 Items are ``(image, label)``: a ``numpy.float32`` ``(3, 32, 32)`` image, normalised
 with the tutorial's mean and std, and a ``numpy.int32`` class index (0 airplane ... 9
 truck), the label type of MXNet's ``CIFAR10``; the RecordIO's float labels are cast to
-it. The ``DataLoader``'s default batchify stacks them into ``mx.np`` arrays.
+it. gluon-lr's loaders stack them into ``mx.np`` arrays.
 
 Items are made without MXNet operators, which cost more per image than the work
 itself: the binary files are read into one NumPy array and JPEGs are decoded by
@@ -26,7 +26,10 @@ A RecordIO's JPEGs are decoded once into a uint8 array kept in a cache folder
 (``cache_dir=``, ``$GLUON_LR_CACHE_DIR`` or ``~/.cache/gluon-lr``) and
 memory-mapped by later runs (:mod:`.cache`). Images held in an array
 (:class:`ImageArrayDataset`) are loaded a whole batch at a time by gluon-lr's
-loaders (:mod:`.batches`), with the same values as item by item.
+loaders (:mod:`.batches`), with the same values as item by item. Batches reach
+MXNet without a copy (:func:`to_mxnet`; :class:`NumpyStack` is the
+``batchify_fn`` that does it for any dataset in a ``DataLoader`` on worker
+threads or none).
 
 Modules: :mod:`.locate` (where the files are), :mod:`.download`,
 :mod:`.readers` (raw items of either format), :mod:`.cachedir` (where the
@@ -38,6 +41,7 @@ cache is), :mod:`.cache` (the decoded RecordIO), :mod:`.transforms`,
 (:class:`WatchedDataLoader`).
 """
 from .arrays import ImageArrayDataset
+from .batches import NumpyStack, to_mxnet
 from .cachedir import CACHE_ENV_VAR, default_cache_dir
 from .datasets import cifar10, cifar10_splits
 from .loaders import continuous_loader, finite_loader
@@ -50,4 +54,5 @@ from .workers import WatchedDataLoader, WorkerDiedError
 __all__ = ["DataNotFoundError", "ENV_VAR", "MEAN", "STD", "cifar10", "cifar10_splits",
            "decode_jpeg", "download_root", "image_transform", "subset",
            "continuous_loader", "finite_loader", "WatchedDataLoader", "WorkerDiedError",
-           "CACHE_ENV_VAR", "default_cache_dir", "ImageArrayDataset"]
+           "CACHE_ENV_VAR", "default_cache_dir", "ImageArrayDataset", "NumpyStack",
+           "to_mxnet"]

@@ -26,9 +26,9 @@ an OpenMP loop in the calling thread once it has 200,000 elements or more
 then keeps OpenMP threads of its own, libgomp manages more threads than there
 are cores, and it stops letting waiting threads spin (``do_spin`` in its
 ``wait.h``): every operator of the model then waits for its threads to wake.
-On 2 cores a ResNet-18 v2 step took 14 % idle time and was about 25 % slower
-while a loader thread had copied one batch (``bench/results/find.txt`` has the
-step with and without the loader).
+On 2 cores a ResNet-18 v2 step beside a thread that had copied one batch so
+left part of the machine idle and ran slower than alone
+(``bench/bench_handover.py``, output in ``bench/results/handover.txt``).
 """
 import mxnet as mx
 import numpy as np
