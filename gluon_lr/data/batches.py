@@ -26,8 +26,8 @@ an OpenMP loop in the calling thread once it has 200,000 elements or more
 then keeps OpenMP threads of its own, libgomp manages more threads than there
 are cores, and it stops letting waiting threads spin (``do_spin`` in its
 ``wait.h``): every operator of the model then waits for its threads to wake.
-On 2 cores a ResNet-18 v2 step beside a thread that had copied one batch so
-left part of the machine idle and ran slower than alone
+On 2 cores a ResNet-18 v2 step beside a thread that had copied one batch
+this way left part of the machine idle and ran slower than alone
 (``bench/bench_handover.py``, output in ``bench/results/handover.txt``).
 """
 import mxnet as mx
@@ -49,8 +49,9 @@ def to_mxnet(array):
     """Return the NumPy ``array``, made for this batch alone, as an ``mx.np`` array on the CPU.
 
     The ``mx.np`` array reads ``array``'s memory (``mx.npx.from_numpy``), which
-    becomes read-only; a non-contiguous ``array`` is first copied by NumPy. No
-    OpenMP work runs in the calling thread (see the module's text). MXNet
+    becomes read-only; a non-contiguous ``array`` is first copied by NumPy.
+    Taking it over runs no OpenMP loop in the calling thread (see the
+    module's text). MXNet
     frees the memory through a Python callback, from whichever thread drops
     the array last (often one of its engine's). Types MXNet cannot take over
     (``bool``, ``int8``, ...) are copied by ``mx.np.array``.
