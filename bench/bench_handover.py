@@ -47,7 +47,8 @@ STATES = {"(a) no other thread": None,
 
 def cpu_times():
     """The machine's (busy, idle) clock ticks so far, from ``/proc/stat``."""
-    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
     idle = fields[3] + fields[4]  # idle, iowait
     return sum(fields) - idle, idle
 

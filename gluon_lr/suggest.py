@@ -316,14 +316,13 @@ def valley(lrs, losses, beta=VALLEY_BETA, num_it=None):
     return lrs[max(index, 0)]
 
 
-def _lowest_point(rule, lrs, losses, divisor):
-    """The learning rate at the lowest finite loss over ``divisor``; ``rule`` names the caller."""
-    lrs, losses = _finite(*as_curve(lrs, losses))
-    divisor = as_number("divisor", divisor, low=0, low_open=True)
+def _lowest_point(rule, lrs, losses):
+    """The learning rate at the lowest loss of a finite curve; None, with a warning naming
+    ``rule``, when the curve is empty."""
     if not losses:
         _too_few(rule, "1 point with a finite loss", 0)
         return None
-    return lrs[int(np.argmin(losses))] / divisor
+    return lrs[int(np.argmin(losses))]
 
 
 def _edge(lrs, curve, rise):
@@ -391,7 +390,7 @@ def lowest(lrs, losses, divisor=2.0, edge_margin=2.0):
     divisor = as_number("divisor", divisor, low=0, low_open=True)
     edge_margin = as_number("edge_margin", edge_margin, low=1)
     lrs, losses = _finite(*as_curve(lrs, losses))
-    point = _lowest_point("lowest", lrs, losses, 1.0)
+    point = _lowest_point("lowest", lrs, losses)
     if point is None:
         return None
     edge = _edge(lrs, losses, EDGE_RISE)
@@ -403,7 +402,8 @@ def lowest(lrs, losses, divisor=2.0, edge_margin=2.0):
 def minimum(lrs, losses, divisor=10.0):
     """fastai's "minimum": the learning rate at the lowest finite loss, divided by 10.
 
-    :func:`lowest` with fastai's ``divisor``.
+    The lowest point that :func:`lowest` starts from, without its cap below the
+    divergence edge, and with fastai's ``divisor``.
 
     Parameters
     ----------
@@ -415,7 +415,10 @@ def minimum(lrs, losses, divisor=10.0):
     >>> minimum([0.1, 1.0, 10.0], [3.0, 1.0, 2.0])
     0.1
     """
-    return _lowest_point("minimum", lrs, losses, divisor)
+    lrs, losses = _finite(*as_curve(lrs, losses))
+    divisor = as_number("divisor", divisor, low=0, low_open=True)
+    point = _lowest_point("minimum", lrs, losses)
+    return None if point is None else point / divisor
 
 
 SUGGESTION_METHODS = {"lowest": lowest, "steepest": steepest, "valley": valley,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from gluon_lr.suggest import (
-    DEFAULT_RULE, _longest_decrease, divergence_edge, lowest, minimum, smooth, smooth_debiased, smoothed_curve,
-    steepest, suggest_lr, valley, valley_curve)
+    DEFAULT_RULE, _longest_decrease, divergence_edge, lowest, minimum, smooth, smooth_debiased,
+    smoothed_curve, steepest, suggest_lr, valley, valley_curve)
 
 LRS = [10.0 ** (k / 4 - 6) for k in range(24)]  # 1e-6 .. ~5.6, log-spaced
 SWEEP = Path(__file__).resolve().parents[1] / "results" / "find" / "finder.csv"
