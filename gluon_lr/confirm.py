@@ -5,21 +5,23 @@ confirms the learning rate by training 300 iterations at 0.05, 0.5 and 0.005
 from saved parameters. This module automates that confirmation and makes it
 cheap:
 
-1. **Candidates** come from the finder's curve (:func:`default_candidates`): the
-   suggestion, its neighbours on a log grid and the other rules' suggestions,
-   all in a window below the curve's lowest point and clear of divergence.
-2. **Trials.** Each candidate trains ``steps`` iterations from the same
-   snapshot (:meth:`Learner.trial`) on the same batches: they are drawn once
-   with :meth:`Learner.peek_batches` and replayed for every candidate
-   (:meth:`Learner.replay`), so this holds for any loader, seeded or not. The
-   cost in memory is those batches: ``steps`` batches of the loader's size
-   (``steps * 128 * 3 * 32 * 32 * 4`` bytes, 1.5 MB a batch, for CIFAR-10 at
-   batch 128). Afterwards training continues on exactly those batches, as if
-   no trial had run.
-3. **Score** (lower is better). ``'forecast'``: the loss at ``horizon`` forecast
-   by an exponential fit of the trial's losses (:mod:`gluon_lr.forecast`),
-   outliers dropped. ``'mean'``: the mean of the trial's last ``tail`` losses.
-   ``'validation'``: the mean loss on ``val_data`` after the trial. A trial
+1. **Candidates** come from the finder's curve (:func:`default_candidates`):
+   learning rates on a log grid below the divergence edge, the rules'
+   suggestions among them.
+2. **Successive halving.** Every candidate trains from the same snapshot
+   (:meth:`Learner.trial`) on the same batches: they are drawn once with
+   :meth:`Learner.peek_batches` and replayed (:meth:`Learner.replay`), so
+   this holds for any loader, seeded or not. After each round the better
+   half (rounded up) goes on from its own state, so the finalists train
+   longest; every round spends an equal share of ``budget``. The cost in
+   memory is the batches of the longest run and one snapshot per survivor.
+   Afterwards training continues on exactly those batches, as if no trial
+   had run.
+3. **Score** (lower is better), of a candidate's losses from its first step
+   on. ``'forecast'``: the loss at ``horizon`` forecast by an exponential fit
+   of the second half of the losses (:mod:`gluon_lr.forecast`) that respects
+   the loss's ``floor`` and extrapolates only a curve that has bent. ``'mean'``: the mean of the last
+   ``tail`` losses. ``'validation'``: the mean loss on ``val_data``. A trial
    that meets a NaN or infinite loss, or a loss above ``DIVERGED`` times its
    first (even one it recovers from: its curve says nothing about the long
    run), scores ``inf``.
@@ -35,15 +37,17 @@ import mxnet as mx
 
 from ._validate import as_bool, as_choice, as_int, as_lr, as_number
 from .callbacks import ProgressBar
+from .evaluation import mean_loss
 from .forecast import forecast_loss
-from .suggest import (DEFAULT_RULE, SUGGESTION_METHODS, divergence_edge, falling_region,
-                      suggest_lr)
+from .suggest import SUGGESTION_METHODS, as_curve, divergence_edge, suggest_lr
 
-__all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate", "SCORES",
-           "DIVERGED"]
+__all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate",
+           "halving_rounds", "SCORES", "DIVERGED", "MIN_ROUND_STEPS"]
 
 #: The scoring rules :func:`confirm_learning_rate` accepts.
 SCORES = ("forecast", "mean", "validation")
+#: The fewest steps a candidate trains in the first round (twice the points a fit needs).
+MIN_ROUND_STEPS = 6
 #: A trial whose loss rises above this multiple of its first loss has diverged.
 DIVERGED = 4.0
 # Two candidates closer than this ratio are one candidate.
@@ -52,12 +56,16 @@ _SAME_LR = 1.05
 
 @dataclasses.dataclass(frozen=True)
 class Trial:
-    """One candidate's trial: its losses, the forecast and the score."""
+    """One candidate's trial: its losses from its first step, the forecast and the score.
+
+    ``rounds`` is how many rounds of successive halving it trained in.
+    """
 
     lr: float
-    losses: tuple
+    losses: tuple = dataclasses.field(repr=False)
     forecast: float
     score: float
+    rounds: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,21 +75,29 @@ class Confirmation:
     Attributes
     ----------
     lr : float
-        The confirmed learning rate: the candidate with the lowest score.
+        The confirmed learning rate: the best-scored candidate of the last round.
     trials : tuple of Trial
-        One per candidate, in the order tried.
+        One per candidate, in the order given.
     steps_spent : int
-        Training iterations the trials took, all told.
+        Optimizer steps the trials took, all told.
+    horizon : int
+        The step whose loss ``'forecast'`` scores.
     """
 
     lr: float
-    trials: tuple
+    trials: tuple = dataclasses.field(repr=False)
     steps_spent: int
+    horizon: int = 300
+
+    def __repr__(self):
+        return "Confirmation(lr={:.6g}, {} trials, steps_spent={}, horizon={})".format(
+            self.lr, len(self.trials), self.steps_spent, self.horizon)
 
     def table(self):
-        """The trials as rows ``{'lr', 'final_loss', 'forecast', 'score', 'chosen'}``."""
-        return [{"lr": t.lr, "final_loss": t.losses[-1], "forecast": t.forecast,
-                 "score": t.score, "chosen": t.lr == self.lr} for t in self.trials]
+        """The trials as rows ``{'lr', 'steps', 'final_loss', 'forecast', 'score', 'chosen'}``."""
+        return [{"lr": t.lr, "steps": len(t.losses), "final_loss": t.losses[-1],
+                 "forecast": t.forecast, "score": t.score, "chosen": t.lr == self.lr}
+                for t in self.trials]
 
 
 def _unique(lrs):
@@ -93,107 +109,129 @@ def _unique(lrs):
     return kept
 
 
-def default_candidates(lrs, losses, method=DEFAULT_RULE, neighbours=1, spacing=2.0, span=16.0):
+def default_candidates(lrs, losses, spacing=2.0, span=32.0):
     """The learning rates worth a trial, read off a finder curve.
 
-    They are the ``method`` rule's suggestion, its ``neighbours`` nearest
-    neighbours on each side on a log grid of ratio ``spacing``, the other
-    rules' suggestions and the window's top, all inside a window, near-duplicates
-    (within 5 %) merged. The window's top is the lowest point of the smoothed
-    curve (the upper end of :func:`gluon_lr.suggest.falling_region`), but at
-    most the divergence edge (:func:`gluon_lr.suggest.divergence_edge`) over
-    ``spacing``. Its bottom is where the falling region starts or the top over
-    ``span``, whichever is lower: a sweep that hardly falls has a falling
-    region too narrow to choose in (one of the plain CNN's in
-    ``bench/bench_suggest.py`` spanned 0.20 to 0.29 and left a single
-    candidate).
+    A log grid of ratio ``spacing`` from the window's top down to its
+    bottom, the top over ``span``, and the rules' suggestions inside the
+    window, near-duplicates (within 5 %) merged. The window's top is the
+    divergence edge (:func:`gluon_lr.suggest.divergence_edge`), or the
+    sweep's last finite rate when the loss never rises past its lowest
+    point. The best rate for a longer run lies below the edge, by a factor
+    from about 1.1 (SGD on a ResNet) to 15 (Adam on a regression) on the
+    tasks of ``bench/bench_suggest.py``: the default window of 32 covers
+    them all.
 
-    A sweep of one step per rate can show no fall at all: a network that
-    learns slowly keeps its starting loss until the rates diverge. Then the
-    curve says only where training breaks down, the *edge*, and the
-    candidates are the edge divided by ``spacing`` 1 to ``2 * neighbours + 1``
-    times (the largest stable rates usually train fastest).
+    Parameters
+    ----------
+    lrs, losses : sequence of float
+        The sweep.
+    spacing : float > 1, default 2
+    span : float >= 1, default 32
 
     Returns
     -------
     list of float
-        In increasing order; empty when neither a fall nor an edge shows.
+        In increasing order; empty when no loss is finite.
 
     Examples
     --------
     >>> lrs = [10 ** (k / 10 - 4) for k in range(41)]            # 1e-4 .. 1
     >>> losses = [2.5 - 0.03 * k if k < 35 else 2.5 for k in range(41)]
     >>> [round(lr, 5) for lr in default_candidates(lrs, losses)]
-    [0.00631, 0.02512, 0.0628, 0.12559, 0.19953, 0.25119]
+    [0.00624, 0.01247, 0.02494, 0.04988, 0.09976, 0.19953]
     """
-    as_choice("method", method, tuple(SUGGESTION_METHODS))
-    as_int("neighbours", neighbours, 0)
     as_number("spacing", spacing, low=1, low_open=True)
     as_number("span", span, low=1)
-    region = falling_region(lrs, losses)
-    edge = divergence_edge(lrs, losses)
-    if region is None:
-        if edge is None:
-            return []
-        return _unique(edge / spacing ** k for k in range(1, 2 * neighbours + 2)
-                       if edge / spacing ** k >= lrs[0])
-    top = region[1] if edge is None else min(region[1], edge / spacing)
-    bottom = min(region[0], top / span)
-    picks = [top]
-    for rule in SUGGESTION_METHODS:
-        value = suggest_lr(lrs, losses, rule)
-        if value is not None:
-            picks.append(value)
-            if rule == method:
-                picks.extend(value * spacing ** k for k in range(-neighbours, neighbours + 1))
-    return _unique(lr for lr in picks if bottom <= lr <= top * (1 + 1e-12))
+    lrs, losses = as_curve(lrs, losses)
+    finite = [lr for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
+    if not finite:
+        return []
+    top = divergence_edge(lrs, losses) or finite[-1]
+    steps = int(math.floor(math.log(span) / math.log(spacing) + 1e-9))
+    picks = [top / spacing ** k for k in range(steps + 1)]
+    picks += [value for value in (suggest_lr(lrs, losses, rule) for rule in SUGGESTION_METHODS)
+              if value is not None]
+    bottom = top / spacing ** steps
+    return _unique(lr for lr in picks if bottom * (1 - 1e-12) <= lr <= top * (1 + 1e-12))
 
 
-def validation_loss(learner, val_data):
-    """The mean per-sample loss over ``val_data`` in inference mode."""
-    mx.npx.waitall()  # a static_alloc graph's last BatchNorm writes are not tracked
-    total, count = 0.0, 0
-    for data, label in val_data:
-        output = learner.net(data.to_device(learner.devices[0]))
-        losses = learner.loss_fn(output, label.to_device(learner.devices[0]))
-        total += float(losses.sum().item())
-        count += data.shape[0]
-    if count == 0:
-        raise ValueError("val_data yields no samples")
-    return total / count
+def halving_rounds(candidates, budget):
+    """The steps each survivor trains in each round of successive halving: a list, one per round.
+
+    ``n`` candidates go down to ``ceil(n / 2)`` after each round until one is
+    left, so there are ``ceil(log2(n))`` rounds (one when ``n`` is 1). Each
+    round spends an equal share of ``budget`` optimizer steps, split equally
+    among that round's candidates (rounded down).
+
+    Examples
+    --------
+    >>> halving_rounds(6, 240)   # 6, 3 and 2 candidates, 80 steps a round
+    [13, 26, 40]
+    >>> halving_rounds(1, 50)
+    [50]
+    """
+    counts = _counts(as_int("candidates", candidates, 1))
+    budget = as_int("budget", budget, 1)
+    return [budget // len(counts) // n for n in counts]
 
 
-def _score(learner, losses, score, horizon, tail, val_data):
-    """``(forecast, score)`` of one trial's losses."""
-    if not all(math.isfinite(loss) and loss <= DIVERGED * losses[0] for loss in losses):
+def _counts(candidates):
+    """How many candidates train in each round: ``n``, ``ceil(n / 2)``, ... down to 2 (or [1])."""
+    counts = [candidates]
+    while counts[-1] > 2:
+        counts.append(math.ceil(counts[-1] / 2))
+    return counts
+
+
+def _diverged(losses):
+    return not all(math.isfinite(loss) and loss <= DIVERGED * losses[0] for loss in losses)
+
+
+def _score(learner, losses, score, horizon, tail, val_data, floor):
+    """``(forecast, score)`` of one candidate's losses from its first step.
+
+    The forecast fits the second half of the losses: where the loss falls
+    by decades early on, a fit of the whole series spends itself on the
+    first steps and misses the level the candidate is heading for.
+    """
+    if _diverged(losses):
         return math.inf, math.inf
-    forecast = forecast_loss(losses, horizon - 1)
+    half = len(losses) // 2
+    forecast = forecast_loss(losses[half:], horizon, list(range(half + 1, len(losses) + 1)),
+                             floor=floor)
     if score == "forecast":
         return forecast, forecast
     if score == "mean":
         return forecast, statistics.fmean(losses[-tail:])
-    return forecast, validation_loss(learner, val_data)
+    return forecast, mean_loss(learner.net, learner.loss_fn, val_data, learner.devices)
 
 
-def confirm_learning_rate(learner, candidates, *, steps, horizon=300, score="forecast",
-                          tail=10, val_data=None, progress=True):
-    """Train each candidate ``steps`` iterations from one snapshot and pick the best.
+def confirm_learning_rate(learner, candidates, *, budget, horizon=300, score="forecast",
+                          tail=10, val_data=None, floor=0.0, progress=True):
+    """Choose among ``candidates`` by successive halving from one snapshot.
 
     Parameters
     ----------
     learner : Learner
     candidates : sequence of float
         Learning rates to try (at least one), in float32's range.
-    steps : int
-        Iterations per trial, at least 3 (an exponential fit needs three points).
+    budget : int
+        Optimizer steps for all trials together; every candidate must train
+        at least ``MIN_ROUND_STEPS`` (6) in the first round (see
+        :func:`halving_rounds`), so that the second half of its losses can
+        be fitted.
     horizon : int, default 300
-        ``'forecast'``: the iteration whose loss is forecast (>= ``steps``).
+        ``'forecast'``: the step, counted from the snapshot, whose loss is forecast.
     score : {'forecast', 'mean', 'validation'}
         See the module notes.
     tail : int, default 10
         ``'mean'``: how many last losses are averaged.
     val_data : iterable of (data, label), optional
         Required for ``'validation'``: a finite loader.
+    floor : float or None, default 0.0
+        The lowest loss the loss function can reach, for the forecast (see
+        :func:`gluon_lr.forecast.fit_exponential`).
     progress : bool, default True
         Show one bar over all trials.
 
@@ -204,30 +242,52 @@ def confirm_learning_rate(learner, candidates, *, steps, horizon=300, score="for
     if not candidates:
         raise ValueError("candidates must list at least one learning rate")
     lrs = [as_lr("each of candidates", lr, allow_zero=False) for lr in candidates]
-    steps = as_int("steps", steps, 3)
-    horizon = as_int("horizon", horizon, steps)
+    budget = as_int("budget", budget, 1)
+    horizon = as_int("horizon", horizon, 1)
     as_choice("score", score, SCORES)
     tail = as_int("tail", tail, 1)
+    floor = None if floor is None else as_number("floor", floor)
     as_bool("progress", progress)
     if score == "validation" and val_data is None:
         raise ValueError("score='validation' needs val_data")
     if val_data is not None and not hasattr(val_data, "__iter__"):
         raise TypeError("val_data must be an iterable of (data, label) batches, got {!r}".format(
             val_data))
-    batches = learner.peek_batches(steps * getattr(learner, "accumulate", 1))
-    trials, spent = [], 0
-    with ProgressBar(len(lrs) * steps, "confirm", enabled=progress) as bar, \
-            learner.trial() as start:
-        for lr in lrs:
-            learner.restore(start)
-            with learner.replay(batches):
-                losses = learner.run(steps, lr=lr, callback=bar)
-            spent += len(losses)
-            with mx.autograd.predict_mode():
-                forecast, value = _score(learner, losses, score, horizon, tail, val_data)
-            trials.append(Trial(lr=lr, losses=tuple(losses), forecast=forecast, score=value))
-    finite = [t for t in trials if math.isfinite(t.score)]
-    if not finite:
+    rounds = halving_rounds(len(lrs), budget)
+    if rounds[0] < MIN_ROUND_STEPS:
+        raise ValueError("budget must give each of the {} candidates {} steps in the first of "
+                         "{} rounds: at least {}, got {}".format(
+                             len(lrs), MIN_ROUND_STEPS, len(rounds),
+                             MIN_ROUND_STEPS * len(lrs) * len(rounds), budget))
+    accumulate = getattr(learner, "accumulate", 1)
+    batches = learner.peek_batches(sum(rounds) * accumulate)
+    losses = {lr: [] for lr in lrs}
+    results, states, alive, spent = {}, {}, list(lrs), 0
+    total = sum(steps * n for steps, n in zip(rounds, _counts(len(lrs))))
+    with ProgressBar(total, "confirm", enabled=progress) as bar, learner.trial() as start:
+        done = 0
+        for index, steps in enumerate(rounds):
+            window = batches[done * accumulate:(done + steps) * accumulate]
+            for lr in alive:
+                learner.restore(states.get(lr, start))
+                with learner.replay(window):
+                    run = learner.run(steps, lr=lr, callback=bar)
+                losses[lr] += run
+                spent += len(run)
+                if index + 1 < len(rounds):
+                    states[lr] = learner.snapshot()
+                with mx.autograd.predict_mode():
+                    results[lr] = _score(learner, losses[lr], score, horizon, tail, val_data,
+                                         floor) + (index + 1,)
+            done += steps
+            keep = math.ceil(len(alive) / 2)
+            alive = sorted(alive, key=lambda lr: results[lr][1])[:keep]
+            states = {lr: states[lr] for lr in alive if lr in states}
+    trials = tuple(Trial(lr=lr, losses=tuple(losses[lr]), forecast=results[lr][0],
+                         score=results[lr][1], rounds=results[lr][2]) for lr in lrs)
+    finalists = [t for t in trials if t.rounds == len(rounds) and math.isfinite(t.score)]
+    if not finalists:
         raise FloatingPointError("every candidate diverged: lower the candidates")
-    best = min(finite, key=lambda t: t.score)
-    return Confirmation(lr=best.lr, trials=tuple(trials), steps_spent=spent)
+    best = min(finalists, key=lambda t: t.score)
+    return Confirmation(lr=best.lr, trials=trials, steps_spent=spent, horizon=horizon)
+

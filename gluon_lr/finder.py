@@ -7,10 +7,11 @@ from ._validate import FLOAT32_MAX, as_bool, as_callable, as_choice, as_int, as_
     as_number
 from .callbacks import ProgressBar, chain
 from .confirm import confirm_learning_rate, default_candidates
+from .optimizers import optimizer_name
 from .plotting import plot_finder, plot_trials
 from .schedules import LRRangeTest
 from .stopping import LRFinderStoppingCriteria
-from .suggest import DEFAULT_RULE, SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
+from .suggest import DEFAULT_RULE, SUGGESTION_WIDTH, lowest_options, smoothed_curve, suggest_lr
 
 __all__ = ["LRFinder"]
 
@@ -246,29 +247,26 @@ class LRFinder:
 
     # -- confirming a suggestion ------------------------------------------------------------
 
-    def confirm(self, candidates=None, *, steps=None, budget=None, horizon=300,
-                score="forecast", tail=10, val_data=None, method=DEFAULT_RULE, progress=True):
+    def confirm(self, candidates=None, *, budget=None, horizon=300, score="forecast", tail=10,
+                val_data=None, floor=0.0, progress=True):
         """Confirm the learning rate with short trials from the exact snapshot.
 
-        Each candidate trains ``steps`` iterations from the learner's current
-        state on the same batches; the one with the best score wins (see
-        :mod:`gluon_lr.confirm`). The state is restored exactly afterwards,
-        also on an error or Ctrl-C, and training continues on the batches the
-        trials saw.
+        The candidates train from the learner's current state on the same
+        batches, in rounds of successive halving; the best-scored finalist
+        wins (see :mod:`gluon_lr.confirm`). The state is restored exactly
+        afterwards, also on an error or Ctrl-C, and training continues on the
+        batches the trials saw.
 
         Parameters
         ----------
         candidates : sequence of float, optional
             Defaults to :func:`gluon_lr.confirm.default_candidates` of the last
-            sweep: the ``method`` suggestion, its neighbours at ratio 2 and the
-            other rules' suggestions, in a window below the curve's lowest
-            point and clear of divergence.
-        steps : int, optional
-            Iterations per trial; by default ``budget`` shared equally.
+            sweep: a log grid below the divergence edge, with the rules'
+            suggestions.
         budget : int, optional
-            Iterations for all trials together when ``steps`` is not given;
-            default 4 times the sweep's length.
-        horizon, score, tail, val_data, progress
+            Optimizer steps for all trials together; default 4 times the
+            sweep's length.
+        horizon, score, tail, val_data, floor, progress
             See :func:`gluon_lr.confirm.confirm_learning_rate`.
 
         Returns
@@ -279,21 +277,14 @@ class LRFinder:
         if not self.results:
             raise RuntimeError("nothing to confirm: call find() first")
         if candidates is None:
-            candidates = default_candidates(self.lrs, self.losses, method=method)
+            candidates = default_candidates(self.lrs, self.losses)
             if not candidates:
                 raise ValueError("the sweep's loss never falls, so there is no candidate: "
                                  "pass candidates=")
-        if steps is None:
-            budget = 4 * len(self.results) if budget is None else as_int("budget", budget, 3)
-            steps = budget // max(len(candidates), 1)
-            if steps < 3:
-                raise ValueError("budget must allow 3 steps per candidate: at least {}, got "
-                                 "{}".format(3 * len(candidates), budget))
-        elif budget is not None:
-            raise TypeError("pass steps or budget, not both")
+        budget = 4 * len(self.results) if budget is None else budget
         self.confirmation = confirm_learning_rate(
-            self.learner, candidates, steps=steps, horizon=max(horizon, steps), score=score,
-            tail=tail, val_data=val_data, progress=progress)
+            self.learner, candidates, budget=budget, horizon=horizon, score=score, tail=tail,
+            val_data=val_data, floor=floor, progress=progress)
         return self.confirmation.lr
 
     def plot_trials(self, ax=None, show=True):
@@ -314,20 +305,18 @@ class LRFinder:
         """The losses of :attr:`results`."""
         return [loss for _, loss in self.results]
 
-    def suggest(self, method=DEFAULT_RULE, smoothing=SUGGESTION_SMOOTHING, **options):
+    def suggest(self, method=DEFAULT_RULE, **options):
         """Suggest a learning rate from the last sweep; see :func:`gluon_lr.suggest_lr`.
 
         Parameters
         ----------
         method : {'lowest', 'steepest', 'valley', 'minimum'}, default 'lowest'
-        smoothing : float, default 0.95
-            Running-mean weight applied to the losses first (pytorch-lr-finder's);
-            ``valley`` smooths as fastai does instead (its ``beta`` option).
         **options
-            ``skip_start``, ``skip_end`` (steepest; defaults 10 and 5), ``beta``,
-            ``num_it`` (valley; defaults 0.98 and the sweep's planned length, as
-            fastai trims a tenth of the planned sweep) or ``divisor`` (lowest,
-            default 2; minimum, default 10).
+            The rule's options (see :func:`gluon_lr.suggest_lr`). The finder
+            fills in what its curve cannot tell: ``num_it`` (valley) defaults
+            to the sweep's planned length, as fastai trims a tenth of the
+            planned sweep, and ``divisor`` and ``edge_margin`` (lowest) to
+            :func:`gluon_lr.suggest.lowest_options` of the learner's optimizer.
 
         Returns
         -------
@@ -336,14 +325,17 @@ class LRFinder:
         """
         if method == "valley" and self.planned_iterations is not None:
             options.setdefault("num_it", max(self.planned_iterations, len(self.results)))
-        return suggest_lr(self.lrs, self.losses, method=method, smoothing=smoothing, **options)
+        if method == "lowest":
+            options = dict(lowest_options(optimizer_name(self.learner)), **options)
+        return suggest_lr(self.lrs, self.losses, method=method, **options)
 
     def plot(self, ax=None, suggestion=True, method=DEFAULT_RULE, show=True,
-             smoothing=SUGGESTION_SMOOTHING, **options):
+             width=SUGGESTION_WIDTH, **options):
         """Draw the tutorial's log-log plot of the last sweep and return the Axes.
 
-        Over the tutorial's scatter it draws the smoothed curve that
-        :meth:`suggest` reads, and marks the suggestion.
+        Over the tutorial's scatter it draws the centred smoothed curve
+        (:func:`gluon_lr.suggest.smoothed_curve`, the one the default rule
+        reads), and marks the suggestion.
 
         Parameters
         ----------
@@ -355,20 +347,21 @@ class LRFinder:
         method : str, default 'lowest'
         show : bool, default True
             Call ``plt.show()`` if this method created the figure.
-        smoothing : float or None, default 0.95
-            Smoothing of the drawn curve and of the suggestion; ``None`` draws
-            no curve (the suggestion then uses the default).
+        width : float or None, default 0.3
+            Reach of the drawn curve's centred smoother, in decades (see
+            :func:`gluon_lr.suggest.smoothed_curve`); ``None`` draws no curve.
+        **options
+            The rule's options, for the marked suggestion.
         """
         if not self.results:
             raise RuntimeError("nothing to plot: call find() first")
-        curve_smoothing = SUGGESTION_SMOOTHING if smoothing is None else smoothing
         if suggestion is True:
-            mark = self.suggest(method, smoothing=curve_smoothing, **options)
+            mark = self.suggest(method, **options)
         elif suggestion is False or suggestion is None:
             mark = None
         else:
             mark = float(suggestion)
-        curve = None if smoothing is None else smoothed_curve(self.lrs, self.losses, smoothing)
+        curve = None if width is None else smoothed_curve(self.lrs, self.losses, width)
         return plot_finder(self.lrs, self.losses, suggestion=mark, ax=ax, show=show,
                            smoothed=curve)
 

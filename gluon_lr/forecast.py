@@ -62,7 +62,7 @@ _MEAN_AD_TO_SIGMA = math.sqrt(math.pi / 2)  # mean absolute deviation -> standar
 
 @dataclasses.dataclass(frozen=True)
 class ExponentialFit:
-    """A fitted curve ``loss(t) = a * exp(b * (t - t0)) + c``.
+    """A fitted curve ``loss(t) = a * exp(b * (t - t0)) + c`` over the steps ``t0 .. t1``.
 
     Attributes
     ----------
@@ -73,9 +73,18 @@ class ExponentialFit:
     b : float
         Rate, ``< 0`` (per unit of ``t``); ``nan`` for a diverged series.
     c : float
-        Level the curve tends to as ``t`` grows; ``inf`` for a diverged series.
-    t0 : float
-        The first step of the series (``0`` when no steps were given).
+        Level the curve tends to as ``t`` grows, never below the fit's floor;
+        ``inf`` for a diverged series.
+    t0, t1 : float
+        The first and the last step of the series (``0`` and ``len - 1`` when
+        no steps were given).
+    end : float
+        The loss the series had reached at ``t1``: a least-squares line
+        through the kept losses of the window's last quarter (at least 3),
+        at ``t1``. It does not depend on the curve's shape, which a series
+        still falling straight does not pin down. ``inf`` when diverged.
+    floor : float or None
+        The level ``c`` was held at or above (``None``: unbounded).
     kept : tuple of int
         Indices of the losses the final fit used, in order; the others were
         dropped as outliers. Empty for a diverged series.
@@ -85,19 +94,72 @@ class ExponentialFit:
 
     Examples
     --------
-    >>> fit = ExponentialFit(a=2.0, b=-0.5, c=1.0, t0=0.0, kept=(0, 1, 2), diverged=False)
+    >>> fit = ExponentialFit(a=2.0, b=-0.5, c=1.0, t0=0.0, t1=2.0, end=1.735759,
+    ...                      kept=(0, 1, 2), diverged=False)
     >>> fit.predict(0)
     3.0
     >>> fit.predict([0, 2]).round(6).tolist()
     [3.0, 1.735759]
+    >>> fit.bent, fit.forecast(100) == fit.predict(100)
+    (True, True)
     """
 
     a: float
     b: float
     c: float
     t0: float
+    t1: float
+    end: float
     kept: tuple = dataclasses.field(repr=False)
     diverged: bool
+    floor: float = 0.0
+
+    @property
+    def bent(self):
+        """True when the series has shown at least half of the fall (or rise) the fit expects.
+
+        That is ``exp(b * (t1 - t0)) <= 1/2``: the window spans a half-life of
+        the curve or more, so its level ``c`` rests on what the series showed.
+        A series still falling straight at its end has not bent: its fit puts
+        most of the fall beyond the window, where no loss was seen. Nor has
+        one whose level the floor holds up (``c == floor``): its free fit
+        would fall through the floor, so its level is not known. A flat or a
+        diverged series counts as bent (it has nothing to extrapolate).
+
+        Examples
+        --------
+        >>> ExponentialFit(a=1.0, b=-0.01, c=0.0, t0=0.0, t1=50.0, end=0.61, kept=(),
+        ...                diverged=False).bent
+        False
+        >>> ExponentialFit(a=1.0, b=-0.02, c=0.0, t0=0.0, t1=50.0, end=0.37, kept=(),
+        ...                diverged=False).bent
+        True
+        """
+        if self.a == 0 or self.diverged:
+            return True
+        if self.floor is not None and self.c <= self.floor:
+            return False
+        return self.b * (self.t1 - self.t0) <= -math.log(2)
+
+    def forecast(self, horizon):
+        """The loss to expect at step ``horizon``: extrapolated only from a fit that has bent.
+
+        :meth:`predict` at ``horizon`` when the fit has :attr:`bent` (or
+        ``horizon`` is not past ``t1``); otherwise :attr:`end`, the level the
+        series has reached, the lowest it gives evidence of. ``inf`` for a
+        diverged series.
+
+        Examples
+        --------
+        >>> straight = ExponentialFit(a=1.0, b=-0.01, c=0.0, t0=0.0, t1=50.0, end=0.6,
+        ...                           kept=(), diverged=False)
+        >>> straight.forecast(300), round(straight.predict(300), 6)
+        (0.6, 0.049787)
+        """
+        horizon = as_number("horizon", horizon)
+        if self.bent or horizon <= self.t1:
+            return self.predict(horizon)
+        return self.end
 
     def predict(self, t):
         """The fitted loss at step(s) ``t``: a float for a number, an array for an array.
@@ -107,11 +169,12 @@ class ExponentialFit:
 
         Examples
         --------
-        >>> fit = ExponentialFit(a=1.0, b=-1.0, c=0.5, t0=10.0, kept=(0, 1, 2), diverged=False)
+        >>> fit = ExponentialFit(a=1.0, b=-1.0, c=0.5, t0=10.0, t1=12.0, end=0.64,
+        ...                      kept=(0, 1, 2), diverged=False)
         >>> fit.predict(10)
         1.5
-        >>> ExponentialFit(a=0.0, b=math.nan, c=math.inf, t0=0.0, kept=(),
-        ...                diverged=True).predict(5)
+        >>> ExponentialFit(a=0.0, b=math.nan, c=math.inf, t0=0.0, t1=4.0, end=math.inf,
+        ...                kept=(), diverged=True).predict(5)
         inf
         """
         if np.ndim(t) == 0:
@@ -141,31 +204,41 @@ def _as_series(name, values):
     return array.astype(float)
 
 
-def _solve(u, y, rate):
-    """Least-squares ``amp, level`` of ``y ~ amp * exp(-rate * u) + level``, and the RSS."""
-    x = np.exp(-rate * u)
-    xc = x - x.mean()
-    yc = y - y.mean()
-    amp = float(xc @ yc / (xc @ xc))
-    residual = yc - amp * xc
-    return amp, float(y.mean() - amp * x.mean()), float(residual @ residual)
+def _solve_all(u, y, rates, floor):
+    """Least-squares ``amp, level, rss`` of ``y ~ amp * exp(-rate * u) + level`` for each rate.
 
-
-def _grid_rss(u, y, rates):
-    """The least-squares RSS of ``_solve`` for every rate at once."""
+    ``level >= floor``: where the free solution's level lies below ``floor``,
+    the level is ``floor`` and ``amp`` the least-squares amplitude of
+    ``y - floor`` alone (the constrained optimum of a convex problem whose
+    free optimum is infeasible lies on the boundary).
+    """
     x = np.exp(-np.outer(u, rates))
     xc = x - x.mean(axis=0)
     yc = (y - y.mean())[:, None]
     amp = (xc * yc).sum(axis=0) / (xc * xc).sum(axis=0)
-    return ((yc - amp * xc) ** 2).sum(axis=0)
+    level = y.mean() - amp * x.mean(axis=0)
+    if floor is not None:
+        low = level < floor
+        above = (y - floor)[:, None]
+        amp = np.where(low, (x * above).sum(axis=0) / (x * x).sum(axis=0), amp)
+        level = np.where(low, floor, level)
+    rss = ((y[:, None] - amp * x - level) ** 2).sum(axis=0)
+    return amp, level, rss
 
 
-def _fit(u, y, fastest):
+def _solve(u, y, rate, floor):
+    """``_solve_all`` for one rate, as floats."""
+    amp, level, rss = _solve_all(u, y, np.array([rate]), floor)
+    return float(amp[0]), float(level[0]), float(rss[0])
+
+
+def _fit(u, y, fastest, floor):
     """Fit ``y ~ amp * exp(-rate * u) + level`` on ``u`` in ``[0, 1]``: ``amp, rate, level``.
 
     ``rate`` lies in ``[1 / _SLOWEST_SPANS, fastest]``: the best point of a
     log-spaced grid, refined by golden-section search between its neighbours.
-    A constant ``y`` gives ``amp = 0`` and the slowest rate.
+    ``level >= floor`` unless ``floor`` is None. A constant ``y`` gives
+    ``amp = 0`` and the slowest rate.
     """
     slowest = 1.0 / _SLOWEST_SPANS
     if np.ptp(y) == 0:
@@ -173,14 +246,14 @@ def _fit(u, y, fastest):
     lo, hi = math.log(slowest), math.log(fastest)
     grid = np.linspace(lo, hi, max(3, int(math.ceil((hi - lo) / math.log(10)
                                                      * _GRID_PER_DECADE)) + 1))
-    rss = _grid_rss(u, y, np.exp(grid))
+    rss = _solve_all(u, y, np.exp(grid), floor)[2]
     best = int(np.argmin(rss))
     left, right = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     found = {grid[best]: float(rss[best])}
 
     def cost(s):
         if s not in found:
-            found[s] = _solve(u, y, math.exp(s))[2]
+            found[s] = _solve(u, y, math.exp(s), floor)[2]
         return found[s]
 
     ratio = (math.sqrt(5) - 1) / 2
@@ -193,7 +266,7 @@ def _fit(u, y, fastest):
             left, x1 = x1, x2
             x2 = left + ratio * (right - left)
     s = min(found, key=lambda key: (found[key], key))
-    amp, level, _ = _solve(u, y, math.exp(s))
+    amp, level, _ = _solve(u, y, math.exp(s), floor)
     return amp, math.exp(s), level
 
 
@@ -231,7 +304,7 @@ def _side_medians(values, half):
     return left, right
 
 
-def _trim(u, y, fastest, max_dropped, threshold):
+def _trim(u, y, fastest, max_dropped, threshold, floor):
     """Indices to keep after iterative outlier trimming (see :func:`fit_exponential`)."""
     keep = np.arange(len(y))
     floor = 1e-9 * float(np.max(np.abs(y)))
@@ -243,7 +316,8 @@ def _trim(u, y, fastest, max_dropped, threshold):
         # losses can chase an outlier at the start with a fast decay).
         inner = slice(_HALF_WINDOW, len(keep) - _HALF_WINDOW)
         amp, rate, level = _fit(u[keep][inner],
-                                _window_median(y[keep], _HALF_WINDOW, True)[inner], fastest)
+                                _window_median(y[keep], _HALF_WINDOW, True)[inner], fastest,
+                                floor)
         residual = y[keep] - (amp * np.exp(-rate * u[keep]) + level)
         # The noise scale: residuals less the median residual of their neighbours.
         detrended = residual - _window_median(residual, _HALF_WINDOW, False)
@@ -278,6 +352,14 @@ def _trim(u, y, fastest, max_dropped, threshold):
     return keep
 
 
+def _end_level(u, y):
+    """The value at ``u = 1`` of a least-squares line through the points with ``u >= 0.75``
+    (the last 3 when fewer)."""
+    tail = max(int(np.count_nonzero(u >= 0.75)), MIN_POINTS)
+    slope, intercept = np.polyfit(u[-tail:], y[-tail:], 1)
+    return float(slope + intercept)
+
+
 def _diverged(y, factor, spike_factor):
     """True when the median of the last tenth (at least 5 points) exceeds ``factor``
     times the median of the first tenth, that first median being positive, or
@@ -288,8 +370,8 @@ def _diverged(y, factor, spike_factor):
         (y[0] > 0 and float(np.max(y)) > spike_factor * y[0])
 
 
-def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4.0,
-                    diverge_factor=2.0, spike_factor=100.0):
+def fit_exponential(losses, steps=None, *, floor=0.0, max_outliers=0.1,
+                    outlier_threshold=4.0, diverge_factor=2.0, spike_factor=100.0):
     """Fit ``loss(t) = a * exp(b * (t - t0)) + c`` with ``b < 0`` to a loss series.
 
     **Fit.** For a fixed ``b``, ``a`` and ``c`` are the closed-form linear
@@ -298,6 +380,12 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
     a factor ``e**2`` per step) to twice the span ``steps[-1] - steps[0]``:
     first on a grid of 24 log-spaced values per decade, then by golden-section
     search between the best grid value's neighbours. Deterministic, NumPy only.
+
+    **Floor.** A loss has a floor, 0 for cross-entropy and squared errors:
+    ``c >= floor`` always. Where the free least-squares level would lie
+    below it (a series still falling straight, whose extrapolation would
+    cross zero), ``c = floor`` and ``a`` fits the rest. Whether the series
+    showed enough of its fall to extrapolate at all is :attr:`ExponentialFit.bent`.
 
     **Degenerate series.** A constant series gives ``a = 0``, ``c`` = the
     constant and ``b`` at its slow bound, ``-1 / (2 * span)``. The sign of ``a``
@@ -351,6 +439,9 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
     steps : sequence of float, optional
         Strictly increasing finite steps of the losses, one each; default
         ``0, 1, ..., len(losses) - 1``. ``t0`` is ``steps[0]``.
+    floor : float or None, default 0.0
+        The lowest level the loss can reach; ``None`` for a loss without one
+        (a negative log-likelihood of a density, say).
     max_outliers : float, default 0.1
         Largest fraction of the points dropped as outliers, in ``[0, 0.5)``;
         ``0`` keeps every point.
@@ -385,9 +476,14 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
     0.5
     >>> fit_exponential([1.0, 1.0, 1.0, 1.0]).a
     0.0
+    >>> line = [2.0 - 0.01 * k for k in range(100)]  # still falling straight
+    >>> fit = fit_exponential(line)
+    >>> fit.c, fit.bent, round(fit.forecast(300), 6), round(fit.predict(300), 4)
+    (0.0, False, 1.01, 0.2828)
     >>> fit_exponential([1.0, 2.0, float("nan")]).predict(10)
     inf
     """
+    floor = None if floor is None else as_number("floor", floor)
     max_outliers = as_number("max_outliers", max_outliers, low=0, high=0.5, high_open=True)
     outlier_threshold = as_number("outlier_threshold", outlier_threshold, low=0, low_open=True)
     diverge_factor = as_number("diverge_factor", diverge_factor, low=1)
@@ -405,26 +501,34 @@ def fit_exponential(losses, steps=None, *, max_outliers=0.1, outlier_threshold=4
         if not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
             raise ValueError("steps must be finite and strictly increasing, got {!r}".format(
                 steps))
-    t0 = float(t[0])
+    t0, t1 = float(t[0]), float(t[-1])
     if not np.all(np.isfinite(y)) or _diverged(y, diverge_factor, spike_factor):
-        return ExponentialFit(a=0.0, b=math.nan, c=math.inf, t0=t0, kept=(), diverged=True)
+        return ExponentialFit(a=0.0, b=math.nan, c=math.inf, t0=t0, t1=t1, end=math.inf,
+                              kept=(), diverged=True, floor=floor)
+    if floor is not None and float(np.min(y)) < floor:
+        raise ValueError("losses must not lie below floor={!r}; the lowest is {!r}".format(
+            floor, float(np.min(y))))
     span = float(t[-1] - t[0])
     u = (t - t0) / span
     fastest = (n - 1) / _FASTEST_STEPS  # in units of 1 / span
     keep = np.arange(n)
     if n >= MIN_TRIM_POINTS:
-        keep = _trim(u, y, (n - 1) / _HALF_WINDOW, int(max_outliers * n), outlier_threshold)
-    amp, rate, level = _fit(u[keep], y[keep], fastest)
-    return ExponentialFit(a=amp, b=-rate / span, c=level, t0=t0,
-                          kept=tuple(int(i) for i in keep), diverged=False)
+        keep = _trim(u, y, (n - 1) / _HALF_WINDOW, int(max_outliers * n), outlier_threshold,
+                     floor)
+    amp, rate, level = _fit(u[keep], y[keep], fastest, floor)
+    return ExponentialFit(a=amp, b=-rate / span, c=level, t0=t0, t1=t1,
+                          end=_end_level(u[keep], y[keep]),
+                          kept=tuple(int(i) for i in keep), diverged=False, floor=floor)
 
 
 def forecast_loss(losses, horizon, steps=None, **options):
-    """The loss :func:`fit_exponential` forecasts at step ``horizon``; ``inf`` if diverged.
+    """The loss to expect at step ``horizon``: :meth:`ExponentialFit.forecast` of the fit.
 
-    ``horizon`` is in the units of ``steps`` (by default the index of the loss,
-    so ``len(losses) - 1`` is the last one observed) and must be finite.
-    ``options`` are :func:`fit_exponential`'s keyword arguments.
+    The fitted curve at ``horizon`` when the series has bent, else the fitted
+    loss at its last step; ``inf`` if diverged. ``horizon`` is in the units
+    of ``steps`` (by default the index of the loss, so ``len(losses) - 1`` is
+    the last one observed) and must be finite. ``options`` are
+    :func:`fit_exponential`'s keyword arguments (``floor``, 0 by default).
 
     Examples
     --------
@@ -435,4 +539,4 @@ def forecast_loss(losses, horizon, steps=None, **options):
     inf
     """
     horizon = as_number("horizon", horizon)
-    return fit_exponential(losses, steps, **options).predict(horizon)
+    return fit_exponential(losses, steps, **options).forecast(horizon)

@@ -11,7 +11,7 @@ import mxnet as mx
 
 from ._validate import as_lr, as_number
 
-__all__ = ["checked_optimizer", "optimizer_keywords"]
+__all__ = ["checked_optimizer", "optimizer_keywords", "optimizer_name"]
 
 #: Checked ranges of common hyper-parameters: (low, high, high_open).
 _RANGES = {"momentum": (0.0, 1.0, True), "beta1": (0.0, 1.0, True),
@@ -36,6 +36,29 @@ def optimizer_keywords(optimizer_class):
                                                          parameter.VAR_POSITIONAL):
                 names.add(name)
     return names
+
+
+def optimizer_name(learner):
+    """The registered name of the learner's optimizer (``'sgd'``, ``'adam'``, ...).
+
+    The name MXNet's registry gives the optimizer's class; the class's own
+    name in lower case when it is not registered, and ``''`` when the
+    learner has no trainer.
+
+    Examples
+    --------
+    >>> from gluon_lr import Learner
+    >>> net = mx.gluon.nn.Dense(1, in_units=2)
+    >>> optimizer_name(Learner(net, [(mx.np.ones((1, 2)), mx.np.ones((1, 1)))], mx.cpu(),
+    ...                        optimizer="adam"))
+    'adam'
+    """
+    trainer = getattr(learner, "trainer", None)
+    if trainer is None:
+        return ""
+    kind = type(trainer.optimizer)
+    return next((name for name, cls in mx.optimizer.Optimizer.opt_registry.items()
+                 if cls is kind), kind.__name__.lower())
 
 
 def _optimizer_class(name):

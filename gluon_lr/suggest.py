@@ -1,25 +1,29 @@
 """Rules that read a learning rate off a finder's curve.
 
 Every rule is a function ``(lrs, losses, **options) -> float or None`` over the
-points of a sweep in order; it returns ``None``, with a RuntimeWarning, when it
-has too few points to work with.
+raw points of a sweep in order (non-finite losses included); it prepares its
+own curve and returns ``None``, with a RuntimeWarning, when it has too few
+points to work with. :func:`suggest_lr` picks a rule by name and passes the
+options on, the same way for every rule.
 
-- :func:`lowest` (the default, :data:`DEFAULT_RULE`), :func:`steepest` and
-  :func:`minimum` read a curve that :func:`suggest_lr`
-  prepares: it drops the non-finite points and smooths the losses with the
-  finder's running mean (:func:`smooth`, weight ``smoothing``).
-- :func:`valley` is fastai's ``lr_find`` suggestion and prepares its own curve
-  from the raw losses, as fastai does (:func:`valley_curve`): fastai's debiased
-  running mean (weight ``beta``, 0.98), its trimming (the first ``num_it // 10``
-  and the last 5 points) and its cut where the smoothed loss stops being
-  finite. :func:`suggest_lr` ignores ``smoothing`` for it.
+- :func:`lowest` (the default, :data:`DEFAULT_RULE`) reads the centred curve
+  (:func:`smoothed_curve`): the finite points, smoothed without lag by
+  :func:`smooth_centred`. The finder's plot, :func:`falling_region` and
+  :func:`divergence_edge` read the same curve. Where the best rate lies
+  relative to the lowest point depends on the optimizer; the finder passes
+  :func:`lowest_options` for its learner's.
+- :func:`steepest` (pytorch-lr-finder's rule) and :func:`minimum` read the
+  finite points smoothed by pytorch-lr-finder's running mean
+  (:func:`smooth`, weight 0.95: each new loss weighs 5 %), as that library does.
+- :func:`valley` is fastai's ``lr_find`` suggestion and reads fastai's curve
+  (:func:`valley_curve`): its debiased running mean (weight ``beta``, 0.98),
+  its trimming (the first ``num_it // 10`` and the last 5 points) and its cut
+  where the smoothed loss stops being finite.
 
-The default smoothing for suggestions, 0.95, is pytorch-lr-finder's
-(``smooth_f=0.05``: each new loss weighs 5 %). The tutorial's light 0.3 suits
-its stopping rule, but on a real finder curve (batch losses of ResNet-18 on
-CIFAR-10) it lets one noisy drop in the diverging region pass for the steepest
-descent: on this repository's measured curve (RESULTS.md) 'steepest' gives
-0.35 with 0.3, and 0.031 with 0.6 to 0.95.
+A running mean lags: it carries every feature of the curve towards higher
+rates, by about ``smoothing / (1 - smoothing)`` points (19 at 0.95). The
+centred smoother runs the same mean forwards and then backwards, so the two
+lags cancel and the lowest point stays where the losses are lowest.
 """
 import bisect
 import inspect
@@ -32,11 +36,19 @@ import numpy as np
 from ._validate import FLOAT32_MAX, FLOAT32_TINY, as_choice, as_int, as_lr, as_number
 from .stopping import update_running_mean
 
-__all__ = ["as_curve", "smooth", "smooth_debiased", "smoothed_curve", "valley_curve",
-           "lowest", "steepest", "valley", "minimum", "suggest_lr", "falling_region",
-           "divergence_edge", "EDGE_RISE",
-           "SUGGESTION_METHODS", "DEFAULT_RULE", "SUGGESTION_SMOOTHING", "VALLEY_BETA",
+__all__ = ["as_curve", "smooth", "smooth_centred", "smooth_debiased", "smoothed_curve",
+           "valley_curve", "lowest", "lowest_options", "ADAPTIVE_OPTIMIZERS", "steepest",
+           "valley", "minimum", "suggest_lr",
+           "falling_region", "divergence_edge", "EDGE_RISE", "SUGGESTION_METHODS",
+           "DEFAULT_RULE", "SUGGESTION_WIDTH", "RUNNING_MEAN_SMOOTHING", "VALLEY_BETA",
            "VALLEY_SKIP_END"]
+
+#: The reach of the centred smoother of the default rule and the plot, in decades of
+#: learning rate: each pass weighs a point ``exp(-d / width)`` that is ``d`` decades away.
+SUGGESTION_WIDTH = 0.3
+
+#: pytorch-lr-finder's running-mean weight (``smooth_f=0.05``), for 'steepest' and 'minimum'.
+RUNNING_MEAN_SMOOTHING = 0.95
 
 #: The divergence edge is where the smoothed loss first rises this fraction above its lowest.
 EDGE_RISE = 0.1
@@ -129,6 +141,46 @@ def smooth(losses, smoothing):
     return smoothed
 
 
+def smooth_centred(losses, smoothing):
+    """Zero-phase smoothing: the running mean of :func:`smooth`, forwards and then backwards.
+
+    The forward pass lags features towards later points and the backward
+    pass, run over its result from the last point, lags them back by as
+    much, so a valley's lowest point stays where it is. When every loss is
+    positive the mean runs over ``log(loss)`` (and the result is
+    exponentiated): losses that span decades, as a regression's do, weigh by
+    ratio, and one huge loss at a blow-up does not swamp its neighbours.
+
+    Parameters
+    ----------
+    losses : sequence of float
+        Finite numbers.
+    smoothing : float in [0, 1)
+        Weight of the previous mean in each pass; 0 returns the losses.
+
+    Examples
+    --------
+    With a zero among the losses, on the losses: forward 0, 2, 1; backward 1, 1.5, 0.75.
+
+    >>> smooth_centred([0.0, 4.0, 0.0], 0.5)
+    [0.75, 1.5, 1.0]
+
+    All positive, on their logarithms: ``4 ** (3/16), 4 ** (3/8), 4 ** (1/4)``.
+
+    >>> [round(v, 6) for v in smooth_centred([1.0, 4.0, 1.0], 0.5)]
+    [1.29684, 1.681793, 1.414214]
+    """
+    values = _as_losses(losses)
+    smoothing = as_number("smoothing", smoothing, low=0, high=1, high_open=True)
+    if smoothing == 0:
+        return values
+    logarithmic = bool(values) and min(values) > 0
+    if logarithmic:
+        values = [math.log(value) for value in values]
+    smoothed = smooth(smooth(values, smoothing)[::-1], smoothing)[::-1]
+    return [math.exp(value) for value in smoothed] if logarithmic else smoothed
+
+
 def smooth_debiased(losses, beta=VALLEY_BETA):
     """fastai's smoothed loss (``AvgSmoothLoss``): a running mean corrected for its zero start.
 
@@ -155,17 +207,42 @@ def smooth_debiased(losses, beta=VALLEY_BETA):
     return smoothed
 
 
-def smoothed_curve(lrs, losses, smoothing):
-    """The finite points of a curve, their losses smoothed (:func:`smooth`): ``(lrs, losses)``.
+def smoothed_curve(lrs, losses, width=SUGGESTION_WIDTH):
+    """The finite points of a curve, centred-smoothed over ``width`` decades: ``(lrs, losses)``.
 
-    This is the curve that :func:`lowest`, :func:`steepest` and :func:`minimum` read in
-    :func:`suggest_lr`.
+    :func:`smooth_centred` with the weight ``exp(-step / width)``, where
+    ``step`` is the median spacing of the points in decades of learning rate
+    (``log10`` of the sweep's multiplier on an exponential sweep), so that
+    sweeps of any density are smoothed over the same range of rates. This is
+    the curve :func:`lowest`, :func:`falling_region`, :func:`divergence_edge`
+    and the finder's plot read.
+
+    Parameters
+    ----------
+    lrs, losses : sequence of float
+    width : float >= 0, default 0.3
+        In decades; 0 keeps the losses as they are.
 
     Examples
     --------
-    >>> smoothed_curve([1.0, 2.0, 3.0], [4.0, float("nan"), 2.0], 0.5)
-    ([1.0, 3.0], [4.0, 3.0])
+    The finite points lie two decades apart; over a width of two decades each
+    pass weighs the previous mean ``exp(-1)``:
+
+    >>> xs, ys = smoothed_curve([0.01, 0.1, 1.0], [4.0, float("nan"), 1.0], width=2.0)
+    >>> xs, ys == smooth_centred([4.0, 1.0], math.exp(-1))
+    ([0.01, 1.0], True)
     """
+    width = as_number("width", width, low=0)
+    lrs, losses = _finite(*as_curve(lrs, losses))
+    positive = [lr for lr in lrs if lr > 0]
+    steps = np.abs(np.diff(np.log10(positive))) if len(positive) > 1 else []
+    step = float(np.median(steps)) if len(steps) else 0.0
+    weight = math.exp(-step / width) if width > 0 and step > 0 else 0.0
+    return lrs, smooth_centred(losses, weight)
+
+
+def _running_mean_curve(lrs, losses, smoothing):
+    """The finite points of a curve, their losses smoothed by :func:`smooth` (it lags)."""
     lrs, losses = _finite(*as_curve(lrs, losses))
     return lrs, smooth(losses, smoothing)
 
@@ -216,25 +293,29 @@ def valley_curve(lrs, losses, beta=VALLEY_BETA, num_it=None):
 
 # -- rules -------------------------------------------------------------------------------------
 
-def steepest(lrs, losses, skip_start=10, skip_end=5):
+def steepest(lrs, losses, skip_start=10, skip_end=5, smoothing=RUNNING_MEAN_SMOOTHING):
     """The learning rate where the loss falls fastest (pytorch-lr-finder's rule).
 
-    Keeps the points with a finite loss, drops ``skip_start`` of them at the
-    start and ``skip_end`` at the end, then returns the learning rate at the
-    minimum of ``numpy.gradient(losses)``. The gradient is taken over the point
-    index: on a geometric sweep that is the slope against ``log(lr)``.
+    Keeps the points with a finite loss, smooths them with the running mean
+    (:func:`smooth`, weight ``smoothing``), drops ``skip_start`` of them at
+    the start and ``skip_end`` at the end, then returns the learning rate at
+    the minimum of ``numpy.gradient(losses)``. The gradient is taken over the
+    point index: on a geometric sweep that is the slope against ``log(lr)``.
 
     Parameters
     ----------
     lrs, losses : sequence of float
     skip_start, skip_end : int >= 0, default 10 and 5
+    smoothing : float in [0, 1), default 0.95
+        pytorch-lr-finder's; 0 reads the raw losses.
 
     Examples
     --------
-    >>> steepest([1, 2, 3, 4, 5], [5.0, 4.8, 3.0, 2.9, 2.8], skip_start=0, skip_end=0)
+    >>> steepest([1, 2, 3, 4, 5], [5.0, 4.8, 3.0, 2.9, 2.8], skip_start=0, skip_end=0,
+    ...          smoothing=0)
     2.0
     """
-    lrs, losses = _finite(*as_curve(lrs, losses))
+    lrs, losses = _running_mean_curve(lrs, losses, smoothing)
     as_int("skip_start", skip_start, 0)
     as_int("skip_end", skip_end, 0)
     kept_lrs = lrs[skip_start:len(losses) - skip_end]
@@ -326,70 +407,78 @@ def _lowest_point(rule, lrs, losses):
 
 
 def _edge(lrs, curve, rise):
-    """The last learning rate before ``curve`` first rises ``rise`` above its lowest so far."""
-    low = math.inf
-    for i, value in enumerate(curve):
-        low = min(low, value)
-        if value > (1 + rise) * low:
-            return float(lrs[i - 1])
-    return None
+    """The last learning rate before ``curve`` first rises ``rise`` above its lowest point,
+    looking only after that point; None when it never does."""
+    low = int(np.argmin(curve))
+    limit = curve[low] + rise * abs(curve[low])
+    return next((float(lrs[i - 1]) for i in range(low + 1, len(curve)) if curve[i] > limit),
+                None)
 
 
-def divergence_edge(lrs, losses, rise=None):
-    """The last learning rate before the smoothed loss rises ``rise`` above its lowest so far.
+def divergence_edge(lrs, losses, rise=None, width=SUGGESTION_WIDTH):
+    """The last learning rate before the loss, past its lowest point, rises ``rise`` above it.
 
-    On the curve :func:`smoothed_curve` gives (non-finite points dropped);
-    None when it never rises that far. ``rise`` defaults to ``EDGE_RISE``
-    (10 %). Beyond the edge, training breaks down.
+    On the centred curve :func:`smoothed_curve` gives (non-finite points
+    dropped); None when it never rises that far. ``rise`` defaults to
+    ``EDGE_RISE`` (10 % of the lowest loss). Beyond the edge, training
+    breaks down. Only the part after the lowest point counts: a wobble of
+    the flat start of a noisy sweep, before the loss has fallen at all, is
+    no edge.
 
     Examples
     --------
-    >>> divergence_edge([1, 2, 3, 4], [2.0, 2.0, 2.0, 20.0])  # smoothed: 2, 2, 2, 2.9
+    >>> divergence_edge([1, 2, 3, 4], [2.0, 1.0, 1.0, 20.0], width=0)
     3.0
+    >>> divergence_edge([1, 2, 3, 4], [2.0, 2.4, 1.0, 1.05], width=0) is None
+    True
     """
     rise = EDGE_RISE if rise is None else as_number("rise", rise, low=0, low_open=True)
-    xs, curve = smoothed_curve(lrs, losses, SUGGESTION_SMOOTHING)
+    xs, curve = smoothed_curve(lrs, losses, width)
     return _edge(xs, curve, rise) if curve else None
 
 
-def lowest(lrs, losses, divisor=2.0, edge_margin=2.0):
-    """Half the learning rate where the loss stops falling, kept clear of divergence.
+def lowest(lrs, losses, divisor=4.0, edge_margin=2.0, width=SUGGESTION_WIDTH):
+    """The learning rate where the loss stops falling over ``divisor``, kept clear of divergence.
 
-    The learning rate at the lowest finite loss, but at most the divergence
-    edge over ``edge_margin``, divided by ``divisor`` (the default rule). The
-    edge (:func:`divergence_edge`) is the last learning rate before the loss
-    first rises ``EDGE_RISE`` (10 %) above its lowest so far; without one,
+    On the centred curve (:func:`smoothed_curve` over ``width`` decades): the
+    learning rate at its lowest point, but at most the divergence edge over
+    ``edge_margin``, divided by ``divisor``. The edge
+    (:func:`divergence_edge`) is the last learning rate before the curve,
+    past its lowest point, rises ``EDGE_RISE`` (10 %) above it; without one,
     the lowest point counts alone.
 
-    On the smoothed curve the lowest point is where the loss stops falling,
-    the top of the range that trains. A sweep that hardly falls has no clear
-    lowest point, and noise can put it right next to the blow-up: on one of
-    the plain CNN's curves in ``bench/bench_suggest.py`` the lowest point was
-    0.74 and the sweep diverged at 1.07, where the best rate of the grid was
-    0.16. So a lowest point within a factor ``edge_margin`` of the edge
-    counts as the edge over ``edge_margin``. ``bench/bench_suggest.py`` measures every rule
-    against a grid of 300-iteration runs; RESULTS.md has the ratios.
+    The lowest point is the top of the range that trains. A sweep that
+    hardly falls has no clear lowest point, and noise can put it right
+    next to the blow-up; so a lowest point within a factor ``edge_margin``
+    of the edge counts as the edge over ``edge_margin``.
+    ``bench/bench_suggest.py`` measures the rule on a suite of tasks;
+    RESULTS.md has the ratios.
+
+    The defaults suit adaptive optimizers such as Adam; for SGD pass
+    :func:`lowest_options` ``("sgd")`` (the finder does).
 
     Parameters
     ----------
     lrs, losses : sequence of float
-    divisor : float > 0, default 2
+    divisor : float > 0, default 4
     edge_margin : float >= 1, default 2
+    width : float >= 0, default 0.3
+        Of the centred smoother, in decades; 0 reads the raw losses.
 
     Examples
     --------
-    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 1.05])
-    0.5
+    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 1.05], width=0)
+    0.25
 
     The loss blows up right after its lowest point (1.6), so the edge is 1.6
-    too and the suggestion ``1.6 / 2 / 2``:
+    too and the suggestion ``1.6 / 2 / 4``:
 
-    >>> lowest([0.1, 0.2, 0.4, 0.8, 1.6, 3.2], [3.0, 3.0, 2.9, 2.9, 2.8, 9.0])
-    0.4
+    >>> lowest([0.1, 0.2, 0.4, 0.8, 1.6, 3.2], [3.0, 3.0, 2.9, 2.9, 2.8, 9.0], width=0)
+    0.2
     """
     divisor = as_number("divisor", divisor, low=0, low_open=True)
     edge_margin = as_number("edge_margin", edge_margin, low=1)
-    lrs, losses = _finite(*as_curve(lrs, losses))
+    lrs, losses = smoothed_curve(lrs, losses, width)
     point = _lowest_point("lowest", lrs, losses)
     if point is None:
         return None
@@ -399,35 +488,60 @@ def lowest(lrs, losses, divisor=2.0, edge_margin=2.0):
     return point / divisor
 
 
-def minimum(lrs, losses, divisor=10.0):
+def minimum(lrs, losses, divisor=10.0, smoothing=RUNNING_MEAN_SMOOTHING):
     """fastai's "minimum": the learning rate at the lowest finite loss, divided by 10.
 
-    The lowest point that :func:`lowest` starts from, without its cap below the
-    divergence edge, and with fastai's ``divisor``.
+    On the running-mean curve (:func:`smooth`, weight ``smoothing``) of the
+    finite points.
 
     Parameters
     ----------
     lrs, losses : sequence of float
     divisor : float > 0, default 10
+    smoothing : float in [0, 1), default 0.95
 
     Examples
     --------
-    >>> minimum([0.1, 1.0, 10.0], [3.0, 1.0, 2.0])
+    >>> minimum([0.1, 1.0, 10.0], [3.0, 1.0, 2.0], smoothing=0)
     0.1
     """
-    lrs, losses = _finite(*as_curve(lrs, losses))
     divisor = as_number("divisor", divisor, low=0, low_open=True)
+    lrs, losses = _running_mean_curve(lrs, losses, smoothing)
     point = _lowest_point("minimum", lrs, losses)
     return None if point is None else point / divisor
 
 
 SUGGESTION_METHODS = {"lowest": lowest, "steepest": steepest, "valley": valley,
                       "minimum": minimum}
+
+#: MXNet's optimizers that scale each step by running statistics of the gradient.
+ADAPTIVE_OPTIMIZERS = frozenset({"adabelief", "adadelta", "adagrad", "adam", "adamax", "adamw",
+                                 "ftml", "ftrl", "groupadagrad", "lamb", "lans", "nadam",
+                                 "rmsprop"})
+
+
+def lowest_options(optimizer):
+    """The :func:`lowest` options for a network trained by ``optimizer`` (a name).
+
+    An adaptive optimizer (:data:`ADAPTIVE_OPTIMIZERS`) trains best well
+    below the sweep's lowest point: ``divisor=4``, ``edge_margin=2`` (the
+    rule's defaults). SGD and its kin train best above it, close to where
+    the loss diverges: three times the lowest point, at most the edge
+    (``divisor=1/3``, ``edge_margin=3``). ``bench/bench_suggest.py`` measures both.
+
+    Examples
+    --------
+    >>> lowest_options("adam"), lowest_options("SGD")
+    ({'divisor': 4.0, 'edge_margin': 2.0}, {'divisor': 0.3333333333333333, 'edge_margin': 3.0})
+    """
+    if not isinstance(optimizer, str):
+        raise TypeError("optimizer must be an optimizer's name, e.g. 'sgd' or 'adam'; got "
+                        "{!r}".format(optimizer))
+    if optimizer.lower() in ADAPTIVE_OPTIMIZERS:
+        return {"divisor": 4.0, "edge_margin": 2.0}
+    return {"divisor": 1 / 3, "edge_margin": 3.0}
 #: The rule :func:`suggest_lr` and the finder use unless told (see :func:`lowest`).
 DEFAULT_RULE = "lowest"
-
-
-SUGGESTION_SMOOTHING = 0.95
 
 
 def _rule_options(method):
@@ -444,7 +558,7 @@ def _check_options(method, options):
             method, ", ".join(accepted), ", ".join(repr(name) for name in unknown)))
 
 
-def suggest_lr(lrs, losses, method=DEFAULT_RULE, smoothing=SUGGESTION_SMOOTHING, **options):
+def suggest_lr(lrs, losses, method=DEFAULT_RULE, **options):
     """Suggest a learning rate from a finder's ``(lr, loss)`` curve.
 
     Parameters
@@ -455,13 +569,10 @@ def suggest_lr(lrs, losses, method=DEFAULT_RULE, smoothing=SUGGESTION_SMOOTHING,
     method : {'lowest', 'steepest', 'valley', 'minimum'}, default 'lowest'
         The rule; see :func:`lowest`, :func:`steepest`, :func:`valley` and
         :func:`minimum`.
-    smoothing : float in [0, 1), default 0.95
-        For all rules but 'valley': the running-mean weight of the previous
-        mean (0 = raw losses); see the module notes. 'valley' ignores it and
-        smooths with its own ``beta`` option (fastai's 0.98).
     **options
-        Passed to the rule: ``skip_start``, ``skip_end`` (steepest), ``beta``,
-        ``num_it`` (valley) or ``divisor`` (lowest, minimum).
+        The rule's own options: ``divisor``, ``edge_margin``, ``width``
+        (lowest); ``skip_start``, ``skip_end``, ``smoothing`` (steepest);
+        ``beta``, ``num_it`` (valley); ``divisor``, ``smoothing`` (minimum).
 
     Returns
     -------
@@ -474,19 +585,16 @@ def suggest_lr(lrs, losses, method=DEFAULT_RULE, smoothing=SUGGESTION_SMOOTHING,
     0.1
     """
     as_choice("method", method, tuple(sorted(SUGGESTION_METHODS)))
-    as_number("smoothing", smoothing, low=0, high=1, high_open=True)
     _check_options(method, options)
     lrs, losses = as_curve(lrs, losses)
-    if method != "valley":
-        lrs, losses = smoothed_curve(lrs, losses, smoothing)
     suggestion = SUGGESTION_METHODS[method](lrs, losses, **options)
     return None if suggestion is None else float(suggestion)
 
 
-def falling_region(lrs, losses, smoothing=SUGGESTION_SMOOTHING, drop=0.03):
+def falling_region(lrs, losses, width=SUGGESTION_WIDTH, drop=0.03):
     """The learning rates over which the smoothed loss falls: ``(low, high)`` or None.
 
-    On the curve :func:`smoothed_curve` gives, ``low`` is the first learning
+    On the centred curve :func:`smoothed_curve` gives, ``low`` is the first learning
     rate whose smoothed loss is ``drop`` (a fraction) below the first one, and
     ``high`` the learning rate of the lowest smoothed loss at or after it. This
     is the part of the curve the MXNet tutorial reads a learning rate from.
@@ -498,11 +606,11 @@ def falling_region(lrs, losses, smoothing=SUGGESTION_SMOOTHING, drop=0.03):
 
     Examples
     --------
-    >>> falling_region([1, 2, 3, 4, 5], [4.0, 3.9, 3.0, 2.0, 6.0], smoothing=0.0)
+    >>> falling_region([1, 2, 3, 4, 5], [4.0, 3.9, 3.0, 2.0, 6.0], width=0)
     (3.0, 4.0)
     """
     as_number("drop", drop, low=0, high=1, low_open=True, high_open=True)
-    xs, curve = smoothed_curve(lrs, losses, smoothing)
+    xs, curve = smoothed_curve(lrs, losses, width)
     if not curve:
         return None
     start = next((i for i, value in enumerate(curve) if value < (1 - drop) * curve[0]), None)

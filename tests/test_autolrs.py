@@ -268,7 +268,7 @@ def test_later_stages_score_the_validation_loss_measured_during_each_trial():
         assert candidate.val_steps == (2, 4, 6, 8)
         assert len(candidate.val_losses) == 4
         assert candidate.forecast == fit_exponential(candidate.val_losses, [2, 4, 6, 8]) \
-            .predict(24)
+            .forecast(24)
 
 
 # -- interruptions and resuming --------------------------------------------------------------

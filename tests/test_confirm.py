@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gluon_lr import Learner, LRFinder
-from gluon_lr.confirm import confirm_learning_rate, default_candidates
+from gluon_lr.confirm import confirm_learning_rate, default_candidates, halving_rounds
 from helpers import assert_same_state, make_batches, make_net, state_arrays
 
 
@@ -27,14 +27,38 @@ def quadratic_task(batches=40, batch_size=16, seed=0):
 
 
 def test_confirm_picks_the_fastest_stable_rate_of_a_known_quadratic():
-    learner = quadratic_task()
-    result = confirm_learning_rate(learner, [0.05, 0.2, 1.0, 3.0], steps=20, horizon=100,
+    learner = quadratic_task(batches=60)
+    # 4 candidates: 2 rounds of 40 steps, 10 each for 4, then 20 each for the better 2
+    result = confirm_learning_rate(learner, [0.05, 0.2, 1.0, 3.0], budget=80, horizon=100,
                                    progress=False)
     assert result.lr == 1.0
-    scores = {t.lr: t.score for t in result.trials}
-    assert scores[3.0] == math.inf                      # beyond 2 / lambda_max: diverges
-    assert scores[1.0] < scores[0.2] < scores[0.05]
-    assert result.steps_spent == 4 * 20      # 3.0 grows huge but stays finite: all 20 run
+    trials = {t.lr: t for t in result.trials}
+    assert trials[3.0].score == math.inf                # beyond 2 / lambda_max: diverges
+    assert [trials[lr].rounds for lr in (0.05, 0.2, 1.0, 3.0)] == [1, 2, 2, 1]
+    assert [len(trials[lr].losses) for lr in (0.05, 0.2, 1.0, 3.0)] == [10, 30, 30, 10]
+    assert trials[1.0].score < trials[0.2].score < trials[0.05].score
+    assert result.steps_spent == 4 * 10 + 2 * 20
+
+
+def test_halving_rounds_share_the_budget_equally():
+    from gluon_lr.confirm import halving_rounds
+    assert halving_rounds(6, 240) == [240 // 3 // 6, 240 // 3 // 3, 240 // 3 // 2]
+    assert halving_rounds(5, 300) == [20, 33, 50]                     # 5, 3, 2 candidates
+    assert halving_rounds(2, 100) == [50] and halving_rounds(1, 100) == [100]
+    assert halving_rounds(9, 360) == [10, 18, 30, 45]                 # 9, 5, 3, 2
+
+
+def test_survivors_go_on_from_their_own_state():
+    # the finalists' second round continues the first: their losses are one run of 30 steps
+    batches = make_batches(40)
+    twin = Learner(make_net(), batches, mx.cpu(), optimizer_params={"learning_rate": 0.1})
+    learner = Learner(make_net(), batches, mx.cpu(), optimizer_params={"learning_rate": 0.1})
+    learner.net.load_dict({k: v.data() for k, v in twin.net.collect_params().items()})
+    result = confirm_learning_rate(learner, [0.01, 0.03, 0.1, 0.3], budget=80, score="mean",
+                                   progress=False)
+    finalist = max(result.trials, key=lambda t: t.rounds)
+    assert len(finalist.losses) == 30
+    assert twin.run(30, lr=finalist.lr) == list(finalist.losses)
 
 
 def test_every_candidate_starts_from_the_same_state_on_the_same_batches():
@@ -56,11 +80,12 @@ def test_every_candidate_starts_from_the_same_state_on_the_same_batches():
 
     learner.run, learner._next_batch = recording_run, recording_next
     before = state_arrays(learner)
-    confirm_learning_rate(learner, [0.01, 0.03, 0.1], steps=5, progress=False)
-    assert len(starts) == 3
-    for start in starts:
+    # 3 candidates: 2 rounds of 18 steps, 6 each for 3, then 9 each for the better 2
+    confirm_learning_rate(learner, [0.01, 0.03, 0.1], budget=36, score="mean", progress=False)
+    assert len(starts) == 3 + 2
+    for start in starts[:3]:
         assert_same_state(before, start)
-    assert seen == [id(b) for b in batches[3:8]] * 3
+    assert seen == [id(b) for b in batches[3:9]] * 3 + [id(b) for b in batches[9:18]] * 2
     assert_same_state(before, state_arrays(learner))
     # training continues on the batches the trials saw
     learner.run(1)
@@ -85,7 +110,7 @@ def test_an_interrupted_confirmation_restores_everything_and_writes_nothing(
     with pytest.raises(fault):
         real_run = learner.run
         learner.run = lambda steps, lr=None, callback=None: real_run(steps, lr, failing)
-        confirm_learning_rate(learner, [0.01, 0.1], steps=5, progress=False)
+        confirm_learning_rate(learner, [0.01, 0.1], budget=20, progress=False)
     assert_same_state(before, state_arrays(learner))
     assert os.listdir(tmp_path) == []
 
@@ -96,21 +121,27 @@ def test_finder_confirm_uses_the_sweep_and_keeps_the_table():
     finder.find(lr_start=1e-4, lr_end=10, num_points=60, progress=False)
     before = state_arrays(learner)
     candidates = default_candidates(finder.lrs, finder.losses)
-    lr = finder.confirm(budget=4 * len(finder.results), progress=False)
+    lr = finder.confirm(progress=False)                  # budget: 4 times the sweep
     assert lr in candidates
     assert [t.lr for t in finder.confirmation.trials] == candidates
-    steps = 4 * len(finder.results) // len(candidates)
     assert finder.confirmation.steps_spent <= 4 * len(finder.results)
-    assert all(len(t.losses) <= steps for t in finder.confirmation.trials)
+    rounds = halving_rounds(len(candidates), 4 * len(finder.results))
+    assert max(len(t.losses) for t in finder.confirmation.trials) == sum(rounds)
     assert [row["chosen"] for row in finder.confirmation.table()].count(True) == 1
+    assert len(repr(finder.confirmation).splitlines()) == 1
     assert_same_state(before, state_arrays(learner))
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"candidates": []}, ValueError, "candidates must list at least one"),
     ({"candidates": [0.1, -1]}, ValueError, "each of candidates must be a number in"),
-    ({"steps": 2}, ValueError, "steps must be an int >= 3"),
-    ({"horizon": 4}, ValueError, "horizon must be an int >= 5"),
+    ({"budget": 0}, ValueError, "budget must be an int >= 1"),
+    ({"budget": 5}, ValueError, "budget must give each of the 1 candidates 6 steps in the "
+                                "first of 1 rounds: at least 6, got 5"),
+    ({"candidates": [0.1, 0.2, 0.3], "budget": 20}, ValueError,
+     "budget must give each of the 3 candidates 6 steps in the first of 2 rounds: at least 36"),
+    ({"horizon": 0}, ValueError, "horizon must be an int >= 1"),
+    ({"floor": "0"}, TypeError, "floor must be a number"),
     ({"score": "best"}, ValueError, "score must be one of 'forecast', 'mean', 'validation'"),
     ({"score": "validation"}, ValueError, "score='validation' needs val_data"),
     ({"val_data": 3}, TypeError, "val_data must be an iterable"),
@@ -119,7 +150,7 @@ def test_finder_confirm_uses_the_sweep_and_keeps_the_table():
 ])
 def test_bad_arguments_fail_before_any_step(kwargs, error, message):
     learner = Learner(make_net(), make_batches(10), mx.cpu())
-    arguments = dict({"candidates": [0.1], "steps": 5, "progress": False}, **kwargs)
+    arguments = dict({"candidates": [0.1], "budget": 10, "progress": False}, **kwargs)
     with pytest.raises(error, match=message):
         confirm_learning_rate(learner, arguments.pop("candidates"), **arguments)
     assert learner.trainer.optimizer.num_update == 0
@@ -130,48 +161,54 @@ def test_confirm_before_find_is_an_error():
         LRFinder(Learner(make_net(), make_batches(2), mx.cpu())).confirm()
 
 
-def test_default_candidates_lie_in_the_window():
+def test_default_candidates_are_a_grid_below_the_divergence_edge():
+    from gluon_lr.suggest import divergence_edge, suggest_lr
     lrs = [10 ** (k / 10 - 4) for k in range(41)]                      # 1e-4 .. 1
     losses = [2.5 - 0.03 * k if k < 35 else 2.5 for k in range(41)]
-    candidates = default_candidates(lrs, losses, neighbours=1)
-    assert candidates == sorted(candidates)
-    assert all(a * 1.05 < b for a, b in zip(candidates, candidates[1:]))
-    assert min(candidates) >= lrs[2] and max(candidates) <= lrs[34] * (1 + 1e-12)
+    # the centred curve carries the jump back to 2.5 one point early: the edge is point 33
+    edge = divergence_edge(lrs, losses)
+    assert edge == lrs[33]
+    # the grid edge / 2 ** k down to edge / 32; every rule's pick lies within 5 % of a grid
+    # point and merges into it (valley lrs[18], minimum lrs[24], steepest the edge itself)
+    assert suggest_lr(lrs, losses, "valley") == lrs[18]
+    assert suggest_lr(lrs, losses, "minimum") == lrs[24]
+    assert suggest_lr(lrs, losses, "steepest") == edge
+    assert default_candidates(lrs, losses) == [edge / 32, edge / 16, edge / 8, edge / 4,
+                                               edge / 2, edge]
+    assert default_candidates(lrs, losses, span=4) == [edge / 4, edge / 2, edge]
 
 
-def test_a_narrow_falling_region_still_leaves_a_choice():
-    from gluon_lr.suggest import divergence_edge, falling_region, suggest_lr
+def test_rule_picks_between_grid_points_are_candidates_too():
+    from gluon_lr.suggest import divergence_edge, suggest_lr
     lrs = [10 ** (k / 10 - 3) for k in range(31)]                       # 1e-3 .. 1
     losses = [2.3] * 20 + [2.2, 2.1, 2.0, 1.9, 1.9, 2.0, 2.3, 3.0, 4.5, 7.0, 12.0]
-    # smoothed (0.95), the loss is 3 % below its start only at its lowest point
-    assert falling_region(lrs, losses) == (lrs[25], lrs[25])
-    assert divergence_edge(lrs, losses) == lrs[28]
-    top = lrs[28] / 2                                                  # just below lrs[25]
-    assert top < lrs[25] and suggest_lr(lrs, losses) == top / 2
-    # the suggestion, its lower neighbour (the upper one is the top), the other rules' picks
-    # (valley at lrs[20], steepest at lrs[23], minimum at lrs[15]) and the top: the window
-    # reaches down to top / 16, where the falling region alone held one rate
-    assert suggest_lr(lrs, losses, "valley") == lrs[20]
-    assert suggest_lr(lrs, losses, "steepest") == lrs[23]
-    assert suggest_lr(lrs, losses, "minimum") == lrs[15]
-    assert default_candidates(lrs, losses) == [lrs[15], top / 4, lrs[20], top / 2, lrs[23], top]
-    assert default_candidates(lrs, losses, span=1) == [top]
+    edge = divergence_edge(lrs, losses)
+    assert edge == lrs[24]
+    picks = {rule: suggest_lr(lrs, losses, rule) for rule in ("lowest", "valley", "steepest")}
+    assert picks == {"lowest": 0.025, "valley": lrs[20], "steepest": lrs[23]}
+    assert default_candidates(lrs, losses) == [edge / 32, edge / 16, 0.025, edge / 8, edge / 4,
+                                               lrs[20], edge / 2, lrs[23], edge]
 
 
 def test_a_trial_that_spikes_and_recovers_counts_as_diverged():
     from gluon_lr.confirm import _score
-    assert _score(None, [2.0, 9.0, 2.1, 2.0], "mean", 300, 2, None) == (math.inf, math.inf)
-    forecast, score = _score(None, [2.0, 7.9, 2.1, 2.0], "mean", 300, 2, None)
-    assert score == 2.05 and math.isfinite(forecast)
+    assert _score(None, [2.0, 9.0, 2.1, 2.0, 2.0, 1.9], "mean", 300, 2, None, 0.0) == \
+        (math.inf, math.inf)
+    forecast, score = _score(None, [2.0, 7.9, 2.1, 2.0, 2.0, 1.9], "mean", 300, 2, None, 0.0)
+    assert score == 1.95 and math.isfinite(forecast)
 
 
-def test_without_a_fall_the_candidates_sit_below_the_divergence_edge():
+def test_without_a_fall_the_candidates_still_hang_from_the_edge():
     from gluon_lr.suggest import divergence_edge
     lrs = [10 ** (k / 10 - 3) for k in range(31)]                       # 1e-3 .. 1
     losses = [2.3] * 25 + [2.3 * 1.5 ** i for i in range(1, 7)]        # flat, then diverges
     edge = divergence_edge(lrs, losses)
-    # the 0.95 running mean first passes 2.53 (2.3 * 1.1) at point 27, so the edge is point 26
-    assert edge == lrs[26]
-    assert default_candidates(lrs, losses, neighbours=1) == [edge / 8, edge / 4, edge / 2]
+    # the centred curve is lowest at the start; carried back from the blow-up, it first
+    # passes 2.53 (2.3 * 1.1) at point 20, so the edge is point 19
+    assert edge == lrs[19]
+    assert default_candidates(lrs, losses) == [edge / 32, edge / 16, edge / 8, edge / 4,
+                                               edge / 2, edge]
+    # a sweep that never rises: the grid hangs from its last rate
     assert divergence_edge(lrs, [2.3] * 31) is None
-    assert default_candidates(lrs, [2.3] * 31) == []
+    assert default_candidates(lrs, [2.3] * 31) == [lrs[-1] / 2 ** k for k in range(5, -1, -1)]
+    assert default_candidates(lrs, [math.nan] * 31) == []

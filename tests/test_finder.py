@@ -376,27 +376,33 @@ def curve_finder():
     return finder
 
 
-def test_suggest_uses_the_smoothed_curve():
-    from gluon_lr.suggest import smooth, steepest
+def test_suggest_reads_the_centred_curve_with_the_optimizers_options():
+    from gluon_lr.suggest import divergence_edge, smooth, smoothed_curve, steepest
     finder = curve_finder()
-    smoothed = smooth(finder.losses, 0.95)
-    # smoothed, the loss is lowest at point 23 and first 10 % above that at point 25, so
-    # the edge is point 24, a factor 1.5 above the lowest: 'lowest' takes half the edge
-    # (edge_margin 2), halved
-    assert int(np.argmin(smoothed)) == 23
-    assert smoothed[24] <= 1.1 * smoothed[23] < smoothed[25]
-    assert finder.suggest() == finder.lrs[24] / 2 / 2
+    xs, centred = smoothed_curve(finder.lrs, finder.losses)
+    # centred, the loss is lowest at point 20 and first 10 % above that at point 22, so the
+    # edge is point 21; without a trainer the options are SGD's: three times the lowest
+    # point, at most the edge
+    assert int(np.argmin(centred)) == 20
+    assert divergence_edge(finder.lrs, finder.losses) == finder.lrs[21]
+    assert finder.suggest() == pytest.approx(finder.lrs[21], rel=1e-12)
+    assert finder.lrs[21] < 3 * finder.lrs[20]
     # raw, the loss jumps from its lowest (point 22) to 1.5: the edge is point 22 itself
     assert int(np.argmin(finder.losses)) == 22
-    assert finder.suggest(smoothing=0.0) == finder.lrs[22] / 2 / 2
-    assert finder.suggest("steepest") == steepest(finder.lrs, smoothed)
-    assert finder.suggest("steepest", smoothing=0.0) == steepest(finder.lrs, finder.losses)
+    assert finder.suggest(width=0) == pytest.approx(finder.lrs[22], rel=1e-12)
+    # the options a caller passes win over the optimizer's: Adam's cap the lowest point
+    # (point 20) at half the edge (point 21, a factor 1.5 above it), then take a quarter
+    assert finder.suggest(divisor=4, edge_margin=2) == finder.lrs[21] / 2 / 4
+    smoothed = smooth(finder.losses, 0.95)
+    assert finder.suggest("steepest") == steepest(finder.lrs, smoothed, smoothing=0)
+    assert finder.suggest("steepest", smoothing=0.0) == steepest(finder.lrs, finder.losses,
+                                                                 smoothing=0)
     assert finder.suggest("minimum") == finder.lrs[int(np.argmin(smoothed))] / 10
     assert finder.lrs[0] < finder.suggest("valley") < finder.lrs[-1]
 
 
 def test_plot_follows_the_tutorial_and_marks_the_suggestion():
-    from gluon_lr.suggest import smooth
+    from gluon_lr.suggest import smoothed_curve
     finder = curve_finder()
     fig, ax = plt.subplots()
     returned = finder.plot(ax=ax)
@@ -407,14 +413,14 @@ def test_plot_follows_the_tutorial_and_marks_the_suggestion():
     assert ax.get_xlabel() == "Learning Rate" and ax.get_ylabel() == "Loss"
     assert len(ax.collections[0].get_offsets()) == len(finder.results)
     curve, marker = ax.lines
-    assert list(curve.get_ydata()) == smooth(finder.losses, 0.95)
+    assert list(curve.get_ydata()) == smoothed_curve(finder.lrs, finder.losses)[1]
     assert marker.get_xdata()[0] == pytest.approx(finder.suggest())
     plt.close(fig)
 
 
 def test_plot_without_suggestion_and_with_a_given_lr():
     finder = curve_finder()
-    ax = finder.plot(suggestion=False, show=False, smoothing=None)
+    ax = finder.plot(suggestion=False, show=False, width=None)
     assert len(ax.lines) == 0 and ax.figure.get_size_inches().tolist() == [6, 8]
     ax = finder.plot(suggestion=0.01, show=False)
     assert ax.lines[-1].get_xdata()[0] == 0.01

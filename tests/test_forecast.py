@@ -221,7 +221,7 @@ def test_divergence_compares_the_medians_of_the_first_and_last_tenth():
     # short series use 5 points: here the first and last 5 of 8
     assert forecast_loss([1.0, 1.0, 1.0, 2.5, 2.5, 2.5, 2.5, 2.5], 20) == math.inf
     # a series whose start is not positive is never diverged
-    assert not fit_exponential([-1.0] * 10 + [5.0] * 10).diverged
+    assert not fit_exponential([-1.0] * 10 + [5.0] * 10, floor=None).diverged
 
 
 def test_a_blow_up_that_settles_back_is_divergence():
@@ -242,7 +242,8 @@ def test_a_blow_up_that_settles_back_is_divergence():
 # -- results and arguments --------------------------------------------------------------
 
 def test_predict_scalars_arrays_and_times_before_t0():
-    fit = ExponentialFit(a=1.0, b=-0.5, c=0.25, t0=2.0, kept=(0, 1, 2), diverged=False)
+    fit = ExponentialFit(a=1.0, b=-0.5, c=0.25, t0=2.0, t1=4.0, end=0.62, kept=(0, 1, 2),
+                         diverged=False)
     assert fit.predict(2) == 1.25
     assert isinstance(fit.predict(np.float32(2.0)), float)
     np.testing.assert_allclose(fit.predict([0, 2, 4]),
@@ -317,3 +318,73 @@ def test_bad_horizon_and_times():
 
 def test_minimum_points_constant():
     assert MIN_POINTS == 3 and MIN_TRIM_POINTS == 10
+
+
+# -- the loss's floor and curves that have not bent ------------------------------------------
+
+def test_a_curve_still_falling_straight_never_forecasts_below_the_floor():
+    # The shape that made confirm pick the worst rate: 113 steps still falling steadily
+    # from 2.3 to 1.14. A free fit puts c far below zero.
+    steps = np.arange(1, 114)
+    losses = 2.3 - (2.3 - 1.14) * (steps - 1) / 112
+    free = fit_exponential(losses, steps, floor=None)
+    assert free.c < -0.5 and free.predict(1000) < 0
+    fit = fit_exponential(losses, steps)
+    assert fit.c == 0.0 and not fit.bent
+    assert fit.predict(300) >= 0.0
+    # no credit for the fall the window never saw: the fitted loss at the last step
+    assert fit.predict(113) > 1.2
+    assert fit.forecast(300) == fit.end == pytest.approx(1.14, rel=1e-9)
+    assert forecast_loss(losses, 300, steps) == fit.forecast(300)
+
+
+def test_a_curve_that_bent_is_extrapolated_to_its_level():
+    steps = np.arange(1, 114)
+    rng = np.random.RandomState(0)
+    losses = 0.8 + 1.5 * np.exp(-steps / 15.0) + 0.02 * rng.normal(size=113)
+    fit = fit_exponential(losses, steps)
+    assert fit.bent and fit.c > 0.7
+    assert fit.forecast(300) == fit.predict(300) == pytest.approx(0.8, abs=0.02)
+
+
+def test_the_straight_candidate_no_longer_beats_the_bent_ones():
+    # the six candidates, in shape: the slow ones fall straight, the fast ones bent
+    steps = np.arange(1, 114)
+    slow = 2.3 - 1.16 * (steps - 1) / 112                               # ends at 1.14
+    fast = 0.78 + 1.5 * np.exp(-steps / 10.0)                           # ends near 0.78
+    assert forecast_loss(fast, 300, steps) < forecast_loss(slow, 300, steps)
+
+
+def test_floor_is_enforced_exactly_in_the_least_squares_solution():
+    # y = [3, 2, 1.5] at u = 0, 0.5, 1 with the rate fixed: the free level is below 1, so
+    # with floor 1 the amplitude is sum(x * (y - 1)) / sum(x * x) for x = exp(-rate * u)
+    from gluon_lr.forecast import _solve
+    u, y = np.array([0.0, 0.5, 1.0]), np.array([3.0, 2.0, 1.5])
+    amp, level, rss = _solve(u, y, 0.5, None)
+    assert level < 1.0
+    x = np.exp(-0.5 * u)
+    amp, level, rss = _solve(u, y, 0.5, 1.0)
+    assert level == 1.0
+    assert amp == pytest.approx(float(x @ (y - 1.0) / (x @ x)), rel=1e-12)
+    assert rss == pytest.approx(float(((y - 1.0 - amp * x) ** 2).sum()), rel=1e-12)
+    # a free level above the floor is left alone
+    assert _solve(u, y, 0.5, -10.0)[:2] == _solve(u, y, 0.5, None)[:2]
+
+
+def test_bent_is_half_the_expected_fall_inside_the_window():
+    def fit(b):
+        return ExponentialFit(a=1.0, b=b, c=0.0, t0=0.0, t1=10.0, end=0.5, kept=(),
+                              diverged=False)
+    assert fit(-math.log(2) / 10).bent                                  # exactly one half-life
+    assert not fit(-math.log(2) / 10 * 0.999).bent
+    # before the last step the forecast is the curve itself, bent or not
+    assert fit(-0.01).forecast(5.0) == fit(-0.01).predict(5.0)
+    assert fit(-0.01).forecast(50.0) == 0.5
+
+
+def test_losses_below_the_floor_are_refused():
+    with pytest.raises(ValueError, match=r"losses must not lie below floor=0.0; the lowest is -1.0"):
+        fit_exponential([1.0, 0.0, -1.0])
+    with pytest.raises(TypeError, match="floor must be a number"):
+        fit_exponential([1.0, 0.5, 0.2], floor="0")
+    assert fit_exponential([1.0, 0.0, -1.0], floor=None).c < 0

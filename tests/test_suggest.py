@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from gluon_lr.suggest import (
-    DEFAULT_RULE, _longest_decrease, divergence_edge, lowest, minimum, smooth, smooth_debiased,
-    smoothed_curve, steepest, suggest_lr, valley, valley_curve)
+    DEFAULT_RULE, _longest_decrease, divergence_edge, lowest, lowest_options, minimum, smooth,
+    smooth_centred,
+    smooth_debiased, smoothed_curve, steepest, suggest_lr, valley, valley_curve)
 
 LRS = [10.0 ** (k / 4 - 6) for k in range(24)]  # 1e-6 .. ~5.6, log-spaced
 SWEEP = Path(__file__).resolve().parents[1] / "results" / "find" / "finder.csv"
@@ -44,10 +45,35 @@ def test_smooth_debiased_nan_poisons_the_rest_like_fastai():
     assert smoothed[0] == 1.0 and math.isnan(smoothed[1]) and math.isnan(smoothed[2])
 
 
-def test_smoothed_curve_drops_non_finite_points_first():
-    # finite points (1, 4), (3, 2); smoothed with 0.5: 4, 0.5 * 2 + 0.5 * 4 = 3
-    assert smoothed_curve([1.0, 2.0, 3.0, 4.0], [4.0, math.nan, 2.0, math.inf], 0.5) == \
-        ([1.0, 3.0], [4.0, 3.0])
+def test_smooth_centred_runs_the_mean_forwards_then_backwards():
+    # with a zero: the losses themselves. Forward 0, 2, 1; backward over that from the end:
+    # 1, 0.5 * 2 + 0.5 * 1 = 1.5, 0.5 * 0 + 0.5 * 1.5 = 0.75
+    assert smooth_centred([0.0, 4.0, 0.0], 0.5) == [0.75, 1.5, 1.0]
+    # all positive: the same on log(loss) = 0, L, 0 (L = ln 4): forward 0, L/2, L/4;
+    # backward L/4, 3L/8, 3L/16
+    assert smooth_centred([1.0, 4.0, 1.0], 0.5) == pytest.approx(
+        [4 ** (3 / 16), 4 ** (3 / 8), 4 ** (1 / 4)], rel=1e-12)
+    assert smooth_centred([2.0, 3.0], 0) == [2.0, 3.0]
+    assert smooth_centred([], 0.5) == []
+
+
+def test_the_centred_curve_keeps_a_valley_where_it_is():
+    # a symmetric valley, lowest at point 10: the running mean moves its lowest point right,
+    # the centred smoother does not
+    losses = [1.0 + 0.05 * (k - 10) ** 2 for k in range(21)]
+    assert int(np.argmin(smooth(losses, 0.8))) > 10
+    assert int(np.argmin(smooth_centred(losses, 0.8))) == 10
+
+
+def test_smoothed_curve_drops_non_finite_points_and_smooths_over_decades():
+    # finite points 0.01, 1, 100: two decades apart, so width 2 weighs exp(-1) per pass
+    lrs, losses = [0.01, 0.1, 1.0, 10.0, 100.0], [4.0, math.nan, 1.0, math.inf, 4.0]
+    xs, ys = smoothed_curve(lrs, losses, width=2.0)
+    assert xs == [0.01, 1.0, 100.0]
+    assert ys == pytest.approx(smooth_centred([4.0, 1.0, 4.0], math.exp(-1)), rel=1e-12)
+    assert smoothed_curve(lrs, losses, width=0) == ([0.01, 1.0, 100.0], [4.0, 1.0, 4.0])
+    with pytest.raises(ValueError, match=r"width must be a number in \[0, inf\)"):
+        smoothed_curve(lrs, losses, width=-1)
 
 
 # -- steepest and minimum ----------------------------------------------------------------------
@@ -55,47 +81,63 @@ def test_smoothed_curve_drops_non_finite_points_first():
 def test_steepest_picks_the_largest_drop():
     losses = [2.3] * 12 + [2.2, 1.6, 1.5, 1.45, 1.4, 1.38] + [1.5, 2.0, 3.0, 5.0, 9.0, 20.0]
     # np.gradient (central differences) is most negative at index 13: (1.5 - 2.2) / 2
-    assert steepest(LRS, losses, skip_start=0, skip_end=0) == LRS[13]
+    assert steepest(LRS, losses, skip_start=0, skip_end=0, smoothing=0) == LRS[13]
 
 
 def test_steepest_trims_start_and_end():
     losses = [9.0, 8.0] + [2.0, 1.9, 1.8, 1.0, 0.95, 0.85, 0.84, 0.83] + [0.0, -20.0]
     lrs = LRS[:12]
     # trimmed gradient: -0.1, -0.1, -0.45, -0.425, ... -> the third kept point, index 4
-    assert steepest(lrs, losses, skip_start=2, skip_end=2) == lrs[4]
+    assert steepest(lrs, losses, skip_start=2, skip_end=2, smoothing=0) == lrs[4]
     # the final plunge -20 - 0 wins when the end is kept
-    assert steepest(lrs, losses, skip_start=2, skip_end=0) == lrs[11]
+    assert steepest(lrs, losses, skip_start=2, skip_end=0, smoothing=0) == lrs[11]
     # the drop from 9 to 2 (central difference -3.5 at index 1) wins when the start is kept
-    assert steepest(lrs, losses, skip_start=0, skip_end=2) == lrs[1]
+    assert steepest(lrs, losses, skip_start=0, skip_end=2, smoothing=0) == lrs[1]
 
 
 def test_steepest_skips_non_finite_points_itself():
     # finite points: lrs 1, 3, 4 with losses 5, 2, 1.9; gradient -3, -1.55, -0.1 -> lr 1
     assert steepest([1.0, 2.0, 3.0, 4.0], [5.0, math.nan, 2.0, 1.9],
-                    skip_start=0, skip_end=0) == 1.0
+                    skip_start=0, skip_end=0, smoothing=0) == 1.0
 
 
-def test_lowest_halves_the_lowest_point_and_is_the_default():
-    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05]) == 0.1 / 2
-    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05], divisor=4) == 0.1 / 4
-    assert lowest([0.01, 0.1, 1.0], [math.nan, 3.0, 2.0], divisor=1) == 1.0
+def test_lowest_divides_the_lowest_point_and_is_the_default():
+    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05], divisor=2, width=0) == 0.1 / 2
+    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05], divisor=4, width=0) == 0.1 / 4
+    assert lowest([0.01, 0.1, 1.0], [math.nan, 3.0, 2.0], divisor=1, width=0) == 1.0
     assert DEFAULT_RULE == "lowest"
-    # finite points (1, 3), (3, 1); smoothed with 0.5: 3, 2 -> lowest at lr 3, halved
-    assert suggest_lr([1.0, 2.0, 3.0, 4.0], [3.0, math.nan, 1.0, math.inf], smoothing=0.5) == 1.5
+    # finite points (1, 3), (3, 1): lowest at lr 3
+    assert suggest_lr([1.0, 2.0, 3.0, 4.0], [3.0, math.nan, 1.0, math.inf], width=0,
+                      divisor=2) == 1.5
+
+
+def test_lowest_reads_the_centred_curve():
+    # raw, the lowest loss is a lone dip at point 6; on the centred curve the valley of
+    # points 11 to 13 is lower, its lowest point at 11 (1.6 before the valley, 1.7 after)
+    lrs = [10 ** (k / 10 - 3) for k in range(20)]
+    losses = [3.0, 3.0, 2.9, 2.8, 2.6, 2.4, 1.0, 2.2, 2.0, 1.8, 1.6, 1.5, 1.5, 1.5, 1.7, 2.0,
+              2.4, 2.9, 3.5, 4.0]
+    assert lowest(lrs, losses, divisor=1, edge_margin=1, width=0) == lrs[6]
+    xs, curve = smoothed_curve(lrs, losses)
+    assert lowest(lrs, losses, divisor=1, edge_margin=1) == xs[int(np.argmin(curve))] == lrs[11]
 
 
 def test_lowest_stays_edge_margin_below_the_divergence_edge():
     lrs = [0.1 * 2 ** k for k in range(7)]                             # 0.1 .. 6.4
     # lowest at 1.6 (2.8); first 10 % above the lowest so far at 3.2 (9.0 > 3.08): edge 1.6
     losses = [3.0, 3.0, 2.9, 2.9, 2.8, 9.0, 9.0]
-    assert divergence_edge(lrs, losses, rise=0.1) is not None
-    assert lowest(lrs, losses) == 1.6 / 2 / 2
-    assert lowest(lrs, losses, edge_margin=1) == 1.6 / 2
-    assert lowest(lrs, losses, edge_margin=4, divisor=1) == 1.6 / 4
+    assert divergence_edge(lrs, losses, rise=0.1, width=0) == 1.6
+    assert lowest(lrs, losses, divisor=2, width=0) == 1.6 / 2 / 2
+    assert lowest(lrs, losses, divisor=2, edge_margin=1, width=0) == 1.6 / 2
+    assert lowest(lrs, losses, edge_margin=4, divisor=1, width=0) == 1.6 / 4
     # the edge at 3.2 (9.0 at 6.4): the lowest point is a factor 2 below it, so it counts alone
-    assert lowest(lrs, [3.0, 3.0, 2.9, 2.9, 2.8, 2.9, 9.0]) == 1.6 / 2
+    assert lowest(lrs, [3.0, 3.0, 2.9, 2.9, 2.8, 2.9, 9.0], divisor=2, width=0) == 1.6 / 2
     # a rise of 3 % after the lowest point is no edge
-    assert lowest(lrs[:6], [3.0, 3.0, 2.9, 2.9, 2.8, 2.9]) == 1.6 / 2
+    assert lowest(lrs[:6], [3.0, 3.0, 2.9, 2.9, 2.8, 2.9], divisor=2, width=0) == 1.6 / 2
+    # a wobble of the flat start, before the loss falls, is no edge either
+    wobbly = [3.0, 3.5, 3.0, 2.0, 1.0, 1.0, 1.05]
+    assert divergence_edge(lrs, wobbly, width=0) is None
+    assert lowest(lrs, wobbly, divisor=2, width=0) == 1.6 / 2
     with pytest.raises(ValueError, match=r"edge_margin must be a number in \[1, inf\)"):
         lowest(lrs, losses, edge_margin=0.5)
     # checked before the curve is read, also when no point is finite
@@ -104,13 +146,15 @@ def test_lowest_stays_edge_margin_below_the_divergence_edge():
 
 
 def test_minimum_divides_by_ten():
-    assert minimum([0.01, 0.1, 1.0], [3.0, 1.0, 2.0]) == 0.1 / 10
-    assert minimum([0.01, 0.1, 1.0], [3.0, 1.0, 2.0], divisor=4) == 0.1 / 4
+    assert minimum([0.01, 0.1, 1.0], [3.0, 1.0, 2.0], smoothing=0) == 0.1 / 10
+    assert minimum([0.01, 0.1, 1.0], [3.0, 1.0, 2.0], divisor=4, smoothing=0) == 0.1 / 4
+    # with pytorch-lr-finder's running mean (0.95): 3, 2.9, 2.855 -> lowest at the end
+    assert minimum([0.01, 0.1, 1.0], [3.0, 1.0, 2.0]) == 1.0 / 10
 
 
 def test_minimum_ignores_nan():
     # numpy.argmin would pick the NaN at index 0
-    assert minimum([0.01, 0.1, 1.0], [math.nan, 3.0, 2.0], divisor=1) == 1.0
+    assert minimum([0.01, 0.1, 1.0], [math.nan, 3.0, 2.0], divisor=1, smoothing=0) == 1.0
 
 
 def test_suggest_lr_ignores_non_finite_points_and_smooths():
@@ -229,16 +273,25 @@ def test_suggestions_on_the_committed_sweep():
     assert suggest_lr(lrs, losses, "valley") == lrs[55]
     assert suggest_lr(lrs, losses, "minimum") == lrs[74] / 10 == \
         pytest.approx(0.009545484566618393, rel=1e-12)
-    assert suggest_lr(lrs, losses) == suggest_lr(lrs, losses, "lowest") == lrs[74] / 2 == \
-        pytest.approx(0.04772742283309196, rel=1e-12)
+    # the centred curve is lowest at point 66; the edge is point 74, far above it
+    xs, curve = smoothed_curve(lrs, losses)
+    assert xs == lrs and int(np.argmin(curve)) == 66
+    assert divergence_edge(lrs, losses) == lrs[74]
+    assert suggest_lr(lrs, losses) == suggest_lr(lrs, losses, "lowest") == lrs[66] / 4
+    # the finder's options for SGD, which trained this ResNet-18: three times the lowest point
+    assert suggest_lr(lrs, losses, **lowest_options("sgd")) == pytest.approx(lrs[66] * 3,
+                                                                              rel=1e-12)
 
 
-def test_suggest_lr_valley_ignores_smoothing():
+def test_every_rule_takes_its_own_options_and_no_other():
     lrs, losses = read_sweep()
-    # the 0.95 running mean would matter: the old rule on it gave point 48 (0.00076)
-    assert suggest_lr(lrs, losses, "valley", smoothing=0.0) == lrs[55]
-    assert suggest_lr(lrs, losses, "valley", smoothing=0.95, num_it=100) == lrs[55]
+    with pytest.raises(TypeError, match="the 'valley' rule accepts the options beta, num_it; "
+                                        "got 'smoothing'"):
+        suggest_lr(lrs, losses, "valley", smoothing=0.95)
     assert suggest_lr(lrs, losses, "valley", beta=0) != lrs[55]
+    for method, rule in (("lowest", lowest), ("steepest", steepest), ("minimum", minimum),
+                         ("valley", valley)):
+        assert suggest_lr(lrs, losses, method) == rule(lrs, losses)
 
 
 # -- too few points ----------------------------------------------------------------------------
@@ -287,16 +340,23 @@ def test_warnings_point_at_the_caller():
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"method": "fastest"}, ValueError, "method must be one of 'lowest', 'minimum', 'steepest', 'valley'"),
     ({"method": None}, ValueError, "method must be one of"),
-    ({"smoothing": 1.0}, ValueError, r"smoothing must be a number in \[0, 1\)"),
-    ({"smoothing": -0.1}, ValueError, r"smoothing must be a number in \[0, 1\)"),
-    ({"smoothing": None}, TypeError, r"smoothing must be a number in \[0, 1\)"),
+    ({"method": "steepest", "smoothing": 1.0}, ValueError,
+     r"smoothing must be a number in \[0, 1\)"),
+    ({"method": "minimum", "smoothing": -0.1}, ValueError,
+     r"smoothing must be a number in \[0, 1\)"),
+    ({"method": "steepest", "smoothing": None}, TypeError,
+     r"smoothing must be a number in \[0, 1\)"),
+    ({"width": -0.1}, ValueError, r"width must be a number in \[0, inf\)"),
+    ({"width": "0.2"}, TypeError, r"width must be a number in \[0, inf\)"),
+    ({"smoothing": 0.5}, TypeError,
+     "the 'lowest' rule accepts the options divisor, edge_margin, width; got 'smoothing'"),
     ({"method": "minimum", "divisor": 0}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "minimum", "divisor": -1}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "minimum", "divisor": math.inf}, ValueError, r"divisor must be a number in"),
     ({"method": "minimum", "divisor": "10"}, TypeError, r"divisor must be a number in \(0, inf"),
     ({"method": "lowest", "divisor": 0}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "lowest", "beta": 0.9}, TypeError,
-     "the 'lowest' rule accepts the options divisor, edge_margin; got 'beta'"),
+     "the 'lowest' rule accepts the options divisor, edge_margin, width; got 'beta'"),
     ({"method": "steepest", "skip_start": -1}, ValueError, "skip_start must be an int >= 0"),
     ({"method": "steepest", "skip_end": 1.0}, TypeError, "skip_end must be an int >= 0"),
     ({"method": "steepest", "skip_end": True}, TypeError, "skip_end must be an int >= 0"),
@@ -305,9 +365,10 @@ def test_warnings_point_at_the_caller():
     ({"method": "valley", "num_it": 2}, ValueError, "num_it must be an int >= 3, got 2"),
     ({"method": "valley", "num_it": 100.0}, TypeError, "num_it must be an int >= 3"),
     ({"method": "minimum", "skip_start": 2}, TypeError,
-     "the 'minimum' rule accepts the options divisor; got 'skip_start'"),
+     "the 'minimum' rule accepts the options divisor, smoothing; got 'skip_start'"),
     ({"method": "steepest", "divisor": 2, "beta": 0.9}, TypeError,
-     "the 'steepest' rule accepts the options skip_start, skip_end; got 'beta', 'divisor'"),
+     "the 'steepest' rule accepts the options skip_start, skip_end, smoothing; got 'beta', "
+     "'divisor'"),
     ({"method": "valley", "skip_end": 5}, TypeError,
      "the 'valley' rule accepts the options beta, num_it; got 'skip_end'"),
 ])

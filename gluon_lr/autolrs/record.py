@@ -13,22 +13,24 @@ from ..forecast import ExponentialFit
 
 __all__ = ["Candidate", "Stage"]
 
-_FIT_FIELDS = ("a", "b", "c", "t0", "kept", "diverged")
+_FIT_FIELDS = ("a", "b", "c", "t0", "t1", "end", "kept", "diverged", "floor")
 
 
 def _fit_to_dict(fit):
     if fit is None:
         return None
-    return {"a": fit.a, "b": fit.b, "c": fit.c, "t0": fit.t0, "kept": list(fit.kept),
-            "diverged": fit.diverged}
+    return {"a": fit.a, "b": fit.b, "c": fit.c, "t0": fit.t0, "t1": fit.t1, "end": fit.end,
+            "kept": list(fit.kept), "diverged": fit.diverged, "floor": fit.floor}
 
 
 def _fit_from_dict(data):
     if data is None:
         return None
     return ExponentialFit(a=float(data["a"]), b=float(data["b"]), c=float(data["c"]),
-                          t0=float(data["t0"]), kept=tuple(int(i) for i in data["kept"]),
-                          diverged=bool(data["diverged"]))
+                          t0=float(data["t0"]), t1=float(data["t1"]), end=float(data["end"]),
+                          kept=tuple(int(i) for i in data["kept"]),
+                          diverged=bool(data["diverged"]),
+                          floor=None if data["floor"] is None else float(data["floor"]))
 
 
 def _floats(values):

@@ -13,7 +13,7 @@ import mxnet as mx
 
 from .._validate import as_int
 from ..callbacks import chain
-from ..confirm import validation_loss
+from ..evaluation import mean_loss
 from ..forecast import fit_exponential
 from .record import Candidate
 from .stages import MIN_TRIAL_STEPS
@@ -73,7 +73,7 @@ def score_trial(losses, horizon, val_steps=(), val_losses=()):
         fit = fit_exponential(list(val_losses), list(val_steps))
     else:
         fit = fit_exponential(list(losses), list(range(1, len(losses) + 1)))
-    return fit, fit.predict(horizon)
+    return fit, fit.forecast(horizon)
 
 
 def run_candidate(learner, lr, steps, horizon, val_data=None, val_points=16, callback=None):
@@ -106,7 +106,8 @@ def run_candidate(learner, lr, steps, horizon, val_data=None, val_points=16, cal
     def measure(step, _lr, loss):
         if step in measure_at and math.isfinite(loss):
             with mx.autograd.predict_mode():
-                val_losses.append(validation_loss(learner, val_data))
+                val_losses.append(mean_loss(learner.net, learner.loss_fn, val_data,
+                                            learner.devices))
             val_steps.append(step)
         return False
 

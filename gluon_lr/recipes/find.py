@@ -87,7 +87,7 @@ def find_learning_rate(learner, *, lr_start=DEFAULT_SWEEP["lr_start"],
                                            smoothing)}
     if confirm:
         started = time.perf_counter()
-        summary["confirmed_lr"] = finder.confirm(method=method, budget=confirm_budget,
+        summary["confirmed_lr"] = finder.confirm(budget=confirm_budget,
                                                  progress=progress)
         summary.update(confirm_steps=finder.confirmation.steps_spent,
                        confirm_seconds=round(time.perf_counter() - started, 2),
