@@ -214,7 +214,7 @@ def confirm_learning_rate(learner, candidates, *, steps, horizon=300, score="for
     if val_data is not None and not hasattr(val_data, "__iter__"):
         raise TypeError("val_data must be an iterable of (data, label) batches, got {!r}".format(
             val_data))
-    batches = learner.peek_batches(steps * getattr(learner, "accumulate", 1))
+    batches = learner.peek_batches(steps)
     trials, spent = [], 0
     with ProgressBar(len(lrs) * steps, "confirm", enabled=progress) as bar, \
             learner.trial() as start:

@@ -65,18 +65,6 @@ def _checked_val_data(val_data):
     return val_data
 
 
-@contextlib.contextmanager
-def _scheduler_detached(trainer):
-    """Take the optimizer's ``lr_scheduler`` off inside the block; put it back after."""
-    optimizer = trainer.optimizer
-    scheduler = optimizer.lr_scheduler
-    optimizer.lr_scheduler = None
-    try:
-        yield
-    finally:
-        optimizer.lr_scheduler = scheduler
-
-
 class AutoLRS:
     """Find a learning-rate schedule during training, one stage at a time.
 
@@ -117,10 +105,11 @@ class AutoLRS:
     replay : bool, default True
         Train every candidate of a stage on the same batches, drawn once with
         :meth:`Learner.peek_batches`; the training then starts on them, as if
-        no candidate had run. This holds ``tau_prime`` batches in memory (800
-        at the default's longest stages: 1.2 GB for CIFAR-10 at batch 128).
-        ``False`` lets each candidate draw its own batches from the loader, as
-        the reference did.
+        no candidate had run. This holds the batches of ``tau_prime`` steps in
+        memory (``tau_prime * accumulate`` loader batches: 800 at the
+        default's longest stages without accumulation, 1.2 GB for CIFAR-10 at
+        batch 128). ``False`` lets each candidate draw its own batches from
+        the loader, as the reference did.
 
     Attributes
     ----------
@@ -156,18 +145,19 @@ class AutoLRS:
     meets a NaN or infinite loss, the snapshot is restored and
     ``FloatingPointError`` raised: lower ``max_lr``.
 
-    *The optimizer's lr_scheduler*, if any, is detached during :meth:`run`
-    (AutoLRS sets every step's rate) and attached again when it returns or
-    fails; from then on it decides the rate again. Without one, the
-    optimizer keeps the last stage's rate (:attr:`lr`).
+    *The optimizer's lr_scheduler*, if any, does not decide any of AutoLRS's
+    steps: every step trains through :meth:`Learner.run` at a given rate,
+    which sets the scheduler aside for that run and puts it back unchanged.
+    After :meth:`run` it decides the rate again, from the optimizer's update
+    count. Without one, the optimizer keeps the last stage's rate (:attr:`lr`).
 
     *Resuming.* :meth:`state_dict` and :meth:`from_state` carry the stages,
     the finished candidates of an interrupted stage and the configuration;
     the caller saves the learner's parameters and trainer states and feeds
     the loader from the same position. A resumed run then makes the same
     choices as an uninterrupted one. With ``replay=True`` the loader has given
-    ``sum(stage.train_steps)`` batches at the end of each stage (all steps
-    with ``replay=False``).
+    the batches of ``sum(stage.train_steps)`` steps at the end of each stage
+    (of all steps with ``replay=False``), ``accumulate`` loader batches a step.
 
     Differences from the reference implementation (``autolrs_server.py``):
     the search is :class:`LRSearch` (scikit-learn instead of scikit-optimize,
@@ -293,8 +283,7 @@ class AutoLRS:
             steps more. Nothing runs when it is already spent.
         stage_callback : callable, optional
             ``stage_callback(stage) -> stop?`` after every completed stage,
-            e.g. to save :meth:`state_dict` with the learner's state (the
-            optimizer's ``lr_scheduler`` is detached at that point); a true
+            e.g. to save :meth:`state_dict` with the learner's state; a true
             value ends the run there.
 
         Returns
@@ -316,8 +305,7 @@ class AutoLRS:
         if total <= self.steps_spent:
             return self.stages
         self._plan(total)  # a budget too small to start fails here, before any step
-        with ProgressBar(total - self.steps_spent, "autolrs", enabled=self.progress) as bar, \
-                _scheduler_detached(self.learner.trainer):
+        with ProgressBar(total - self.steps_spent, "autolrs", enabled=self.progress) as bar:
             while self.steps_spent < total:
                 stage = self._run_stage(*self._plan(total), bar)
                 self._stages.append(stage)
