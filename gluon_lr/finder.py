@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from .confirm import Confirmation
+    from .learner import Learner
 
 __all__ = ["LRFinder"]
 
@@ -85,7 +86,7 @@ class LRFinder:
     (4, 'lr_end')
     """
 
-    def __init__(self, learner) -> None:
+    def __init__(self, learner: "Learner") -> None:
         for name in ("run", "trial"):
             if not callable(getattr(learner, name, None)):
                 raise TypeError("learner must provide {}(); got {!r}".format(name, type(learner)))

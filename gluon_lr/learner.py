@@ -10,7 +10,8 @@ step to one callback shape, ``callback(step, lr, loss) -> stop?``.
 import collections
 import contextlib
 import math
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, \
+    Union, cast
 
 import mxnet as mx
 from mxnet import autograd
@@ -200,10 +201,10 @@ class Learner:
         if hybridize is not False:
             net.hybridize(**(hybridize if isinstance(hybridize, dict) else {}))
         self.trainer = self._make_trainer(trainer, optimizer, optimizer_params, kvstore)
-        self.iteration_loss = None
-        self.iteration_lr = None
+        self.iteration_loss: Optional[float] = None
+        self.iteration_lr: Optional[float] = None
         self._data_iter = None
-        self._pending = collections.deque()  # batches drawn ahead, served before the loader's
+        self._pending: Deque[Batch] = collections.deque()  # batches drawn ahead, served before the loader's
         self._closed = False
 
     @property
@@ -411,8 +412,8 @@ class Learner:
         if self.accumulate > 1:
             self.net.zero_grad()
         self.iteration_lr = self.trainer.learning_rate
-        self.iteration_loss = self._mean_loss(batch_losses, samples)
-        return self.iteration_loss
+        self.iteration_loss = loss = self._mean_loss(batch_losses, samples)
+        return loss
 
     def _step_batch_size(self, samples):
         """The batch size ``trainer.step`` normalises the summed gradients by."""
@@ -466,17 +467,17 @@ class Learner:
         """
         steps = as_int("steps", steps, 1)
         schedule = lr if callable(lr) else None
-        if schedule is None and lr is not None:
-            lr = as_lr("lr", lr)
+        fixed = None if schedule is not None or lr is None else as_lr("lr", lr)
         if callback is not None:
             as_callable("callback", callback, "(step, lr, loss) -> stop?")
         losses = []
         with _scheduler_set_aside(self.trainer.optimizer) if lr is not None \
                 else contextlib.nullcontext():
             for step in range(1, steps + 1):
-                loss = self.iteration(schedule(step) if schedule is not None else lr)
+                loss = self.iteration(schedule(step) if schedule is not None else fixed)
                 losses.append(loss)
-                stop = callback is not None and callback(step, self.iteration_lr, loss)
+                stop = callback is not None and callback(
+                    step, cast(float, self.iteration_lr), loss)
                 if stop or not math.isfinite(loss):
                     break
         return losses
@@ -562,6 +563,5 @@ class Learner:
     def __enter__(self) -> "Learner":
         return self
 
-    def __exit__(self, *exc_info: Any) -> bool:
+    def __exit__(self, *exc_info: Any) -> None:
         self.close()
-        return False

@@ -174,7 +174,8 @@ class ExponentialSweep(Sweep):
             if lr_end is None or lr_multiplier != TUTORIAL_MULTIPLIER:
                 raise ValueError(_NUM_POINTS_RULE)
             lr_multiplier = (lr_end / self.lr_start) ** (1 / (num_points - 1))
-            self.max_iter = num_points if max_iter is None else min(self.max_iter, num_points)
+            self.max_iter = num_points if self.max_iter is None \
+                else min(self.max_iter, num_points)
         self.lr_multiplier = lr_multiplier
         self._values = [self.lr_start]
 

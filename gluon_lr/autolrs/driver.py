@@ -21,6 +21,7 @@ Stage lengths double until ``tau`` reaches ``tau_max``; after that, when
 import contextlib
 import math
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .._validate import as_bool, as_callable, as_int, check_order
 from ..callbacks import ProgressBar
@@ -28,8 +29,14 @@ from .plot import plot_autolrs
 from .record import Candidate, Stage
 from ._optional import require_sklearn
 from .search import LRSearch
-from .stages import MIN_TRIAL_STEPS, plan_stage, stage_length, stage_seed
+from .stages import MIN_TRIAL_STEPS, StageLength, StagePlan, plan_stage, stage_length, \
+    stage_seed
 from .trials import run_candidate
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..learner import Learner
 
 __all__ = ["AutoLRS"]
 
@@ -186,9 +193,10 @@ class AutoLRS:
     (60, 30, 60)
     """
 
-    def __init__(self, learner, min_lr, max_lr, tau=1000, k=10, tau_max=8000, val_data=None,
-                 seed=0, progress=True, *, tau_prime=None, kappa=1e6, val_points=16,
-                 replay=True):
+    def __init__(self, learner: "Learner", min_lr: float, max_lr: float, tau: int = 1000,
+                 k: int = 10, tau_max: int = 8000, val_data: Optional[Iterable] = None,
+                 seed: int = 0, progress: bool = True, *, tau_prime: Optional[int] = None,
+                 kappa: float = 1e6, val_points: int = 16, replay: bool = True) -> None:
         self.learner = _checked_learner(learner)
         self.k = as_int("k", k, 2)
         self.tau = as_int("tau", tau, 1)
@@ -211,10 +219,10 @@ class AutoLRS:
         require_sklearn("AutoLRS")
         probe = LRSearch(min_lr, max_lr, self.k, kappa=kappa)  # checks min_lr, max_lr, kappa
         self.min_lr, self.max_lr, self.kappa = probe.min_lr, probe.max_lr, probe.kappa
-        self._stages = []
-        self._pending = None
+        self._stages: List[Stage] = []
+        self._pending: Optional[Dict[str, Any]] = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "AutoLRS(min_lr={!r}, max_lr={!r}, tau={!r}, k={!r}, tau_max={!r}) after {} " \
                "stages and {} steps".format(self.min_lr, self.max_lr, self.tau, self.k,
                                             self.tau_max, len(self._stages), self.steps_spent)
@@ -222,21 +230,21 @@ class AutoLRS:
     # -- results ----------------------------------------------------------------------------
 
     @property
-    def stages(self):
+    def stages(self) -> Tuple[Stage, ...]:
         """The completed stages, in order, as a tuple of :class:`Stage`."""
         return tuple(self._stages)
 
     @property
-    def steps_spent(self):
+    def steps_spent(self) -> int:
         """Optimizer steps of the completed stages, candidates included."""
         return sum(stage.steps for stage in self._stages)
 
     @property
-    def lr(self):
+    def lr(self) -> Optional[float]:
         """The learning rate of the last completed stage, or ``None`` before any."""
         return self._stages[-1].lr if self._stages else None
 
-    def schedule(self, search=False):
+    def schedule(self, search: bool = False) -> List[Tuple[int, float]]:
         """The learning rate of every step, as ``(step, lr)`` pairs from step 1.
 
         Parameters
@@ -260,7 +268,7 @@ class AutoLRS:
             lrs.extend([stage.lr] * stage.train_steps)
         return [(step, lr) for step, lr in enumerate(lrs, start=1)]
 
-    def plot(self, ax=None, show=True):
+    def plot(self, ax: Optional["Axes"] = None, show: bool = True) -> "Axes":
         """Draw the schedule found and the chosen forecasts; return the Axes.
 
         See :func:`gluon_lr.autolrs.plot.plot_autolrs`.
@@ -271,7 +279,8 @@ class AutoLRS:
 
     # -- training ---------------------------------------------------------------------------
 
-    def run(self, total_steps, stage_callback=None):
+    def run(self, total_steps: int,
+            stage_callback: Optional[Callable[[Stage], Any]] = None) -> Tuple[Stage, ...]:
         """Train until ``total_steps`` optimizer steps, search included, are spent.
 
         Parameters
@@ -314,7 +323,7 @@ class AutoLRS:
                     break
         return self.stages
 
-    def _plan(self, total):
+    def _plan(self, total: int) -> Tuple[StageLength, StagePlan]:
         """``(length, plan)`` of the next stage with the budget left."""
         length = stage_length(len(self._stages), self.tau, self.tau_prime, self.tau_max)
         plan = plan_stage(length, self.k, total - self.steps_spent, bool(self._stages))
@@ -381,7 +390,7 @@ class AutoLRS:
 
     # -- saving and resuming ----------------------------------------------------------------
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """The run's state as plain Python values (JSON-serialisable).
 
         It holds the configuration (``val_data`` only as whether it was given),
@@ -407,7 +416,8 @@ class AutoLRS:
                 "stages": [stage.to_dict() for stage in self._stages], "pending": pending}
 
     @classmethod
-    def from_state(cls, learner, state, val_data=None, progress=True):
+    def from_state(cls, learner: "Learner", state: Mapping, val_data: Optional[Iterable] = None,
+                   progress: bool = True) -> "AutoLRS":
         """Rebuild a run from :meth:`state_dict` to continue it with :meth:`run`.
 
         Parameters
