@@ -129,8 +129,11 @@ class FreshBatches:
 
 
 def record_runs(learner):
-    """Wrap ``run`` and ``_next_batch``: per run, the state at its start and its batches."""
-    runs = []
+    """Wrap ``run`` and ``_next_batch``: per run, the state at its start and its batches.
+
+    The batches are held too, so that no id is reused by a later batch.
+    """
+    runs, held = [], []
     real_run, real_next = learner.run, learner._next_batch
 
     def run(steps, lr=None, callback=None):
@@ -139,6 +142,7 @@ def record_runs(learner):
 
     def next_batch():
         batch = real_next()
+        held.append(batch)
         runs[-1][1].append(id(batch))
         return batch
 
