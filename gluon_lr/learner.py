@@ -204,7 +204,8 @@ class Learner:
         self.iteration_loss: Optional[float] = None
         self.iteration_lr: Optional[float] = None
         self._data_iter = None
-        self._pending: Deque[Batch] = collections.deque()  # batches drawn ahead, served before the loader's
+        # batches drawn ahead, served before the loader's
+        self._pending: Deque[Batch] = collections.deque()
         self._closed = False
 
     @property

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Dict, List, Optional
 
 from ._validate import FLOAT32_MAX, as_bool, as_choice, as_int, as_lr, as_number
 from .schedules import LRRangeTest
+from .schedules.base import MAX_STEPS
 
 __all__ = ["Sweep", "ExponentialSweep", "LinearSweep", "build_sweep", "SWEEP_MODES"]
 
@@ -72,7 +73,7 @@ class Sweep(abc.ABC):
         """Steps whose rate stays within ``lr_end``, from a closed form (may be off by one)."""
 
     def __call__(self, step: int) -> float:
-        """The learning rate of 1-based step ``step``: the sweep is a schedule for ``Learner.run``."""
+        """The rate of 1-based step ``step``: a sweep is a schedule for :meth:`Learner.run`."""
         return self.lr(step)
 
     def _beyond_cap(self, step: int) -> bool:
@@ -102,13 +103,16 @@ class Sweep(abc.ABC):
         """
         if self.lr_end is None:
             return self.max_iter
-        points = max(1, self._estimated_points())
+        # Checked against the rates themselves near the estimate, so that it is where
+        # end_reason() ends the sweep; at most max_iter or 2**53 steps are ever evaluated.
+        points = min(max(1, self._estimated_points()), MAX_STEPS,
+                     MAX_STEPS if self.max_iter is None else self.max_iter)
         while points > 1 and self._beyond_cap(points):
             points -= 1
         while (self.max_iter is None or points < self.max_iter) and \
                 not self._beyond_cap(points + 1):
             points += 1
-        return points if self.max_iter is None else min(points, self.max_iter)
+        return points
 
     def lrs(self) -> List[float]:
         """The rates of every step, in order; only for a sweep with ``num_points``."""
@@ -177,14 +181,16 @@ class ExponentialSweep(Sweep):
             self.max_iter = num_points if self.max_iter is None \
                 else min(self.max_iter, num_points)
         self.lr_multiplier = lr_multiplier
-        self._values = [self.lr_start]
+        self._last = (1, self.lr_start)  # the last (step, rate) computed: steps come in order
 
     def lr(self, step: int) -> float:
         """The rate of 1-based step ``step``: ``step - 1`` multiplications of ``lr_start``."""
         step = as_int("step", step, 1)
-        while len(self._values) < step:
-            self._values.append(self._values[-1] * self.lr_multiplier)
-        return self._values[step - 1]
+        done, rate = self._last if step >= self._last[0] else (1, self.lr_start)
+        for _ in range(step - done):
+            rate *= self.lr_multiplier
+        self._last = (step, rate)
+        return rate
 
     def _estimated_points(self) -> int:
         return int(math.floor(math.log(self.lr_end / self.lr_start) /

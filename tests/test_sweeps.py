@@ -36,6 +36,7 @@ def test_an_exponential_sweep_describes_itself():
     assert sweep.describe() == {"lr_start": 1e-3, "lr_end": 0.05, "max_iter": 100,
                                 "mode": "exponential", "lr_multiplier": 2.0}
     assert sweep.num_points == 6 and sweep(6) == sweep.lr(6) == 0.032
+    assert [sweep(step) for step in (6, 2, 6, 1)] == [0.032, 0.002, 0.032, 0.001]
     assert sweep.lrs() == [0.001, 0.002, 0.004, 0.008, 0.016, 0.032]
     assert [sweep.end_reason(step) for step in (1, 5, 6)] == [None, None, "lr_end"]
     assert ExponentialSweep(1e-3, 2.0, lr_end=0.05, max_iter=4).end_reason(4) == "max_iter"
@@ -79,6 +80,8 @@ def test_without_caps_a_linear_sweep_ends_below_float32s_largest_value():
     assert (sweep.end_reason(339), sweep.end_reason(340)) == (None, "lr_end")
     with pytest.raises(ValueError, match="neither lr_end nor max_iter"):
         sweep.lrs()
+    # the rates pass float32's largest value only after 2**53 steps, where schedules stop
+    assert LinearSweep(1e-6, lr_end=3e38, max_iter=None).num_points == 2 ** 53
 
 
 @pytest.mark.parametrize("make, error, message", [
