@@ -13,7 +13,7 @@ from .confirm import confirm_learning_rate, default_candidates
 from .plotting import plot_finder, plot_trials
 from .stopping import LRFinderStoppingCriteria
 from .suggest import DEFAULT_RULE, SUGGESTION_SMOOTHING, smoothed_curve, suggest_lr
-from .sweeps import Sweep, build_sweep
+from .sweeps import TUTORIAL_MULTIPLIER, Sweep, build_sweep
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -97,7 +97,8 @@ class LRFinder:
         self.planned_iterations: Optional[int] = None
         self.confirmation: Optional["Confirmation"] = None
 
-    def find(self, lr_start: float = 1e-6, lr_multiplier: float = 1.1, smoothing: float = 0.3,
+    def find(self, lr_start: float = 1e-6, lr_multiplier: float = TUTORIAL_MULTIPLIER,
+             smoothing: float = 0.3,
              *, sweep: Optional[Sweep] = None, lr_end: Optional[float] = 10.0,
              max_iter: Optional[int] = 1000, num_points: Optional[int] = None,
              mode: str = "exponential", step_size: Optional[int] = None,
