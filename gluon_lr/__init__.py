@@ -22,7 +22,8 @@ _EXPORTS = {
     "OneCycleLR": "schedules", "CyclicLR": "schedules", "create_schedule": "schedules",
     "sync_momentum": "momentum", "DataNotFoundError": "data", "cifar10": "data",
     "cifar10_splits": "data", "subset": "data", "configure_threads": "threads",
-    "AutoLRS": "autolrs",
+    "AutoLRS": "autolrs", "Sweep": "sweeps", "ExponentialSweep": "sweeps",
+    "LinearSweep": "sweeps", "build_sweep": "sweeps",
 }
 
 __all__ = sorted(_EXPORTS)

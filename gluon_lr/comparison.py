@@ -1,12 +1,20 @@
 """The tutorial's comparison: the same start, the same batches, several learning rates."""
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence
+
 from ._validate import as_callable, as_int, as_lr
+
+if TYPE_CHECKING:
+    from .learner import Learner, StepCallback
 
 __all__ = ["compare_learning_rates"]
 
 
-def compare_learning_rates(learner, lrs, iterations, make_loader, evaluate=None,
-                           callback=None):
-    """Train ``iterations`` steps at each learning rate, every run from one start.
+def compare_learning_rates(learner: "Learner", lrs: Sequence[float], iterations: int,
+                           make_loader: Callable[[], Iterable],
+                           evaluate: Optional[Callable[[Any], float]] = None,
+                           callback: Optional["StepCallback"] = None
+                           ) -> List[Dict[str, Any]]:
+    """Train ``iterations`` optimizer steps at each learning rate, every run from one start.
 
     The "Learning Rate Finder" tutorial saves the initial parameters, then
     trains 300 iterations at 0.05, 0.5 and 0.005 from them. Here every run
@@ -14,7 +22,8 @@ def compare_learning_rates(learner, lrs, iterations, make_loader, evaluate=None,
     statistics and optimizer states, through :meth:`Learner.trial`) and
     trains on a fresh loader from ``make_loader()``, which must give the same
     batches each time (e.g. a seeded sampler). The learner is left in its
-    starting state.
+    starting state; an optimizer's ``lr_scheduler`` is set aside while the
+    runs train at their rates (:meth:`Learner.run`).
 
     Parameters
     ----------
@@ -22,7 +31,7 @@ def compare_learning_rates(learner, lrs, iterations, make_loader, evaluate=None,
     lrs : sequence of float
         Learning rates, each > 0.
     iterations : int
-        Steps per learning rate, >= 1.
+        Optimizer steps per learning rate, >= 1 (the tutorial's 300 iterations).
     make_loader : callable
         ``() -> data loader``; called once per learning rate.
     evaluate : callable, optional

@@ -259,15 +259,15 @@ def confirm_learning_rate(learner, candidates, *, budget, horizon=300, score="fo
                          "{} rounds: at least {}, got {}".format(
                              len(lrs), MIN_ROUND_STEPS, len(rounds),
                              MIN_ROUND_STEPS * len(lrs) * len(rounds), budget))
-    accumulate = getattr(learner, "accumulate", 1)
-    batches = learner.peek_batches(sum(rounds) * accumulate)
+    batches = learner.peek_batches(sum(rounds))
+    per_step = len(batches) // sum(rounds)  # loader batches an optimizer step takes
     losses = {lr: [] for lr in lrs}
     results, states, alive, spent = {}, {}, list(lrs), 0
     total = sum(steps * n for steps, n in zip(rounds, _counts(len(lrs))))
     with ProgressBar(total, "confirm", enabled=progress) as bar, learner.trial() as start:
         done = 0
         for index, steps in enumerate(rounds):
-            window = batches[done * accumulate:(done + steps) * accumulate]
+            window = batches[done * per_step:(done + steps) * per_step]
             for lr in alive:
                 learner.restore(states.get(lr, start))
                 with learner.replay(window):

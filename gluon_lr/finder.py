@@ -1,65 +1,36 @@
 """The learning-rate range test ("LR finder") of the MXNet tutorial, made exact and safe."""
 import csv
+import inspect
 import math
+import os
 import sys
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Tuple, \
+    Union
 
-from ._validate import FLOAT32_MAX, as_bool, as_callable, as_choice, as_int, as_lr, \
-    as_number
+from ._validate import as_bool, as_callable, as_int, as_number
 from .callbacks import ProgressBar, chain
 from .confirm import confirm_learning_rate, default_candidates
 from .optimizers import optimizer_name
 from .plotting import plot_finder, plot_trials
-from .schedules import LRRangeTest
 from .stopping import LRFinderStoppingCriteria
 from .suggest import DEFAULT_RULE, SUGGESTION_WIDTH, lowest_options, smoothed_curve, suggest_lr
+from .sweeps import TUTORIAL_MULTIPLIER, Sweep, build_sweep
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .confirm import Confirmation
+    from .learner import Learner
 
 __all__ = ["LRFinder"]
 
-_MODES = ("exponential", "linear")
-# Relative slack when comparing a swept learning rate with lr_end, so that a
-# geometric grid built to end at lr_end reaches it despite rounding.
-_LR_END_SLACK = 1e-9
-
-
-class _RepeatedProduct:
-    """The exponential sweep as a pure function of the 1-based step.
-
-    ``step -> lr_start * m * m * ...`` with ``step - 1`` multiplications, as the
-    tutorial's loop computes it (repeated products, not ``lr_start * m**k``,
-    which rounds differently). Values are kept as they are computed.
-    """
-
-    def __init__(self, lr_start, lr_multiplier):
-        self._values = [lr_start]
-        self._multiplier = lr_multiplier
-
-    def __call__(self, step):
-        while len(self._values) < step:
-            self._values.append(self._values[-1] * self._multiplier)
-        return self._values[step - 1]
-
-
-def _linear_sweep(lr_start, step_size, step_rate, staircase):
-    """DeepSpeed's range test: ``lr_start * (1 + step_rate * u)``, ``u = (t - 1) / step_size``.
-
-    The schedule takes MXNet's 1-based update number ``t``, which is the
-    finder's 1-based step.
-    """
-    return LRRangeTest(lr_range_test_min_lr=lr_start, lr_range_test_step_size=step_size,
-                       lr_range_test_step_rate=step_rate, lr_range_test_staircase=staircase)
-
-
-def _sweep_length(lr_start, lr_multiplier, lr_end, max_iter):
-    """How many points an exponential sweep can have before a cap; None if unbounded."""
-    caps = [max_iter] if max_iter is not None else []
-    if lr_end is not None:
-        caps.append(int(math.floor(math.log(lr_end / lr_start) / math.log(lr_multiplier)
-                                   + 1e-9)) + 1)
-    return min(caps) if caps else None
+# The find() arguments that describe the sweep, handed to build_sweep when no sweep= is given.
+_SWEEP_ARGUMENTS = ("lr_start", "lr_multiplier", "lr_end", "max_iter", "num_points", "mode",
+                    "step_size", "step_rate", "staircase")
 
 
 class LRFinder:
-    """Sweep the learning rate upwards, one batch per step, until the loss diverges.
+    """Sweep the learning rate upwards, one optimizer step per rate, until the loss diverges.
 
     The "Learning Rate Finder" tutorial's class. :meth:`find` with its default
     arguments tries exactly the tutorial's learning rates and stops where the
@@ -67,7 +38,8 @@ class LRFinder:
 
     - caps the sweep (``lr_end``, ``max_iter``) and stops on a NaN or infinite
       loss, so it always ends;
-    - offers DeepSpeed's linear range test (``mode='linear'``);
+    - takes the sweep as one object (:class:`~gluon_lr.ExponentialSweep`,
+      :class:`~gluon_lr.LinearSweep` for DeepSpeed's linear range test);
     - takes any stopping rule;
     - restores the model and optimizer *exactly* (parameters, BatchNorm
       statistics, optimizer states, learning rate, update counters and any
@@ -79,15 +51,17 @@ class LRFinder:
     Parameters
     ----------
     learner : Learner
-        Anything with :class:`~gluon_lr.Learner`'s ``run()`` and ``trial()``
-        (and a ``trainer``, whose ``lr_scheduler`` is detached during the sweep).
+        Anything with :class:`~gluon_lr.Learner`'s ``run()`` and ``trial()``.
 
     Attributes
     ----------
     results : list of (float, float)
         The ``(lr, loss)`` pairs of the last sweep (also after a failure).
+    sweep : Sweep or None
+        The last sweep.
     planned_iterations : int or None
-        The last sweep's length had it not stopped early (None if unbounded).
+        The last sweep's length had it not stopped early (its
+        :attr:`~gluon_lr.sweeps.Sweep.num_points`; None if unbounded).
     confirmation : Confirmation or None
         The trials of the last :meth:`confirm`.
     stop_reason : str or None
@@ -99,7 +73,7 @@ class LRFinder:
     Examples
     --------
     >>> import mxnet as mx
-    >>> from gluon_lr import ContinuousBatchSampler, Learner
+    >>> from gluon_lr import ContinuousBatchSampler, ExponentialSweep, Learner
     >>> data = mx.gluon.data.ArrayDataset(mx.np.random.normal(size=(64, 4)),
     ...                                   mx.np.zeros((64,)))
     >>> loader = mx.gluon.data.DataLoader(data, batch_sampler=ContinuousBatchSampler(
@@ -108,23 +82,34 @@ class LRFinder:
     >>> results = finder.find(lr_start=1e-3, lr_multiplier=2.0, max_iter=10, progress=False)
     >>> [round(lr, 3) for lr, _ in results[:4]], finder.stop_reason
     ([0.001, 0.002, 0.004, 0.008], 'max_iter')
+    >>> results = finder.find(sweep=ExponentialSweep(1e-3, 2.0, lr_end=0.01), progress=False)
+    >>> len(results), finder.stop_reason
+    (4, 'lr_end')
     """
 
-    def __init__(self, learner):
+    def __init__(self, learner: "Learner") -> None:
         for name in ("run", "trial"):
             if not callable(getattr(learner, name, None)):
                 raise TypeError("learner must provide {}(); got {!r}".format(name, type(learner)))
         self.learner = learner
-        self.results = []
-        self.smoothing = 0.3
-        self.stop_reason = None
-        self.planned_iterations = None
-        self.confirmation = None
+        self.results: List[Tuple[float, float]] = []
+        self.sweep: Optional[Sweep] = None
+        self.stop_reason: Optional[str] = None
+        self.planned_iterations: Optional[int] = None
+        self.confirmation: Optional["Confirmation"] = None
 
-    def find(self, lr_start=1e-6, lr_multiplier=1.1, smoothing=0.3, *, lr_end=10.0,
-             max_iter=1000, num_points=None, mode="exponential", step_size=None,
-             step_rate=None, staircase=False, stopping_criteria=None, progress=True):
+    def find(self, lr_start: float = 1e-6, lr_multiplier: float = TUTORIAL_MULTIPLIER,
+             smoothing: float = 0.3,
+             *, sweep: Optional[Sweep] = None, lr_end: Optional[float] = 10.0,
+             max_iter: Optional[int] = 1000, num_points: Optional[int] = None,
+             mode: str = "exponential", step_size: Optional[int] = None,
+             step_rate: Optional[float] = None, staircase: bool = False,
+             stopping_criteria: Optional[Callable[[float], bool]] = None,
+             progress: bool = True) -> List[Tuple[float, float]]:
         """Run the sweep and return the ``(lr, loss)`` pairs.
+
+        The sweep is ``sweep``, or the one the tutorial's arguments describe
+        (:func:`~gluon_lr.sweeps.build_sweep`): pass one or the other.
 
         Parameters
         ----------
@@ -135,17 +120,21 @@ class LRFinder:
         smoothing : float, default 0.3
             Running-mean weight of the default stopping rule and of the
             progress bar's loss (:meth:`suggest` smooths on its own).
+        sweep : Sweep, optional
+            The rates to try and the caps, e.g.
+            :class:`~gluon_lr.ExponentialSweep` or :class:`~gluon_lr.LinearSweep`;
+            the arguments below that describe a sweep must then stay at their
+            defaults.
         lr_end : float or None, default 10.0
             Never try a learning rate above this. Learning rates never exceed
             float32's largest value, MXNet's limit, in any case.
         max_iter : int or None, default 1000
-            Never run more iterations than this.
+            Never run more optimizer steps than this.
         num_points : int, optional
             Exponential mode: instead of ``lr_multiplier``, sweep this many
             log-spaced points from ``lr_start`` to ``lr_end`` (at least 2; the
             multiplier becomes ``(lr_end / lr_start) ** (1 / (num_points - 1))``
-            and at most ``num_points`` iterations run). ``gluon-lr find`` sweeps
-            75 points over ``1e-5 .. 10``.
+            and at most ``num_points`` steps run).
         mode : {'exponential', 'linear'}
             ``'linear'`` follows DeepSpeed's range test:
             ``lr = lr_start * (1 + step_rate * u)`` with ``u = k / step_size``
@@ -166,89 +155,47 @@ class LRFinder:
         -------
         list of (float, float)
         """
-        self._check_find_args(lr_start, lr_multiplier, smoothing, lr_end, max_iter, num_points,
-                              mode, step_size, step_rate, staircase, stopping_criteria, progress)
-        if num_points is not None:
-            lr_multiplier = (lr_end / lr_start) ** (1 / (num_points - 1))
-            max_iter = num_points if max_iter is None else min(max_iter, num_points)
-        if mode == "exponential":
-            schedule = _RepeatedProduct(lr_start, lr_multiplier)
-            total = _sweep_length(lr_start, lr_multiplier, lr_end, max_iter)
-        else:
-            schedule = _linear_sweep(lr_start, 1 if step_size is None else step_size,
-                                     1.0 if step_rate is None else step_rate, staircase)
-            total = max_iter
+        given = {name: value for name, value in locals().items() if name in _SWEEP_ARGUMENTS}
+        as_number("smoothing", smoothing, low=0, high=1, high_open=True)
+        as_bool("progress", progress)
+        if stopping_criteria is not None:
+            as_callable("stopping_criteria", stopping_criteria, "loss -> bool")
+        sweep = _chosen_sweep(sweep, given)
         stop = stopping_criteria if stopping_criteria is not None \
             else LRFinderStoppingCriteria(smoothing)
-        self.smoothing = smoothing
-        self.planned_iterations = total
+        self.sweep = sweep
+        self.planned_iterations = sweep.num_points
         self.results = []
         self.stop_reason = "interrupted"
-        record = self._recorder(schedule, stop, lr_end, max_iter)
-        with ProgressBar(total, "lr finder", enabled=progress, smoothing=smoothing) as bar, \
-                self.learner.trial():
-            self._detach_scheduler()
-            self.learner.run(sys.maxsize if max_iter is None else max_iter, lr=schedule,
-                             callback=chain(bar, record))
+        with ProgressBar(self.planned_iterations, "lr finder", enabled=progress,
+                         smoothing=smoothing) as bar, self.learner.trial():
+            self.learner.run(sys.maxsize if sweep.max_iter is None else sweep.max_iter,
+                             lr=sweep, callback=chain(bar, self._recorder(sweep, stop)))
         return self.results
 
-    def _recorder(self, schedule, stop, lr_end, max_iter):
+    def _recorder(self, sweep: Sweep, stop: Callable[[float], bool]):
         """The sweep's ``(step, lr, loss)`` callback: record, then decide whether to stop."""
-        cap = min(FLOAT32_MAX, math.inf if lr_end is None else lr_end * (1 + _LR_END_SLACK))
 
         def record(step, lr, loss):
             self.results.append((lr, loss))
             if not math.isfinite(loss):
-                self.stop_reason = "non-finite loss"
+                reason = "non-finite loss"
             elif stop(loss):
-                self.stop_reason = "diverged"
-            elif max_iter is not None and step >= max_iter:
-                self.stop_reason = "max_iter"
-            elif schedule(step + 1) > cap:
-                self.stop_reason = "lr_end"
+                reason = "diverged"
             else:
+                reason = sweep.end_reason(step)
+            if reason is None:
                 return False
+            self.stop_reason = reason
             return True
         return record
 
-    @staticmethod
-    def _check_find_args(lr_start, lr_multiplier, smoothing, lr_end, max_iter, num_points, mode,
-                         step_size, step_rate, staircase, stopping_criteria, progress):
-        as_lr("lr_start", lr_start, allow_zero=False)
-        as_number("lr_multiplier", lr_multiplier, low=1, low_open=True)
-        as_number("smoothing", smoothing, low=0, high=1, high_open=True)
-        if lr_end is not None:
-            as_lr("lr_end", lr_end, allow_zero=False)
-            as_number("lr_end", lr_end, low=lr_start)
-        if max_iter is not None:
-            as_int("max_iter", max_iter, 1)
-        as_choice("mode", mode, _MODES)
-        if mode != "linear" and (step_size is not None or step_rate is not None or staircase):
-            raise ValueError("step_size, step_rate and staircase apply to mode='linear' only")
-        if num_points is not None:
-            as_int("num_points", num_points, 2)
-            if mode != "exponential" or lr_end is None or lr_multiplier != 1.1:
-                raise ValueError("num_points needs mode='exponential' and lr_end, and replaces "
-                                 "lr_multiplier (leave it at its default)")
-        if step_size is not None:
-            as_int("step_size", step_size, 1)
-        if step_rate is not None:
-            as_number("step_rate", step_rate, low=0, low_open=True)
-        as_bool("staircase", staircase)
-        as_bool("progress", progress)
-        if stopping_criteria is not None:
-            as_callable("stopping_criteria", stopping_criteria, "loss -> bool")
-
-    def _detach_scheduler(self):
-        """The sweep sets each learning rate itself; the snapshot brings the scheduler back."""
-        trainer = getattr(self.learner, "trainer", None)
-        if trainer is not None:
-            trainer.optimizer.lr_scheduler = None
-
     # -- confirming a suggestion ------------------------------------------------------------
 
-    def confirm(self, candidates=None, *, budget=None, horizon=300, score="forecast", tail=10,
-                val_data=None, floor=0.0, progress=True):
+    def confirm(self, candidates: Optional[Sequence[float]] = None, *,
+                budget: Optional[int] = None, horizon: int = 300, score: str = "forecast",
+                tail: int = 10, val_data: Optional[Iterable] = None,
+                floor: Optional[float] = 0.0, progress: bool = True) -> float:
         """Confirm the learning rate with short trials from the exact snapshot.
 
         The candidates train from the learner's current state on the same
@@ -287,7 +234,7 @@ class LRFinder:
             val_data=val_data, floor=floor, progress=progress)
         return self.confirmation.lr
 
-    def plot_trials(self, ax=None, show=True):
+    def plot_trials(self, ax: Optional["Axes"] = None, show: bool = True) -> "Axes":
         """Draw :meth:`confirm`'s trial curves, the chosen one marked; return the Axes."""
         if self.confirmation is None:
             raise RuntimeError("nothing to plot: call confirm() first")
@@ -296,16 +243,16 @@ class LRFinder:
     # -- reading the results ----------------------------------------------------------------
 
     @property
-    def lrs(self):
+    def lrs(self) -> List[float]:
         """The learning rates of :attr:`results`."""
         return [lr for lr, _ in self.results]
 
     @property
-    def losses(self):
+    def losses(self) -> List[float]:
         """The losses of :attr:`results`."""
         return [loss for _, loss in self.results]
 
-    def suggest(self, method=DEFAULT_RULE, **options):
+    def suggest(self, method: str = DEFAULT_RULE, **options: Any) -> Optional[float]:
         """Suggest a learning rate from the last sweep; see :func:`gluon_lr.suggest_lr`.
 
         Parameters
@@ -329,8 +276,9 @@ class LRFinder:
             options = dict(lowest_options(optimizer_name(self.learner)), **options)
         return suggest_lr(self.lrs, self.losses, method=method, **options)
 
-    def plot(self, ax=None, suggestion=True, method=DEFAULT_RULE, show=True,
-             width=SUGGESTION_WIDTH, **options):
+    def plot(self, ax: Optional["Axes"] = None, suggestion: Union[bool, float, None] = True,
+             method: str = DEFAULT_RULE, show: bool = True,
+             width: Optional[float] = SUGGESTION_WIDTH, **options: Any) -> "Axes":
         """Draw the tutorial's log-log plot of the last sweep and return the Axes.
 
         Over the tutorial's scatter it draws the centred smoothed curve
@@ -365,9 +313,27 @@ class LRFinder:
         return plot_finder(self.lrs, self.losses, suggestion=mark, ax=ax, show=show,
                            smoothed=curve)
 
-    def to_csv(self, path):
+    def to_csv(self, path: Union[str, os.PathLike]) -> None:
         """Write ``lr,loss`` rows of the last sweep to ``path``."""
         with open(path, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["lr", "loss"])
             writer.writerows(self.results)
+
+
+def _chosen_sweep(sweep: Optional[Sweep], given: dict) -> Sweep:
+    """``sweep``, or the sweep that :meth:`LRFinder.find`'s other arguments describe."""
+    if sweep is None:
+        return build_sweep(**given)
+    if not isinstance(sweep, Sweep):
+        raise TypeError("sweep must be a Sweep such as ExponentialSweep(...) or "
+                        "LinearSweep(...), got {!r}".format(sweep))
+    changed = [name for name in _SWEEP_ARGUMENTS if given[name] != _FIND_DEFAULTS[name]]
+    if changed:
+        raise TypeError("pass sweep or {}, not both".format(", ".join(changed)))
+    return sweep
+
+
+_FIND_DEFAULTS = {name: parameter.default for name, parameter
+                  in inspect.signature(LRFinder.find).parameters.items()
+                  if name in _SWEEP_ARGUMENTS}

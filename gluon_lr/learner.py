@@ -10,6 +10,8 @@ step to one callback shape, ``callback(step, lr, loss) -> stop?``.
 import collections
 import contextlib
 import math
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, \
+    Union, cast
 
 import mxnet as mx
 from mxnet import autograd
@@ -22,7 +24,15 @@ from .mxnet_internals import param_has_data, param_is_deferred, updates_on_kvsto
 from .optimizers import checked_optimizer
 from .state import TrainingState
 
-__all__ = ["Learner"]
+__all__ = ["Learner", "Batch", "StepCallback", "Rate"]
+
+#: One loader item: ``(data, label)`` (further items are ignored).
+Batch = Sequence[Any]
+#: The callback shape of every training loop: ``callback(step, lr, loss) -> stop?``.
+StepCallback = Callable[[int, float, float], Any]
+#: What :meth:`Learner.run` trains at: the optimizer's own rate (None), a fixed
+#: rate, or a schedule of the run's 1-based step.
+Rate = Union[None, float, Callable[[int], float]]
 
 
 def _checked_loader(data_loader):
@@ -56,6 +66,24 @@ def _checked_initializer(initializer):
         raise TypeError("initializer must be an mx.init.Initializer such as mx.init.Xavier(), "
                         "or None; got {!r}".format(initializer))
     return initializer
+
+
+@contextlib.contextmanager
+def _scheduler_set_aside(optimizer):
+    """Take the optimizer's ``lr_scheduler`` off inside the block; put it back after.
+
+    The optimizer's own rate goes back too: MXNet ignores it while a scheduler
+    is attached, and with it back every attribute is as before the block.
+    """
+    scheduler, lr = optimizer.lr_scheduler, optimizer.lr
+    if scheduler is None:
+        yield
+        return
+    optimizer.lr_scheduler = None
+    try:
+        yield
+    finally:
+        optimizer.lr_scheduler, optimizer.lr = scheduler, lr
 
 
 class Learner:
@@ -107,8 +135,10 @@ class Learner:
         Batches per optimizer step: large batches in small memory. Gradients
         of ``accumulate`` loader batches add up (``grad_req='add'``) and one
         step normalises them by the summed batch size. Every count in gluon-lr
-        (the finder's iterations, trial steps, schedules' updates) is in
-        optimizer steps. BatchNorm still sees each loader batch on its own.
+        (the finder's sweep, trial and stage lengths, :meth:`peek_batches`,
+        schedules' updates) is in optimizer steps; this is the one place that
+        turns steps into loader batches. BatchNorm still sees each loader
+        batch on its own.
     snapshot_device : Device or str, optional
         Keep :meth:`snapshot` copies on this device (e.g. ``'cpu'``): on a GPU
         the finder then needs no second copy of the model in device memory.
@@ -139,9 +169,14 @@ class Learner:
     True
     """
 
-    def __init__(self, net, data_loader, device=None, *, loss_fn=None, optimizer="sgd",
-                 optimizer_params=None, trainer=None, initializer=None, hybridize=False,
-                 kvstore="device", accumulate=1, snapshot_device=None, ctx=None):
+    def __init__(self, net: mx.gluon.Block, data_loader: Iterable[Batch], device: Any = None, *,
+                 loss_fn: Optional[Callable] = None,
+                 optimizer: Union[str, mx.optimizer.Optimizer] = "sgd",
+                 optimizer_params: Optional[Dict[str, Any]] = None,
+                 trainer: Optional[mx.gluon.Trainer] = None,
+                 initializer: Optional[mx.init.Initializer] = None,
+                 hybridize: Union[bool, Dict[str, Any]] = False, kvstore: Any = "device",
+                 accumulate: int = 1, snapshot_device: Any = None, ctx: Any = None) -> None:
         if not isinstance(net, mx.gluon.Block):
             raise TypeError("net must be an mx.gluon.Block; got {!r}".format(type(net)))
         if ctx is not None:
@@ -166,14 +201,15 @@ class Learner:
         if hybridize is not False:
             net.hybridize(**(hybridize if isinstance(hybridize, dict) else {}))
         self.trainer = self._make_trainer(trainer, optimizer, optimizer_params, kvstore)
-        self.iteration_loss = None
-        self.iteration_lr = None
+        self.iteration_loss: Optional[float] = None
+        self.iteration_lr: Optional[float] = None
         self._data_iter = None
-        self._pending = collections.deque()  # batches drawn ahead, served before the loader's
+        # batches drawn ahead, served before the loader's
+        self._pending: Deque[Batch] = collections.deque()
         self._closed = False
 
     @property
-    def ctx(self):
+    def ctx(self) -> Any:
         """MXNet 1.x name of :attr:`device`."""
         return self.device
 
@@ -218,11 +254,12 @@ class Learner:
         optimizer = self.trainer.optimizer
         if optimizer.lr_scheduler is not None:
             raise ValueError("lr cannot be set: the optimizer's lr_scheduler decides the "
-                             "learning rate. Call iteration() without lr, or detach the scheduler")
+                             "learning rate. Call iteration() without lr, or run(steps, lr=...), "
+                             "which sets the scheduler aside for the run")
         if lr != optimizer.lr:
             self.trainer.set_learning_rate(lr)
 
-    def set_data_loader(self, data_loader):
+    def set_data_loader(self, data_loader: Iterable[Batch]) -> None:
         """Train on ``data_loader`` from the next :meth:`iteration` on.
 
         The current iterator is released as by :meth:`close`, and any batch
@@ -252,13 +289,21 @@ class Learner:
         except StopIteration:
             raise ValueError("data_loader yields no batches (is the dataset empty?)") from None
 
-    def peek_batches(self, count):
-        """Return the next ``count`` batches without consuming them.
+    def _draw_ahead(self, count):
+        """The next ``count`` loader batches, drawn now and kept to be trained on next."""
+        if self._closed:
+            raise RuntimeError("this Learner is closed")
+        while len(self._pending) < count:
+            self._pending.append(self._read_loader())
+        return list(self._pending)[:count]
 
-        The batches are drawn from the loader now and kept: the next
-        iterations train on exactly these, in order. With :meth:`replay` they
-        let several trials see the same batches from any loader, seeded or not,
-        at the memory cost of holding them.
+    def peek_batches(self, steps: int) -> List[Batch]:
+        """Return the batches of the next ``steps`` optimizer steps without consuming them.
+
+        That is ``steps * accumulate`` loader batches, in order. They are drawn
+        from the loader now and kept: the next steps train on exactly these.
+        With :meth:`replay` they let several trials see the same batches from
+        any loader, seeded or not, at the memory cost of holding them.
 
         Examples
         --------
@@ -271,15 +316,10 @@ class Learner:
         >>> [b[0][0, 0].item() for b in learner.peek_batches(2)]
         [1.0, 2.0]
         """
-        count = as_int("count", count, 1)
-        if self._closed:
-            raise RuntimeError("this Learner is closed")
-        while len(self._pending) < count:
-            self._pending.append(self._read_loader())
-        return list(self._pending)[:count]
+        return self._draw_ahead(as_int("steps", steps, 1) * self.accumulate)
 
     @contextlib.contextmanager
-    def replay(self, batches):
+    def replay(self, batches: Sequence[Batch]) -> Iterator[None]:
         """Train on ``batches`` inside the block, in order and again from the start when used up.
 
         The loader, its position and any peeked batches are set aside and
@@ -288,11 +328,17 @@ class Learner:
         Parameters
         ----------
         batches : list of (data, label)
-            E.g. from :meth:`peek_batches`.
+            Whole optimizer steps: a multiple of ``accumulate`` loader batches,
+            e.g. from :meth:`peek_batches`, so that every pass over them is
+            the same steps.
         """
         if not isinstance(batches, (list, tuple)) or not batches:
             raise TypeError("batches must be a non-empty list of (data, label) batches, "
                             "e.g. from peek_batches(); got {!r}".format(type(batches)))
+        if len(batches) % self.accumulate:
+            raise ValueError("batches must hold whole optimizer steps: a multiple of "
+                             "accumulate={} batches, got {}".format(self.accumulate,
+                                                                    len(batches)))
         saved = (self.data_loader, self._data_iter, self._pending)
         self.data_loader, self._data_iter, self._pending = list(batches), None, \
             collections.deque()
@@ -306,7 +352,7 @@ class Learner:
             return [array.to_device(self.devices[0])]
         return split_and_load(array, self.devices, even_split=False)
 
-    def initialize_parameters(self):
+    def initialize_parameters(self) -> None:
         """Finish deferred parameter initialization without changing any state.
 
         Gluon creates parameters with unknown shapes at the first forward pass.
@@ -320,11 +366,11 @@ class Learner:
             raise RuntimeError("this Learner is closed")
         if not any(param_is_deferred(p) for p in self.net.collect_params().values()):
             return
-        batch = self.peek_batches(1)[0]
+        batch = self._draw_ahead(1)[0]
         with autograd.pause(train_mode=False):
             self.net(self._to_devices(batch[0])[0])
 
-    def iteration(self, lr=None, take_step=True):
+    def iteration(self, lr: Optional[float] = None, take_step: bool = True) -> float:
         """Train on the next batch (``accumulate`` batches) and return the mean loss.
 
         Parameters
@@ -367,8 +413,8 @@ class Learner:
         if self.accumulate > 1:
             self.net.zero_grad()
         self.iteration_lr = self.trainer.learning_rate
-        self.iteration_loss = self._mean_loss(batch_losses, samples)
-        return self.iteration_loss
+        self.iteration_loss = loss = self._mean_loss(batch_losses, samples)
+        return loss
 
     def _step_batch_size(self, samples):
         """The batch size ``trainer.step`` normalises the summed gradients by."""
@@ -380,18 +426,24 @@ class Learner:
             return mx.np.mean(losses[0]).item()
         return sum(loss.sum().item() for loss in losses) / samples
 
-    def run(self, steps, lr=None, callback=None):
-        """Train ``steps`` iterations and return their losses.
+    def run(self, steps: int, lr: Rate = None,
+            callback: Optional[StepCallback] = None) -> List[float]:
+        """Train ``steps`` optimizer steps and return their losses.
 
         Parameters
         ----------
         steps : int
-            Iterations to run, at least 1.
+            Optimizer steps to run, at least 1.
         lr : None, float or callable, optional
             ``None`` leaves the learning rate to the optimizer (its current
             rate, or its ``lr_scheduler``); a float trains every step at that
             rate; a callable is a schedule ``lr(step) -> float`` over this run's
             steps ``1 .. steps``, so any gluon-lr schedule re-based to start here.
+            With a float or a callable, an attached ``lr_scheduler`` is set
+            aside for the run and put back unchanged, with the optimizer's
+            own rate, however the run ends. This is the one place in gluon-lr
+            that detaches a scheduler. The optimizer's update count has
+            advanced by the run's steps, and the scheduler reads it from there.
         callback : callable, optional
             ``callback(step, lr, loss) -> stop?`` after every step, with the
             1-based step of this run, the step's learning rate and its loss. A
@@ -416,21 +468,23 @@ class Learner:
         """
         steps = as_int("steps", steps, 1)
         schedule = lr if callable(lr) else None
-        if schedule is None and lr is not None:
-            lr = as_lr("lr", lr)
+        fixed = None if schedule is not None or lr is None else as_lr("lr", lr)
         if callback is not None:
             as_callable("callback", callback, "(step, lr, loss) -> stop?")
         losses = []
-        for step in range(1, steps + 1):
-            loss = self.iteration(schedule(step) if schedule is not None else lr)
-            losses.append(loss)
-            stop = callback is not None and callback(step, self.iteration_lr, loss)
-            if stop or not math.isfinite(loss):
-                break
+        with _scheduler_set_aside(self.trainer.optimizer) if lr is not None \
+                else contextlib.nullcontext():
+            for step in range(1, steps + 1):
+                loss = self.iteration(schedule(step) if schedule is not None else fixed)
+                losses.append(loss)
+                stop = callback is not None and callback(
+                    step, cast(float, self.iteration_lr), loss)
+                if stop or not math.isfinite(loss):
+                    break
         return losses
 
     @contextlib.contextmanager
-    def trial(self):
+    def trial(self) -> Iterator[TrainingState]:
         """Snapshot on entry and restore exactly on exit, whatever ends the block.
 
         Deferred parameter shapes are resolved first (see
@@ -464,7 +518,7 @@ class Learner:
 
     # -- state ----------------------------------------------------------------------------
 
-    def snapshot(self):
+    def snapshot(self) -> TrainingState:
         """Copy the network's and the Trainer's state in memory.
 
         Returns
@@ -474,7 +528,7 @@ class Learner:
         """
         return TrainingState(self.net, self.trainer, device=self.snapshot_device)
 
-    def restore(self, snapshot):
+    def restore(self, snapshot: TrainingState) -> None:
         """Put back the state captured by :meth:`snapshot`, bit for bit."""
         if not isinstance(snapshot, TrainingState):
             raise TypeError("snapshot must come from Learner.snapshot(); got {!r}".format(
@@ -485,7 +539,7 @@ class Learner:
 
     # -- clean-up -------------------------------------------------------------------------
 
-    def close(self):
+    def close(self) -> None:
         """Release the data iterator; safe to call more than once.
 
         On MXNet 2.0 a ``DataLoader`` iterator has no ``shutdown()`` (the
@@ -507,9 +561,8 @@ class Learner:
                 method()
                 break
 
-    def __enter__(self):
+    def __enter__(self) -> "Learner":
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: Any) -> None:
         self.close()
-        return False

@@ -1,12 +1,13 @@
 """Stop rules for the learning-rate finder: callables ``loss -> bool``."""
 import math
+from typing import Optional
 
 from ._validate import as_int, as_number
 
 __all__ = ["LRFinderStoppingCriteria", "update_running_mean"]
 
 
-def update_running_mean(running_mean, loss, smoothing):
+def update_running_mean(running_mean: Optional[float], loss: float, smoothing: float) -> float:
     """One step of the tutorial's running mean; the first loss starts it.
 
     Returns ``loss`` when ``running_mean`` is None, else
@@ -31,7 +32,7 @@ class LRFinderStoppingCriteria:
     smoothing : float, default 0.3
         Weight of the previous running mean, in ``[0, 1)``.
     min_iter : int, default 20
-        No divergence stop before this many losses (``>= 1``).
+        No divergence stop before this many losses, one a step (``>= 1``).
     threshold : float, default 2.0
         Multiple of the first loss that counts as divergence (``> 0``).
 
@@ -44,16 +45,17 @@ class LRFinderStoppingCriteria:
     True
     """
 
-    def __init__(self, smoothing=0.3, min_iter=20, threshold=2.0):
+    def __init__(self, smoothing: float = 0.3, min_iter: int = 20,
+                 threshold: float = 2.0) -> None:
         self.smoothing = as_number("smoothing", smoothing, low=0, high=1, high_open=True)
         self.min_iter = as_int("min_iter", min_iter, 1)
         self.threshold = as_number("threshold", threshold, low=0, low_open=True)
-        self.first_loss = None
-        self.running_mean = None
+        self.first_loss: Optional[float] = None
+        self.running_mean: Optional[float] = None
         self.counter = 0
 
-    def __call__(self, loss):
-        """Record one iteration's loss; return True when the sweep should stop."""
+    def __call__(self, loss: float) -> bool:
+        """Record one step's loss; return True when the sweep should stop."""
         self.counter += 1
         if not math.isfinite(loss):
             return True

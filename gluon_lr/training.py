@@ -1,8 +1,12 @@
 """Epoch-based training on a Learner, with a per-epoch history."""
 import math
 import statistics
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from ._validate import as_callable, as_int
+
+if TYPE_CHECKING:
+    from .learner import Learner, StepCallback
 
 __all__ = ["train_epochs", "TrainingDiverged"]
 
@@ -10,13 +14,16 @@ __all__ = ["train_epochs", "TrainingDiverged"]
 class TrainingDiverged(FloatingPointError):
     """A training loss became NaN or infinite; the history up to it is in ``history``."""
 
-    def __init__(self, message, history):
+    def __init__(self, message: str, history: List[Dict[str, Any]]) -> None:
         super().__init__(message)
         self.history = history
 
 
-def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, callback=None):
-    """Train ``epochs`` x ``iterations_per_epoch`` steps and record each epoch.
+def train_epochs(learner: "Learner", epochs: int, iterations_per_epoch: int,
+                 evaluate: Optional[Callable[[Any], float]] = None,
+                 callback: Optional["StepCallback"] = None
+                 ) -> List[Dict[str, Any]]:
+    """Train ``epochs`` x ``iterations_per_epoch`` optimizer steps and record each epoch.
 
     The learning rate (and momentum) come from the Learner's optimizer, e.g.
     its ``lr_scheduler``; see :meth:`Learner.run`.
@@ -25,7 +32,8 @@ def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, callback=
     ----------
     learner : Learner
     epochs, iterations_per_epoch : int
-        Both >= 1.
+        Both >= 1; ``iterations_per_epoch`` counts optimizer steps
+        (``accumulate`` loader batches each).
     evaluate : callable, optional
         ``learner -> float`` after each epoch, e.g. test accuracy.
     callback : callable, optional
@@ -49,7 +57,7 @@ def train_epochs(learner, epochs, iterations_per_epoch, evaluate=None, callback=
     if evaluate is not None:
         as_callable("evaluate", evaluate, "learner -> float")
     optimizer = learner.trainer.optimizer
-    history = []
+    history: List[Dict[str, Any]] = []
     for epoch in range(1, epochs + 1):
         losses = learner.run(iterations_per_epoch, callback=callback)
         if not math.isfinite(losses[-1]):

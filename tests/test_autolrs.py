@@ -129,8 +129,11 @@ class FreshBatches:
 
 
 def record_runs(learner):
-    """Wrap ``run`` and ``_next_batch``: per run, the state at its start and its batches."""
-    runs = []
+    """Wrap ``run`` and ``_next_batch``: per run, the state at its start and its batches.
+
+    The batches are held too, so that no id is reused by a later batch.
+    """
+    runs, held = [], []
     real_run, real_next = learner.run, learner._next_batch
 
     def run(steps, lr=None, callback=None):
@@ -139,6 +142,7 @@ def record_runs(learner):
 
     def next_batch():
         batch = real_next()
+        held.append(batch)
         runs[-1][1].append(id(batch))
         return batch
 
@@ -287,10 +291,9 @@ def test_an_interrupted_stage_leaves_the_end_of_the_last_completed_one(
     with pytest.raises(fault, match="injected"):
         autolrs.run(120, stage_callback=lambda stage: ends.append(state_arrays(learner)))
     assert len(ends) == 1 and len(autolrs.stages) == 1 and autolrs.steps_spent == 24
-    learner.trainer.optimizer.lr_scheduler = None      # state_arrays reads the scheduler
-    assert_same_state(ends[0], state_arrays(learner))
+    assert learner.trainer.optimizer.lr_scheduler is scheduler
+    assert_same_state(ends[0], state_arrays(learner))      # the scheduler's state included
     assert len(autolrs.state_dict()["pending"]["candidates"]) == finished
-    learner.trainer.optimizer.lr_scheduler = scheduler
     assert os.listdir(tmp_path) == []
 
 

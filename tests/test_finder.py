@@ -2,6 +2,7 @@
 import csv
 import math
 import os
+import types
 
 import matplotlib.pyplot as plt
 import mxnet as mx
@@ -22,6 +23,9 @@ class ScriptedLearner:
     trial = Learner.trial
 
     def __init__(self, losses, fail_at=None, error=RuntimeError):
+        # run() sets an optimizer's lr_scheduler aside; this one has none
+        self.trainer = types.SimpleNamespace(
+            optimizer=types.SimpleNamespace(lr_scheduler=None, lr=None))
         self.losses = list(losses)
         self.lrs = []
         self.snapshots = 0

@@ -21,6 +21,7 @@ Stage lengths double until ``tau`` reaches ``tau_max``; after that, when
 import contextlib
 import math
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .._validate import as_bool, as_callable, as_int, check_order
 from ..callbacks import ProgressBar
@@ -28,8 +29,14 @@ from .plot import plot_autolrs
 from .record import Candidate, Stage
 from ._optional import require_sklearn
 from .search import LRSearch
-from .stages import MIN_TRIAL_STEPS, plan_stage, stage_length, stage_seed
+from .stages import MIN_TRIAL_STEPS, StageLength, StagePlan, plan_stage, stage_length, \
+    stage_seed
 from .trials import run_candidate
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..learner import Learner
 
 __all__ = ["AutoLRS"]
 
@@ -63,18 +70,6 @@ def _checked_val_data(val_data):
         raise TypeError("val_data must be iterable again and again (a list of batches or a "
                         "DataLoader), not a one-shot iterator; got {!r}".format(val_data))
     return val_data
-
-
-@contextlib.contextmanager
-def _scheduler_detached(trainer):
-    """Take the optimizer's ``lr_scheduler`` off inside the block; put it back after."""
-    optimizer = trainer.optimizer
-    scheduler = optimizer.lr_scheduler
-    optimizer.lr_scheduler = None
-    try:
-        yield
-    finally:
-        optimizer.lr_scheduler = scheduler
 
 
 class AutoLRS:
@@ -117,10 +112,11 @@ class AutoLRS:
     replay : bool, default True
         Train every candidate of a stage on the same batches, drawn once with
         :meth:`Learner.peek_batches`; the training then starts on them, as if
-        no candidate had run. This holds ``tau_prime`` batches in memory (800
-        at the default's longest stages: 1.2 GB for CIFAR-10 at batch 128).
-        ``False`` lets each candidate draw its own batches from the loader, as
-        the reference did.
+        no candidate had run. This holds the batches of ``tau_prime`` steps in
+        memory (``tau_prime * accumulate`` loader batches: 800 at the
+        default's longest stages without accumulation, 1.2 GB for CIFAR-10 at
+        batch 128). ``False`` lets each candidate draw its own batches from
+        the loader, as the reference did.
 
     Attributes
     ----------
@@ -156,18 +152,19 @@ class AutoLRS:
     meets a NaN or infinite loss, the snapshot is restored and
     ``FloatingPointError`` raised: lower ``max_lr``.
 
-    *The optimizer's lr_scheduler*, if any, is detached during :meth:`run`
-    (AutoLRS sets every step's rate) and attached again when it returns or
-    fails; from then on it decides the rate again. Without one, the
-    optimizer keeps the last stage's rate (:attr:`lr`).
+    *The optimizer's lr_scheduler*, if any, does not decide any of AutoLRS's
+    steps: every step trains through :meth:`Learner.run` at a given rate,
+    which sets the scheduler aside for that run and puts it back unchanged.
+    After :meth:`run` it decides the rate again, from the optimizer's update
+    count. Without one, the optimizer keeps the last stage's rate (:attr:`lr`).
 
     *Resuming.* :meth:`state_dict` and :meth:`from_state` carry the stages,
     the finished candidates of an interrupted stage and the configuration;
     the caller saves the learner's parameters and trainer states and feeds
     the loader from the same position. A resumed run then makes the same
     choices as an uninterrupted one. With ``replay=True`` the loader has given
-    ``sum(stage.train_steps)`` batches at the end of each stage (all steps
-    with ``replay=False``).
+    the batches of ``sum(stage.train_steps)`` steps at the end of each stage
+    (of all steps with ``replay=False``), ``accumulate`` loader batches a step.
 
     Differences from the reference implementation (``autolrs_server.py``):
     the search is :class:`LRSearch` (scikit-learn instead of scikit-optimize,
@@ -196,9 +193,10 @@ class AutoLRS:
     (60, 30, 60)
     """
 
-    def __init__(self, learner, min_lr, max_lr, tau=1000, k=10, tau_max=8000, val_data=None,
-                 seed=0, progress=True, *, tau_prime=None, kappa=1e6, val_points=16,
-                 replay=True):
+    def __init__(self, learner: "Learner", min_lr: float, max_lr: float, tau: int = 1000,
+                 k: int = 10, tau_max: int = 8000, val_data: Optional[Iterable] = None,
+                 seed: int = 0, progress: bool = True, *, tau_prime: Optional[int] = None,
+                 kappa: float = 1e6, val_points: int = 16, replay: bool = True) -> None:
         self.learner = _checked_learner(learner)
         self.k = as_int("k", k, 2)
         self.tau = as_int("tau", tau, 1)
@@ -221,10 +219,10 @@ class AutoLRS:
         require_sklearn("AutoLRS")
         probe = LRSearch(min_lr, max_lr, self.k, kappa=kappa)  # checks min_lr, max_lr, kappa
         self.min_lr, self.max_lr, self.kappa = probe.min_lr, probe.max_lr, probe.kappa
-        self._stages = []
-        self._pending = None
+        self._stages: List[Stage] = []
+        self._pending: Optional[Dict[str, Any]] = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "AutoLRS(min_lr={!r}, max_lr={!r}, tau={!r}, k={!r}, tau_max={!r}) after {} " \
                "stages and {} steps".format(self.min_lr, self.max_lr, self.tau, self.k,
                                             self.tau_max, len(self._stages), self.steps_spent)
@@ -232,21 +230,21 @@ class AutoLRS:
     # -- results ----------------------------------------------------------------------------
 
     @property
-    def stages(self):
+    def stages(self) -> Tuple[Stage, ...]:
         """The completed stages, in order, as a tuple of :class:`Stage`."""
         return tuple(self._stages)
 
     @property
-    def steps_spent(self):
+    def steps_spent(self) -> int:
         """Optimizer steps of the completed stages, candidates included."""
         return sum(stage.steps for stage in self._stages)
 
     @property
-    def lr(self):
+    def lr(self) -> Optional[float]:
         """The learning rate of the last completed stage, or ``None`` before any."""
         return self._stages[-1].lr if self._stages else None
 
-    def schedule(self, search=False):
+    def schedule(self, search: bool = False) -> List[Tuple[int, float]]:
         """The learning rate of every step, as ``(step, lr)`` pairs from step 1.
 
         Parameters
@@ -270,7 +268,7 @@ class AutoLRS:
             lrs.extend([stage.lr] * stage.train_steps)
         return [(step, lr) for step, lr in enumerate(lrs, start=1)]
 
-    def plot(self, ax=None, show=True):
+    def plot(self, ax: Optional["Axes"] = None, show: bool = True) -> "Axes":
         """Draw the schedule found and the chosen forecasts; return the Axes.
 
         See :func:`gluon_lr.autolrs.plot.plot_autolrs`.
@@ -281,7 +279,8 @@ class AutoLRS:
 
     # -- training ---------------------------------------------------------------------------
 
-    def run(self, total_steps, stage_callback=None):
+    def run(self, total_steps: int,
+            stage_callback: Optional[Callable[[Stage], Any]] = None) -> Tuple[Stage, ...]:
         """Train until ``total_steps`` optimizer steps, search included, are spent.
 
         Parameters
@@ -293,8 +292,7 @@ class AutoLRS:
             steps more. Nothing runs when it is already spent.
         stage_callback : callable, optional
             ``stage_callback(stage) -> stop?`` after every completed stage,
-            e.g. to save :meth:`state_dict` with the learner's state (the
-            optimizer's ``lr_scheduler`` is detached at that point); a true
+            e.g. to save :meth:`state_dict` with the learner's state; a true
             value ends the run there.
 
         Returns
@@ -316,8 +314,7 @@ class AutoLRS:
         if total <= self.steps_spent:
             return self.stages
         self._plan(total)  # a budget too small to start fails here, before any step
-        with ProgressBar(total - self.steps_spent, "autolrs", enabled=self.progress) as bar, \
-                _scheduler_detached(self.learner.trainer):
+        with ProgressBar(total - self.steps_spent, "autolrs", enabled=self.progress) as bar:
             while self.steps_spent < total:
                 stage = self._run_stage(*self._plan(total), bar)
                 self._stages.append(stage)
@@ -326,7 +323,7 @@ class AutoLRS:
                     break
         return self.stages
 
-    def _plan(self, total):
+    def _plan(self, total: int) -> Tuple[StageLength, StagePlan]:
         """``(length, plan)`` of the next stage with the budget left."""
         length = stage_length(len(self._stages), self.tau, self.tau_prime, self.tau_max)
         plan = plan_stage(length, self.k, total - self.steps_spent, bool(self._stages))
@@ -393,7 +390,7 @@ class AutoLRS:
 
     # -- saving and resuming ----------------------------------------------------------------
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """The run's state as plain Python values (JSON-serialisable).
 
         It holds the configuration (``val_data`` only as whether it was given),
@@ -419,7 +416,8 @@ class AutoLRS:
                 "stages": [stage.to_dict() for stage in self._stages], "pending": pending}
 
     @classmethod
-    def from_state(cls, learner, state, val_data=None, progress=True):
+    def from_state(cls, learner: "Learner", state: Mapping, val_data: Optional[Iterable] = None,
+                   progress: bool = True) -> "AutoLRS":
         """Rebuild a run from :meth:`state_dict` to continue it with :meth:`run`.
 
         Parameters
