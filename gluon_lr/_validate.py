@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_int", "as_number", "as_bool", "check_order", "as_iteration", "as_lr",
+__all__ = ["as_int", "as_number", "as_bool", "check_order", "as_lr",
            "as_choice", "as_callable", "FLOAT32_MAX", "FLOAT32_TINY"]
 
 #: MXNet optimizers keep the learning rate in float32: larger values overflow
@@ -110,8 +110,3 @@ def check_order(low_name, low, high_name, high):
     if low > high:
         raise ValueError("{} must be <= {}, got {} = {!r} and {} = {!r}".format(
             low_name, high_name, low_name, low, high_name, high))
-
-
-def as_iteration(value):
-    """Return an iteration number (an int ``>= 0``) or raise."""
-    return as_int("iteration", value, 0)

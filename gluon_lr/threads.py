@@ -3,7 +3,7 @@
 MXNet 2.0 reads ``OMP_NUM_THREADS`` (or ``MXNET_OMP_MAX_THREADS``) once, when the
 library loads, and otherwise takes half the processor count to allow for
 hyper-threading (``src/engine/openmp.cc``): one thread on a 2-core machine,
-where a ResNet-18 v2 step then runs about half as fast as it could. So the
+which leaves the other core idle during every operator. So the
 setting must be made before ``import mxnet``; importing ``gluon_lr`` does not
 import MXNet (its names load on first use) and changes nothing.
 :func:`configure_threads` is what ``gluon-lr`` calls first, and what a script

@@ -10,10 +10,9 @@ worker that would have made it. The batches are the same: the same arrays,
 types and order, augmentation bit-identical image by image with the same
 random draws (see :func:`~.transforms.image_transform`). Without workers the
 draws follow the batch order exactly as item by item. Worker threads share
-one generator, so which batch gets which draws depends on their timing, as
-it did item by item (where single draws interleaved; now a batch takes its
-draws in one piece); worker processes each own a generator seeded with their
-process id.
+one generator, and a batch takes its draws from it in one piece, so which
+batch gets which draws depends on the threads' timing; worker processes each
+own a generator seeded with their process id.
 
 With worker threads, batches are stacked in ordinary memory: shared memory,
 which ``DataLoader`` uses by default whenever it has workers, is only needed
@@ -25,10 +24,9 @@ an OpenMP loop in the calling thread once it has 200,000 elements or more
 (``MXNET_CPU_PARALLEL_SIZE``; a CIFAR-10 batch of 128 has 393,216). That thread
 then keeps OpenMP threads of its own, libgomp manages more threads than there
 are cores, and it stops letting waiting threads spin (``do_spin`` in its
-``wait.h``): every operator of the model then waits for its threads to wake.
-On 2 cores a ResNet-18 v2 step beside a thread that had copied one batch
-this way left part of the machine idle and ran slower than alone
-(``bench/bench_handover.py``, output in ``bench/results/handover.txt``).
+``wait.h``): every operator of the model then waits for its threads to wake
+(``bench/bench_handover.py`` measures it; its output is in
+``bench/results/handover.txt``).
 """
 import mxnet as mx
 import numpy as np

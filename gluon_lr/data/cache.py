@@ -1,7 +1,7 @@
 """A CIFAR-10 RecordIO decoded once into one uint8 array on disk, memory-mapped ever after.
 
-Decoding the 60,000 JPEGs costs about 0.15 ms each (8 s for the training
-set); reading them from the array costs nothing. :func:`cached_split`
+Decoding the 60,000 JPEGs takes seconds (``bench/results/loader.txt``);
+reading them from the array costs an index. :func:`cached_split`
 returns the images and labels of a ``.rec`` from the cache folder
 (:mod:`.cachedir`), building them there first when they are missing, stale
 or damaged: the cache is checked on every load and rebuilt, never trusted.
@@ -24,11 +24,11 @@ The key (:func:`source_key`) is the SHA-256 of: this layout's version; the
 size and ``mtime_ns`` of the ``.rec`` and the ``.idx``; the SHA-256 of the
 whole ``.idx`` and of 16 evenly spaced 4 KiB blocks of the ``.rec`` (the
 first and last included); and the versions of Pillow and libjpeg-turbo
-(another decoder might give other pixels). It costs a few milliseconds.
+(another decoder might give other pixels). It reads only the ``.idx`` and
+those blocks, not the whole ``.rec``.
 
 A load is valid only if the manifest parses and holds the same layout version
-and key, the ``.npy`` has the manifest's size and CRC-32 (of the whole file,
-about 0.06 s for the training set), and its header gives the expected dtype,
+and key, the ``.npy`` has the manifest's size and CRC-32 (of the whole file), and its header gives the expected dtype,
 C order and ``(count,)`` shape with the data filling the file exactly. A
 stale cache (another key) is rebuilt silently; a damaged one with a
 ``RuntimeWarning``.

@@ -37,8 +37,8 @@ def cifar10(data_dir=None, train=True, augment=False, seed=None, *, cache_dir=No
         Seed of the augmentation (see :func:`~.transforms.image_transform`).
     cache_dir : str, os.PathLike, None or False, default None
         Where a RecordIO's decoded images are kept (:mod:`.cache`): the first
-        call decodes the split's JPEGs once (about 8 s for the training set,
-        154 MB) into this folder, later calls check and memory-map them. ``None`` uses
+        call decodes the split's JPEGs once into this folder (154 MB for the
+        training set), later calls check and memory-map them. ``None`` uses
         ``$GLUON_LR_CACHE_DIR`` or else the user's cache folder
         (``$XDG_CACHE_HOME/gluon-lr`` or ``~/.cache/gluon-lr``), never the
         data folder; ``False`` decodes every JPEG when its item is read. A
