@@ -4,7 +4,10 @@ As timm's ``create_scheduler``, one function turns a name and a few numbers into
 a schedule over a known number of updates. The names are the ones the command
 line offers; a DeepSpeed ``"scheduler"`` block goes through :func:`from_config`.
 """
+from __future__ import annotations
+
 import math
+from typing import Optional
 
 from .._validate import as_choice, as_int, as_lr, as_number, check_order
 from .base import Schedule
@@ -27,20 +30,21 @@ class ConstantSchedule(Schedule):
     (0.05, 0.05)
     """
 
-    def __init__(self, lr):
+    def __init__(self, lr: float) -> None:
         self.lr = as_lr("lr", lr, allow_zero=False)
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         return self.lr
 
 
-def needs_max_lr(name):
+def needs_max_lr(name: str) -> bool:
     """Whether the schedule ``name`` peaks at a ``max_lr`` (all but ``'constant'``)."""
     return as_choice("name", name, SCHEDULE_NAMES) != "constant"
 
 
-def create_schedule(name, *, total_steps, lr=0.05, max_lr=None, min_lr=None, cycles=2,
-                    warmup=0, pct_start=0.3):
+def create_schedule(name: str, *, total_steps: int, lr: float = 0.05,
+                    max_lr: Optional[float] = None, min_lr: Optional[float] = None,
+                    cycles: int = 2, warmup: int = 0, pct_start: float = 0.3) -> Schedule:
     """Build the schedule ``name`` over ``total_steps`` updates.
 
     Parameters
