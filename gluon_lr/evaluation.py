@@ -1,12 +1,17 @@
 """Classification accuracy of a network over a finite data loader."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Tuple
+
 import mxnet as mx
 
-from .devices import resolve_devices
+from .devices import DeviceSpec, resolve_devices
 
 __all__ = ["accuracy"]
 
 
-def accuracy(net, data_loader, device=None):
+def accuracy(net: mx.gluon.Block, data_loader: Iterable[Tuple[Any, Any]],
+             device: DeviceSpec = None) -> float:
     """Fraction of correctly classified samples, in inference mode.
 
     Parameters
