@@ -28,8 +28,13 @@ are cores, and it stops letting waiting threads spin (``do_spin`` in its
 (``bench/bench_handover.py`` measures it; its output is in
 ``bench/results/handover.txt``).
 """
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence, Tuple
+
 import mxnet as mx
 import numpy as np
+from numpy.typing import NDArray
 from mxnet.gluon.data import Dataset
 from mxnet.gluon.data.batchify import Stack
 
@@ -43,7 +48,7 @@ _ZERO_COPY_TYPES = frozenset(np.dtype(name) for name in (
     "int32", "int64", "uint8", "uint32", "uint64", "float16", "float32", "float64"))
 
 
-def to_mxnet(array):
+def to_mxnet(array: NDArray[Any]) -> mx.np.ndarray:
     """Return the NumPy ``array``, made for this batch alone, as an ``mx.np`` array on the CPU.
 
     The ``mx.np`` array reads ``array``'s memory (``mx.npx.from_numpy``), which
@@ -73,13 +78,13 @@ class BatchIndices(Dataset):
     augmentation generator), as for ``DataLoader``'s own items.
     """
 
-    def __init__(self, dataset):
+    def __init__(self, dataset: ImageArrayDataset) -> None:
         self._dataset = dataset
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> Tuple[ImageArrayDataset, int]:
         return self._dataset, idx
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._dataset)
 
 
@@ -100,10 +105,10 @@ class StackBatch:
     ('ndarray', (2, 1, 1, 1), [2, 0], dtype('int32'))
     """
 
-    def __init__(self, shared_memory):
+    def __init__(self, shared_memory: bool) -> None:
         self._stack = Stack(use_shared_mem=True).__call__ if shared_memory else to_mxnet
 
-    def __call__(self, items):
+    def __call__(self, items: Sequence[Tuple[ImageArrayDataset, int]]) -> List[mx.np.ndarray]:
         images, labels = items[0][0].batch([idx for _, idx in items])
         return [self._stack(images), self._stack(labels)]
 
@@ -122,7 +127,7 @@ class NumpyStack:
     ((2, 2, 2), dtype('float64'), [3, 1])
     """
 
-    def __call__(self, data):
+    def __call__(self, data: Sequence[Any]) -> Any:
         if isinstance(data[0], mx.np.ndarray):
             return mx.np.stack(data)
         if isinstance(data[0], (tuple, list)):
@@ -130,7 +135,8 @@ class NumpyStack:
         return to_mxnet(np.asarray(data))
 
 
-def loader_arguments(dataset, options):
+def loader_arguments(dataset: mx.gluon.data.Dataset, options: Dict[str, Any]
+                     ) -> Tuple[mx.gluon.data.Dataset, Dict[str, Any]]:
     """Return ``(dataset, options)`` to build ``mx.gluon.data.DataLoader(dataset, **options)`` with.
 
     An :class:`~.arrays.ImageArrayDataset` is loaded a batch at a time

@@ -15,6 +15,10 @@ the GIL, though: two threads decode no faster than one. With
 :class:`~.workers.WorkerDiedError` at once instead of stalling until
 ``DataLoader``'s timeout (120 s by default).
 """
+from __future__ import annotations
+
+import mxnet as mx
+
 from .._validate import as_bool, as_int
 from ..sampler import ContinuousBatchSampler, SeededRandomSampler
 from .workers import WatchedDataLoader
@@ -22,7 +26,8 @@ from .workers import WatchedDataLoader
 __all__ = ["continuous_loader", "finite_loader"]
 
 
-def continuous_loader(dataset, batch_size, seed, num_workers=2, *, thread_pool=True):
+def continuous_loader(dataset: mx.gluon.data.Dataset, batch_size: int, seed: int,
+                      num_workers: int = 2, *, thread_pool: bool = True) -> WatchedDataLoader:
     """Return endless batches of ``dataset`` in an order fixed by ``seed``.
 
     The "Learning Rate Finder" tutorial's loader: a
@@ -73,7 +78,8 @@ def continuous_loader(dataset, batch_size, seed, num_workers=2, *, thread_pool=T
                              thread_pool=thread_pool)
 
 
-def finite_loader(dataset, batch_size, num_workers=2, *, thread_pool=True):
+def finite_loader(dataset: mx.gluon.data.Dataset, batch_size: int, num_workers: int = 2, *,
+                  thread_pool: bool = True) -> WatchedDataLoader:
     """Return one pass over ``dataset`` in order, e.g. over the test set.
 
     Parameters
