@@ -22,10 +22,12 @@ _BINARIES = {True: tuple("data_batch_{}.bin".format(i) for i in range(1, 6)),
              False: ("test_batch.bin",)}
 
 
-
 class SplitFiles(NamedTuple):
-    """The files of one split: ``format`` is ``'binary'`` (``paths`` are the
-    official batch files, in order) or ``'recordio'`` (``paths`` is the ``.rec``)."""
+    """The files of one split.
+
+    ``format`` is ``'binary'`` (``paths`` are the official batch files, in
+    order) or ``'recordio'`` (``paths`` is the ``.rec``).
+    """
 
     format: str
     paths: Tuple[pathlib.Path, ...]
