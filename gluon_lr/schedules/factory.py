@@ -10,7 +10,7 @@ import math
 from typing import Optional
 
 from .._validate import as_choice, as_int, as_lr, as_number, check_order
-from .base import Schedule
+from .base import Schedule, as_rate
 from .modifiers import CyclicalSchedule, LinearWarmUp
 from .shapes import CosineAnnealingSchedule, TriangularSchedule
 from .torch_style import OneCycleLR
@@ -63,7 +63,7 @@ def create_schedule(name: str, *, total_steps: int, lr: float = 0.05,
         The peak; required by all but ``'constant'``.
     min_lr : float, optional
         ``'cyclical'``: default ``max_lr / 10``; ``'cosine'``: default
-        ``max_lr / 100``.
+        ``max_lr / 100``; a default below float32's range is 0.
     cycles : int, default 2
         ``'cyclical'`` only.
     warmup : int, default 0
@@ -97,13 +97,13 @@ def create_schedule(name: str, *, total_steps: int, lr: float = 0.05,
     if name == "onecycle":
         return OneCycleLR(max_lr=max_lr, total_steps=total_steps, pct_start=pct_start)
     if name == "cyclical":
-        low = max_lr / 10 if min_lr is None else min_lr
+        low = as_rate("max_lr / 10", max_lr / 10) if min_lr is None else min_lr
         return CyclicalSchedule(TriangularSchedule, min_lr=low, max_lr=max_lr,
                                 cycle_length=math.ceil(total_steps / cycles))
     if warmup >= total_steps:
         raise ValueError("warmup must be an int in [0, total_steps) = [0, {}), got {}".format(
             total_steps, warmup))
-    low = max_lr / 100 if min_lr is None else min_lr
+    low = as_rate("max_lr / 100", max_lr / 100) if min_lr is None else min_lr
     cosine = CosineAnnealingSchedule(min_lr=low, max_lr=max_lr,
                                      cycle_length=total_steps - warmup)
     return LinearWarmUp(cosine, start_lr=low, length=warmup) if warmup else cosine
