@@ -5,8 +5,9 @@ generated valid arguments and evaluated at generated 1-based iterations ``t`` up
 well past its end. The values are finite, float32-representable and non-negative; the
 documented boundary values are exact; joined schedules are continuous at their joins.
 
-In CI: 17 tests of 60 or 80 examples, 1,220 examples in all, each checking up to 40
-iterations; about 12 s on 2 shared cores (see the report of the commit that added it).
+In CI: 24 tests of 80 or 60 examples, 1,680 examples in all, the first 12 checking up
+to 40 iterations each; measured with ``--hypothesis-show-statistics`` on 2 shared cores,
+they spent 5.7 s running examples (all three property files: 93 tests, 15 s).
 """
 import math
 
