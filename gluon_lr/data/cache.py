@@ -28,8 +28,9 @@ first and last included); and the versions of Pillow and libjpeg-turbo
 those blocks, not the whole ``.rec``.
 
 A load is valid only if the manifest parses and holds the same layout version
-and key, the ``.npy`` has the manifest's size and CRC-32 (of the whole file), and its header gives the expected dtype,
-C order and ``(count,)`` shape with the data filling the file exactly. A
+and key, the ``.npy`` has the manifest's size and CRC-32 (of the whole file),
+and its header gives the expected dtype, C order and ``(count,)`` shape with
+the data filling the file exactly. A
 stale cache (another key) is rebuilt silently; a damaged one with a
 ``RuntimeWarning``.
 
@@ -154,7 +155,8 @@ def _version(feature: str) -> str:
         return ""
 
 
-def cache_paths(rec: _PathLike, folder: _PathLike) -> Tuple[pathlib.Path, pathlib.Path, pathlib.Path]:
+def cache_paths(rec: _PathLike,
+                folder: _PathLike) -> Tuple[pathlib.Path, pathlib.Path, pathlib.Path]:
     """Return ``(npy, manifest, lock)``: the cache files of ``rec`` in ``folder``.
 
     Examples

@@ -134,7 +134,8 @@ class WatchedDataLoader:
         pool = loader_worker_pool(self._loader)
         self._pool = pool
         # the processes seen so far, by pid; None when there are none to watch
-        self._processes: Optional[Dict[int, Any]] = None if pool is None or isinstance(pool, ThreadPool) else {}
+        self._processes: Optional[Dict[int, Any]] = (
+            None if pool is None or isinstance(pool, ThreadPool) else {})
         self._stopped = False
         self._find_dead()  # records the workers
 
