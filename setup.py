@@ -11,6 +11,8 @@ setup(
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     packages=find_packages(include=["gluon_lr", "gluon_lr.*"]),
+    # PEP 561: the package ships its type hints.
+    package_data={"gluon_lr": ["py.typed"]},
     python_requires=">=3.8",
     install_requires=[
         # Only 2.0.0b1 ships the Gluon 2.0 API (mx.np, to_device, mx.device).
@@ -28,8 +30,9 @@ setup(
         "auto": ["scipy>=1.10", "scikit-learn>=1.3"],
         # Running the notebooks: a Jupyter kernel, a headless executor, and AutoLRS's needs.
         "notebooks": ["nbclient", "nbformat", "ipykernel", "scipy>=1.10", "scikit-learn>=1.3"],
+        # mypy and hypothesis pinned, so a new release cannot change what passes.
         "test": ["pytest", "scipy>=1.10", "scikit-learn>=1.3", "nbclient", "nbformat",
-                 "ipykernel"],
+                 "ipykernel", "mypy==2.4.1", "hypothesis==6.170.27"],
     },
     entry_points={"console_scripts": ["gluon-lr=gluon_lr.cli:main"]},
     classifiers=[

@@ -4,13 +4,16 @@ Every check raises at the boundary with a message that names the argument and
 the accepted range, and returns the value (as ``int``/``float``) so that
 constructors can validate and store in one line.
 """
+from __future__ import annotations
+
 import math
 import numbers
+from typing import Any, Callable, Collection, Optional, TypeVar
 
 import numpy as np
 
-__all__ = ["as_int", "as_number", "as_bool", "check_order", "as_lr", "as_choice",
-           "as_callable", "FLOAT32_MAX", "FLOAT32_TINY"]
+__all__ = ["as_int", "as_number", "as_bool", "check_order", "as_lr",
+           "as_choice", "as_callable", "FLOAT32_MAX", "FLOAT32_TINY"]
 
 #: MXNet optimizers keep the learning rate in float32: larger values overflow
 #: ("Out of range value for lr") and positive values below the smallest normal
@@ -18,8 +21,11 @@ __all__ = ["as_int", "as_number", "as_bool", "check_order", "as_lr", "as_choice"
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
+_Choice = TypeVar("_Choice")
+_Callable = TypeVar("_Callable", bound=Callable[..., Any])
 
-def as_int(name, value, minimum):
+
+def as_int(name: str, value: object, minimum: int) -> int:
     """Return ``value`` as an int, or raise if it is not an integer ``>= minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError("{} must be an int >= {}, got {!r}".format(name, minimum, value))
@@ -28,7 +34,7 @@ def as_int(name, value, minimum):
     return int(value)
 
 
-def _as_float(name, value, accepted):
+def _as_float(name: str, value: numbers.Real, accepted: str) -> float:
     """``float(value)``, or a ValueError for an integer beyond float64's range."""
     try:
         return float(value)
@@ -37,7 +43,9 @@ def _as_float(name, value, accepted):
             name, accepted, len(str(abs(value))))) from None
 
 
-def as_number(name, value, low=None, high=None, low_open=False, high_open=False):
+def as_number(name: str, value: object, low: Optional[float] = None,
+              high: Optional[float] = None, low_open: bool = False,
+              high_open: bool = False) -> float:
     """Return ``value`` as a finite float inside the given interval.
 
     ``low``/``high`` of ``None`` leave that side unbounded; ``low_open`` and
@@ -57,7 +65,7 @@ def as_number(name, value, low=None, high=None, low_open=False, high_open=False)
     return value
 
 
-def as_lr(name, value, allow_zero=True):
+def as_lr(name: str, value: object, allow_zero: bool = True) -> float:
     """Return a learning rate as a float, checked against float32's range.
 
     Accepts ``0`` (when ``allow_zero``) and ``[FLOAT32_TINY, FLOAT32_MAX]``.
@@ -83,7 +91,7 @@ def as_lr(name, value, allow_zero=True):
     return value
 
 
-def as_choice(name, value, choices):
+def as_choice(name: str, value: _Choice, choices: Collection[_Choice]) -> _Choice:
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError``."""
     if value not in choices:
         raise ValueError("{} must be one of {}, got {!r}".format(
@@ -91,21 +99,21 @@ def as_choice(name, value, choices):
     return value
 
 
-def as_callable(name, value, signature):
+def as_callable(name: str, value: _Callable, signature: str) -> _Callable:
     """Return ``value`` if it is callable, else raise ``TypeError`` naming ``signature``."""
     if not callable(value):
         raise TypeError("{} must be callable ({}), got {!r}".format(name, signature, value))
     return value
 
 
-def as_bool(name, value):
+def as_bool(name: str, value: object) -> bool:
     """Return ``value`` if it is a bool, else raise ``TypeError``."""
     if not isinstance(value, bool):
         raise TypeError("{} must be True or False, got {!r}".format(name, value))
     return value
 
 
-def check_order(low_name, low, high_name, high):
+def check_order(low_name: str, low: float, high_name: str, high: float) -> None:
     """Raise ``ValueError`` unless ``low <= high``."""
     if low > high:
         raise ValueError("{} must be <= {}, got {} = {!r} and {} = {!r}".format(

@@ -4,17 +4,23 @@ Every training loop in gluon-lr reports each step as ``callback(step, lr, loss)`
 and ends when a callback returns a true value. :func:`chain` runs several
 callbacks as one; :class:`ProgressBar` is the only progress bar in the package.
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Optional
 
 from tqdm.auto import tqdm
 
 from ._validate import as_bool, as_callable, as_int, as_number
 from .stopping import update_running_mean
 
-__all__ = ["chain", "ProgressBar"]
+__all__ = ["Callback", "chain", "ProgressBar"]
+
+Callback = Callable[[int, float, float], Any]
+"""A training callback: ``callback(step, lr, loss)``, a true value to stop."""
 
 
-def chain(*callbacks):
+def chain(*callbacks: Optional[Callback]) -> Callable[[int, float, float], bool]:
     """Return one callback that calls each of ``callbacks`` in order.
 
     Every callback sees every step; the chain asks to stop when any of them
@@ -30,7 +36,7 @@ def chain(*callbacks):
     active = [as_callable("each callback", c, "(step, lr, loss) -> stop?")
               for c in callbacks if c is not None]
 
-    def chained(step, lr, loss):
+    def chained(step: int, lr: float, loss: float) -> bool:
         stops = [bool(callback(step, lr, loss)) for callback in active]
         return any(stops)
     return chained
@@ -60,7 +66,8 @@ class ProgressBar:
     2
     """
 
-    def __init__(self, total, desc, enabled=True, smoothing=None):
+    def __init__(self, total: Optional[int], desc: str, enabled: bool = True,
+                 smoothing: Optional[float] = None) -> None:
         if total is not None:
             as_int("total", total, 0)
         as_bool("enabled", enabled)
@@ -68,10 +75,10 @@ class ProgressBar:
             as_number("smoothing", smoothing, low=0, high=1, high_open=True)
         self._bar = tqdm(total=total, desc=desc, disable=not enabled, leave=False)
         self._smoothing = smoothing
-        self._running = None
+        self._running: Optional[float] = None
         self.steps = 0
 
-    def __call__(self, step, lr, loss):
+    def __call__(self, step: int, lr: float, loss: float) -> bool:
         self.steps += 1
         shown = loss
         if self._smoothing is not None:
@@ -82,13 +89,12 @@ class ProgressBar:
         self._bar.update()
         return False
 
-    def close(self):
+    def close(self) -> None:
         """Remove the bar."""
         self._bar.close()
 
-    def __enter__(self):
+    def __enter__(self) -> ProgressBar:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
-        return False

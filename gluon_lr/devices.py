@@ -1,15 +1,22 @@
 """Device selection: the MXNet way, ``mx.gpu()`` when there is one, else ``mx.cpu()``."""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Union
+
 import mxnet as mx
 
-__all__ = ["default_device", "resolve_devices"]
+__all__ = ["DeviceSpec", "default_device", "resolve_devices"]
+
+DeviceSpec = Union[None, str, "mx.device.Device", Sequence[Union[str, "mx.device.Device"]]]
+"""What ``device=`` accepts: None, a device, a string such as ``'gpu:1'``, or a list of those."""
 
 
-def default_device():
+def default_device() -> mx.device.Device:
     """Return ``mx.gpu()`` if MXNet sees a GPU, else ``mx.cpu()``."""
     return mx.gpu() if mx.device.num_gpus() else mx.cpu()
 
 
-def _check_gpu_exists(device, spec):
+def _check_gpu_exists(device: mx.device.Device, spec: object) -> mx.device.Device:
     if device.device_type == "gpu" and device.device_id >= mx.device.num_gpus():
         raise ValueError("device {!r} asks for GPU {} but MXNet sees {} GPU(s); use "
                          "mx.cpu() or 'auto'".format(spec, device.device_id,
@@ -17,7 +24,7 @@ def _check_gpu_exists(device, spec):
     return device
 
 
-def _parse_device(spec):
+def _parse_device(spec: object) -> mx.device.Device:
     if isinstance(spec, mx.device.Device):
         return _check_gpu_exists(spec, spec)
     if not isinstance(spec, str):
@@ -34,7 +41,7 @@ def _parse_device(spec):
     return _check_gpu_exists(mx.cpu(device_id) if kind == "cpu" else mx.gpu(device_id), spec)
 
 
-def resolve_devices(device):
+def resolve_devices(device: DeviceSpec) -> List[mx.device.Device]:
     """Turn a device argument into a non-empty list of ``mx.device.Device``.
 
     Parameters

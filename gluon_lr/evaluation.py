@@ -1,12 +1,17 @@
 """A network measured over a finite data loader: classification accuracy, mean loss."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Tuple
+
 import mxnet as mx
 
-from .devices import resolve_devices
+from .devices import DeviceSpec, resolve_devices
 
 __all__ = ["accuracy", "mean_loss"]
 
 
-def accuracy(net, data_loader, device=None):
+def accuracy(net: mx.gluon.Block, data_loader: Iterable[Tuple[Any, Any]],
+             device: DeviceSpec = None) -> float:
     """Fraction of correctly classified samples, in inference mode.
 
     Parameters
@@ -40,7 +45,8 @@ def accuracy(net, data_loader, device=None):
     return correct / total
 
 
-def mean_loss(net, loss_fn, data_loader, device=None):
+def mean_loss(net: mx.gluon.Block, loss_fn: Any, data_loader: Iterable[Tuple[Any, Any]],
+              device: DeviceSpec = None) -> float:
     """The mean per-sample loss over a finite loader, in inference mode.
 
     Parameters

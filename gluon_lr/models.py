@@ -1,10 +1,14 @@
 """Networks by name: the Gluon model zoo, and a small CNN for quick tasks."""
+from __future__ import annotations
+
+from typing import Callable, Dict
+
 import mxnet as mx
 
 __all__ = ["build_model", "small_cnn", "OWN_MODELS"]
 
 
-def small_cnn(classes=10):
+def small_cnn(classes: int = 10) -> mx.gluon.nn.HybridSequential:
     """A small plain convolutional network for 32x32 images (about 0.55 M parameters).
 
     Two blocks of 3x3 convolution, ReLU and 2x2 max pooling (32 and 64
@@ -21,10 +25,10 @@ def small_cnn(classes=10):
 
 
 #: Networks defined here rather than in the model zoo.
-OWN_MODELS = {"small_cnn": small_cnn}
+OWN_MODELS: Dict[str, Callable[..., mx.gluon.HybridBlock]] = {"small_cnn": small_cnn}
 
 
-def build_model(name="resnet18_v2", classes=10):
+def build_model(name: str = "resnet18_v2", classes: int = 10) -> mx.gluon.HybridBlock:
     """Return an uninitialized network with ``classes`` outputs.
 
     Parameters

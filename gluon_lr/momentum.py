@@ -5,12 +5,16 @@ right before ``trainer.step()`` is all a schedule needs. SGD, NAG and the other
 momentum optimizers use ``momentum``; Adam-family optimizers use ``beta1``
 (``beta2`` is never touched).
 """
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
 import mxnet as mx
 
 __all__ = ["sync_momentum"]
 
 
-def _optimizer_of(trainer_or_optimizer):
+def _optimizer_of(trainer_or_optimizer: object) -> mx.optimizer.Optimizer:
     if isinstance(trainer_or_optimizer, mx.gluon.Trainer):
         return trainer_or_optimizer.optimizer
     if isinstance(trainer_or_optimizer, mx.optimizer.Optimizer):
@@ -19,7 +23,7 @@ def _optimizer_of(trainer_or_optimizer):
                     "got {!r}".format(trainer_or_optimizer))
 
 
-def _momentum_attribute(optimizer):
+def _momentum_attribute(optimizer: mx.optimizer.Optimizer) -> str:
     for name in ("beta1", "momentum"):
         if hasattr(optimizer, name):
             return name
@@ -29,7 +33,8 @@ def _momentum_attribute(optimizer):
         "with cycle_momentum=False".format(type(optimizer).__name__))
 
 
-def sync_momentum(trainer_or_optimizer, schedule=None):
+def sync_momentum(trainer_or_optimizer: Union[mx.gluon.Trainer, mx.optimizer.Optimizer],
+                  schedule: Optional[Any] = None) -> Optional[float]:
     """Set the optimizer's momentum for its upcoming update from ``schedule``.
 
     Call it right before every ``trainer.step()``, including the first. The
@@ -78,7 +83,7 @@ def sync_momentum(trainer_or_optimizer, schedule=None):
     momentum_of = getattr(schedule, "momentum", None)
     if not callable(momentum_of):
         return None
-    value = momentum_of(optimizer.num_update + 1)
+    value: Optional[float] = momentum_of(optimizer.num_update + 1)
     if value is None:
         return None
     name = _momentum_attribute(optimizer)

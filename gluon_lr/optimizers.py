@@ -5,7 +5,10 @@ with ``AttributeError: 'int' object has no attribute 'lower'``, an unknown keywo
 with ``object.__init__() takes exactly one argument``, and a negative learning
 rate is accepted. These checks name the argument and what it accepts.
 """
+from __future__ import annotations
+
 import inspect
+from typing import Any, Dict, Optional, Set, Tuple, Union
 
 import mxnet as mx
 
@@ -14,11 +17,12 @@ from ._validate import as_lr, as_number
 __all__ = ["checked_optimizer", "optimizer_keywords", "optimizer_name"]
 
 #: Checked ranges of common hyper-parameters: (low, high, high_open).
-_RANGES = {"momentum": (0.0, 1.0, True), "beta1": (0.0, 1.0, True),
-           "beta2": (0.0, 1.0, True), "wd": (0.0, None, False)}
+_RANGES: Dict[str, Tuple[float, Optional[float], bool]] = {
+    "momentum": (0.0, 1.0, True), "beta1": (0.0, 1.0, True), "beta2": (0.0, 1.0, True),
+    "wd": (0.0, None, False)}
 
 
-def optimizer_keywords(optimizer_class):
+def optimizer_keywords(optimizer_class: type) -> Set[str]:
     """The keyword arguments ``optimizer_class`` and its bases accept.
 
     Examples
@@ -27,18 +31,17 @@ def optimizer_keywords(optimizer_class):
     >>> {"learning_rate", "momentum", "wd"} <= optimizer_keywords(mx.optimizer.SGD)
     True
     """
-    names = set()
+    names: Set[str] = set()
     for cls in inspect.getmro(optimizer_class):
-        if not (isinstance(cls, type) and issubclass(cls, mx.optimizer.Optimizer)):
+        if not issubclass(cls, mx.optimizer.Optimizer):
             continue
-        for name, parameter in inspect.signature(cls.__init__).parameters.items():
-            if name != "self" and parameter.kind not in (parameter.VAR_KEYWORD,
-                                                         parameter.VAR_POSITIONAL):
+        for name, parameter in inspect.signature(cls).parameters.items():  # without self
+            if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
                 names.add(name)
     return names
 
 
-def optimizer_name(learner):
+def optimizer_name(learner: Any) -> str:
     """The registered name of the learner's optimizer (``'sgd'``, ``'adam'``, ...).
 
     The name MXNet's registry gives the optimizer's class; the class's own
@@ -61,16 +64,19 @@ def optimizer_name(learner):
                  if cls is kind), kind.__name__.lower())
 
 
-def _optimizer_class(name):
+def _optimizer_class(name: str) -> type:
     registry = mx.optimizer.Optimizer.opt_registry
     if name.lower() not in registry:
         raise ValueError("optimizer must be one of MXNet's optimizers ({}) or an "
                          "mx.optimizer.Optimizer; got {!r}".format(", ".join(sorted(registry)),
                                                                    name))
-    return registry[name.lower()]
+    found: type = registry[name.lower()]
+    return found
 
 
-def checked_optimizer(optimizer, optimizer_params):
+def checked_optimizer(
+        optimizer: Union[str, mx.optimizer.Optimizer], optimizer_params: Optional[Dict[str, Any]]
+) -> Tuple[Union[str, mx.optimizer.Optimizer], Optional[Dict[str, Any]]]:
     """Return ``(optimizer, optimizer_params)`` ready for ``mx.gluon.Trainer``, or raise.
 
     Parameters

@@ -4,16 +4,25 @@ Every function takes ``ax=None`` and returns the Axes it drew on. When it is
 given an Axes it only draws; when it creates the figure itself and ``show`` is
 true, it calls ``plt.show()`` (a no-op under a non-interactive backend).
 """
+from __future__ import annotations
+
 import math
 import numbers
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ._validate import as_bool, as_callable, as_int, as_lr
 from .suggest import as_curve
 
+if TYPE_CHECKING:  # matplotlib loads when a plot is drawn, not with gluon_lr
+    from matplotlib.axes import Axes
+
+    from .schedules.base import ScheduleFn
+
 __all__ = ["plot_finder", "plot_schedule", "plot_comparison", "plot_trials"]
 
 
-def axes_to_draw_on(ax, figsize, show):
+def axes_to_draw_on(ax: Optional[Axes], figsize: Optional[Tuple[float, float]],
+                    show: bool) -> Tuple[Axes, bool]:
     """Return ``(ax, created)``: the caller's Axes, or a new figure's (arguments checked)."""
     as_bool("show", show)
     if ax is not None:
@@ -26,24 +35,27 @@ def axes_to_draw_on(ax, figsize, show):
     return new_ax, True
 
 
-def _smoothed(smoothed):
+def _smoothed(smoothed: object) -> Tuple[List[float], List[float]]:
     """The checked ``(lrs, losses)`` pair of ``plot_finder``'s ``smoothed``."""
     if not isinstance(smoothed, (tuple, list)) or len(smoothed) != 2:
         raise TypeError("smoothed must be a pair (lrs, losses), got {!r}".format(smoothed))
     try:
-        return as_curve(*smoothed)
+        curve: Tuple[List[float], List[float]] = as_curve(*smoothed)
+        return curve
     except (TypeError, ValueError) as error:
         raise type(error)("smoothed: {}".format(error)) from None
 
 
-def show_if_created(created, show):
+def show_if_created(created: bool, show: bool) -> None:
     """``plt.show()`` if the plot made its own figure and ``show`` asks for it."""
     if created and show:
         import matplotlib.pyplot as plt
         plt.show()
 
 
-def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None):
+def plot_finder(lrs: Sequence[float], losses: Sequence[float], suggestion: Optional[float] = None,
+                ax: Optional[Axes] = None, show: bool = True,
+                smoothed: Optional[Tuple[Sequence[float], Sequence[float]]] = None) -> Axes:
     """Draw the tutorial's log-log scatter of loss against learning rate.
 
     The axis limits follow the "Learning Rate Finder" tutorial: x from the first
@@ -102,8 +114,8 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None)
         ax.set_xscale("log")
         ax.set_yscale("log")
         if 0 < lrs[0] < lrs[-1]:
-            ax.set_xlim([lrs[0], lrs[-1]])
-        ax.set_ylim([min(ys) * 0.8, ys[0] * 4])
+            ax.set_xlim(lrs[0], lrs[-1])
+        ax.set_ylim(min(ys) * 0.8, ys[0] * 4)
     if smoothed is not None:
         ax.plot(smoothed[0], smoothed[1], color="tab:orange", label="smoothed")
     if suggestion is not None:
@@ -117,7 +129,8 @@ def plot_finder(lrs, losses, suggestion=None, ax=None, show=True, smoothed=None)
     return ax
 
 
-def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
+def plot_schedule(schedule_fn: ScheduleFn, iterations: int = 1500,
+                  ax: Optional[Axes] = None, show: bool = True) -> Axes:
     """Draw the tutorials' scatter of a schedule over 1-based iterations.
 
     Parameters
@@ -170,7 +183,8 @@ def plot_schedule(schedule_fn, iterations=1500, ax=None, show=True):
     return ax
 
 
-def plot_comparison(runs, ax=None, show=True):
+def plot_comparison(runs: Sequence[Dict[str, Any]], ax: Optional[Axes] = None,
+                    show: bool = True) -> Axes:
     """Draw the loss curves of runs from one start, one line per learning rate.
 
     Parameters
@@ -212,7 +226,7 @@ def plot_comparison(runs, ax=None, show=True):
     return ax
 
 
-def plot_trials(confirmation, ax=None, show=True):
+def plot_trials(confirmation: Any, ax: Optional[Axes] = None, show: bool = True) -> Axes:
     """Draw the loss curves of a confirmation's trials; the chosen one bold.
 
     The legend gives each trial's forecast loss.

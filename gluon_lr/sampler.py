@@ -1,4 +1,8 @@
 """Samplers: endless batches for iteration-based training, seeded passes, fixed indices."""
+from __future__ import annotations
+
+from typing import Iterable, Iterator, List, Sequence, Sized
+
 import numpy as np
 from mxnet.gluon.data import Sampler
 
@@ -40,17 +44,17 @@ class ContinuousBatchSampler:
     [[0, 1], [2, 3], [4, 0], [1, 2]]
     """
 
-    def __init__(self, sampler, batch_size):
+    def __init__(self, sampler: Iterable[int], batch_size: int) -> None:
         batch_size = as_int("batch_size", batch_size, 1)
         if not hasattr(sampler, "__iter__"):
             raise TypeError("sampler must be an iterable of indices; got {!r}".format(sampler))
-        if hasattr(sampler, "__len__") and len(sampler) == 0:
+        if isinstance(sampler, Sized) and len(sampler) == 0:
             raise ValueError("sampler is empty: it must yield at least one index")
         self._sampler = sampler
         self._batch_size = batch_size
 
-    def __iter__(self):
-        batch = []
+    def __iter__(self) -> Iterator[List[int]]:
+        batch: List[int] = []
         while True:
             yielded_any = False
             for index in self._sampler:
@@ -93,16 +97,16 @@ class SeededRandomSampler:
     True
     """
 
-    def __init__(self, length, seed):
+    def __init__(self, length: int, seed: int) -> None:
         self._length = as_int("length", length, 1)
         if as_int("seed", seed, 0) > _MAX_SEED:
             raise ValueError("seed must be an int in [0, {}], got {!r}".format(_MAX_SEED, seed))
         self._rng = np.random.RandomState(seed)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self._rng.permutation(self._length).tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self._length
 
 
@@ -134,17 +138,17 @@ class IndexSampler(Sampler):
     ['b', 'd']
     """
 
-    def __init__(self, indices):
+    def __init__(self, indices: Sequence[int]) -> None:
         array = np.asarray(indices)
         if array.ndim != 1 or (array.size and not np.issubdtype(array.dtype, np.integer)):
             raise TypeError("indices must be a sequence of ints >= 0, got {!r}".format(indices))
         if array.size and array.min() < 0:
             raise ValueError("indices must be a sequence of ints >= 0, got {} at position "
                              "{}".format(array.min(), int(np.argmin(array))))
-        self._indices = array.tolist()
+        self._indices: List[int] = array.tolist()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self._indices)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._indices)

@@ -3,16 +3,19 @@
 MXNet 2.0 reads ``OMP_NUM_THREADS`` (or ``MXNET_OMP_MAX_THREADS``) once, when the
 library loads, and otherwise takes half the processor count to allow for
 hyper-threading (``src/engine/openmp.cc``): one thread on a 2-core machine,
-where a ResNet-18 v2 step then runs about half as fast as it could. So the
+which leaves the other core idle during every operator. So the
 setting must be made before ``import mxnet``; importing ``gluon_lr`` does not
 import MXNet (its names load on first use) and changes nothing.
 :func:`configure_threads` is what ``gluon-lr`` calls first, and what a script
 or notebook calls before touching MXNet. A value the user set in the
 environment is always kept.
 """
+from __future__ import annotations
+
 import os
 import sys
 import warnings
+from typing import Optional
 
 from ._validate import as_int
 
@@ -22,7 +25,7 @@ __all__ = ["ENV_VARS", "available_cores", "plan_threads", "configure_threads"]
 ENV_VARS = ("OMP_NUM_THREADS", "MXNET_OMP_MAX_THREADS")
 
 
-def available_cores():
+def available_cores() -> int:
     """The number of cores this process may run on (its CPU affinity)."""
     try:
         return len(os.sched_getaffinity(0))
@@ -30,7 +33,7 @@ def available_cores():
         return os.cpu_count() or 1
 
 
-def plan_threads(threads=None, loader_processes=0):
+def plan_threads(threads: Optional[int] = None, loader_processes: int = 0) -> int:
     """MXNet's operator threads: ``threads``, else the cores left by loader processes.
 
     Loader *processes* (``DataLoader(num_workers=n, thread_pool=False)``) each
@@ -50,7 +53,8 @@ def plan_threads(threads=None, loader_processes=0):
     return max(1, available_cores() - loader_processes)
 
 
-def configure_threads(threads=None, loader_processes=0, warn=True):
+def configure_threads(threads: Optional[int] = None, loader_processes: int = 0,
+                      warn: bool = True) -> Optional[int]:
     """Give MXNet ``plan_threads(threads, loader_processes)`` operator threads.
 
     Call it before MXNet is imported. It sets ``OMP_NUM_THREADS`` unless the

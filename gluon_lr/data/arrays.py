@@ -5,7 +5,12 @@ give all their images as one uint8 array, so an item costs an index and the
 transform, and a whole batch can be made at once (:meth:`ImageArrayDataset.batch`,
 used by gluon-lr's loaders, see :mod:`.batches`).
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional, Sequence, Tuple
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from mxnet.gluon.data import Dataset
 
 from .._validate import as_callable
@@ -56,35 +61,38 @@ class ImageArrayDataset(Dataset):
     ('ImageArrayDataset', 2, 1, [1, 2])
     """
 
-    def __init__(self, images, labels, image_fn=None, *, indices=None):
-        images, labels = np.asarray(images), np.asarray(labels)
-        if images.ndim != 4:
+    def __init__(self, images: ArrayLike, labels: ArrayLike,
+                 image_fn: Optional[Callable[[Any], Any]] = None, *,
+                 indices: Optional[Sequence[int]] = None) -> None:
+        image_array, label_array = np.asarray(images), np.asarray(labels)
+        if image_array.ndim != 4:
             raise ValueError("images must be an array (N, H, W, C), got shape {}".format(
-                images.shape))
-        if labels.shape != images.shape[:1]:
+                image_array.shape))
+        if label_array.shape != image_array.shape[:1]:
             raise ValueError("labels must be an array ({},) (one per image), got shape "
-                             "{}".format(len(images), labels.shape))
+                             "{}".format(len(image_array), label_array.shape))
         if image_fn is not None:
             as_callable("image_fn", image_fn, "image -> image")
+        positions: Optional[NDArray[np.intp]] = None
         if indices is not None:
-            indices = np.asarray(indices, dtype=np.intp)
-            if indices.ndim != 1:
-                raise ValueError("indices must be 1-D, got shape {}".format(indices.shape))
-            indices = np.arange(len(images))[indices]  # IndexError when out of range
-        self._images, self._labels = images, labels
-        self._image_fn, self._indices = image_fn, indices
+            positions = np.asarray(indices, dtype=np.intp)
+            if positions.ndim != 1:
+                raise ValueError("indices must be 1-D, got shape {}".format(positions.shape))
+            positions = np.arange(len(image_array))[positions]  # IndexError when out of range
+        self._images, self._labels = image_array, label_array
+        self._image_fn, self._indices = image_fn, positions
         self._batch_fn = getattr(image_fn, "batch", None)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> Tuple[Any, Any]:
         position = idx if self._indices is None else self._indices[idx]
         image = self._images[position]
         return (image if self._image_fn is None else self._image_fn(image)), \
             self._labels[position]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._images) if self._indices is None else len(self._indices)
 
-    def batch(self, indices):
+    def batch(self, indices: Sequence[int]) -> Tuple[NDArray[Any], NDArray[Any]]:
         """Return the items at ``indices`` as two arrays: stacked images and labels.
 
         The same values as stacking ``self[i]`` for ``i`` in ``indices``, in
@@ -110,7 +118,7 @@ class ImageArrayDataset(Dataset):
             images = np.asarray([self._image_fn(image) for image in images])
         return images, self._labels[positions]
 
-    def sample(self, sampler):
+    def sample(self, sampler: Iterable[int]) -> ImageArrayDataset:
         """Return the items ``sampler`` lists, as an :class:`ImageArrayDataset` on the same arrays.
 
         Like ``Dataset.sample``, whose items are ``self[i]`` for ``i`` in

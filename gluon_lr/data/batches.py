@@ -10,10 +10,9 @@ worker that would have made it. The batches are the same: the same arrays,
 types and order, augmentation bit-identical image by image with the same
 random draws (see :func:`~.transforms.image_transform`). Without workers the
 draws follow the batch order exactly as item by item. Worker threads share
-one generator, so which batch gets which draws depends on their timing, as
-it did item by item (where single draws interleaved; now a batch takes its
-draws in one piece); worker processes each own a generator seeded with their
-process id.
+one generator, and a batch takes its draws from it in one piece, so which
+batch gets which draws depends on the threads' timing; worker processes each
+own a generator seeded with their process id.
 
 With worker threads, batches are stacked in ordinary memory: shared memory,
 which ``DataLoader`` uses by default whenever it has workers, is only needed
@@ -25,13 +24,17 @@ an OpenMP loop in the calling thread once it has 200,000 elements or more
 (``MXNET_CPU_PARALLEL_SIZE``; a CIFAR-10 batch of 128 has 393,216). That thread
 then keeps OpenMP threads of its own, libgomp manages more threads than there
 are cores, and it stops letting waiting threads spin (``do_spin`` in its
-``wait.h``): every operator of the model then waits for its threads to wake.
-On 2 cores a ResNet-18 v2 step beside a thread that had copied one batch
-this way left part of the machine idle and ran slower than alone
-(``bench/bench_handover.py``, output in ``bench/results/handover.txt``).
+``wait.h``): every operator of the model then waits for its threads to wake
+(``bench/bench_handover.py`` measures it; its output is in
+``bench/results/handover.txt``).
 """
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence, Tuple
+
 import mxnet as mx
 import numpy as np
+from numpy.typing import NDArray
 from mxnet.gluon.data import Dataset
 from mxnet.gluon.data.batchify import Stack
 
@@ -45,7 +48,7 @@ _ZERO_COPY_TYPES = frozenset(np.dtype(name) for name in (
     "int32", "int64", "uint8", "uint32", "uint64", "float16", "float32", "float64"))
 
 
-def to_mxnet(array):
+def to_mxnet(array: NDArray[Any]) -> mx.np.ndarray:
     """Return the NumPy ``array``, made for this batch alone, as an ``mx.np`` array on the CPU.
 
     The ``mx.np`` array reads ``array``'s memory (``mx.npx.from_numpy``), which
@@ -75,13 +78,13 @@ class BatchIndices(Dataset):
     augmentation generator), as for ``DataLoader``'s own items.
     """
 
-    def __init__(self, dataset):
+    def __init__(self, dataset: ImageArrayDataset) -> None:
         self._dataset = dataset
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> Tuple[ImageArrayDataset, int]:
         return self._dataset, idx
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._dataset)
 
 
@@ -102,10 +105,10 @@ class StackBatch:
     ('ndarray', (2, 1, 1, 1), [2, 0], dtype('int32'))
     """
 
-    def __init__(self, shared_memory):
+    def __init__(self, shared_memory: bool) -> None:
         self._stack = Stack(use_shared_mem=True).__call__ if shared_memory else to_mxnet
 
-    def __call__(self, items):
+    def __call__(self, items: Sequence[Tuple[ImageArrayDataset, int]]) -> List[mx.np.ndarray]:
         images, labels = items[0][0].batch([idx for _, idx in items])
         return [self._stack(images), self._stack(labels)]
 
@@ -124,7 +127,7 @@ class NumpyStack:
     ((2, 2, 2), dtype('float64'), [3, 1])
     """
 
-    def __call__(self, data):
+    def __call__(self, data: Sequence[Any]) -> Any:
         if isinstance(data[0], mx.np.ndarray):
             return mx.np.stack(data)
         if isinstance(data[0], (tuple, list)):
@@ -132,7 +135,8 @@ class NumpyStack:
         return to_mxnet(np.asarray(data))
 
 
-def loader_arguments(dataset, options):
+def loader_arguments(dataset: mx.gluon.data.Dataset, options: Dict[str, Any]
+                     ) -> Tuple[mx.gluon.data.Dataset, Dict[str, Any]]:
     """Return ``(dataset, options)`` to build ``mx.gluon.data.DataLoader(dataset, **options)`` with.
 
     An :class:`~.arrays.ImageArrayDataset` is loaded a batch at a time

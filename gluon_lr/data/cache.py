@@ -1,7 +1,7 @@
 """A CIFAR-10 RecordIO decoded once into one uint8 array on disk, memory-mapped ever after.
 
-Decoding the 60,000 JPEGs costs about 0.15 ms each (8 s for the training
-set); reading them from the array costs nothing. :func:`cached_split`
+Decoding the 60,000 JPEGs takes seconds (``bench/results/loader.txt``);
+reading them from the array costs an index. :func:`cached_split`
 returns the images and labels of a ``.rec`` from the cache folder
 (:mod:`.cachedir`), building them there first when they are missing, stale
 or damaged: the cache is checked on every load and rebuilt, never trusted.
@@ -24,12 +24,13 @@ The key (:func:`source_key`) is the SHA-256 of: this layout's version; the
 size and ``mtime_ns`` of the ``.rec`` and the ``.idx``; the SHA-256 of the
 whole ``.idx`` and of 16 evenly spaced 4 KiB blocks of the ``.rec`` (the
 first and last included); and the versions of Pillow and libjpeg-turbo
-(another decoder might give other pixels). It costs a few milliseconds.
+(another decoder might give other pixels). It reads only the ``.idx`` and
+those blocks, not the whole ``.rec``.
 
 A load is valid only if the manifest parses and holds the same layout version
-and key, the ``.npy`` has the manifest's size and CRC-32 (of the whole file,
-about 0.06 s for the training set), and its header gives the expected dtype,
-C order and ``(count,)`` shape with the data filling the file exactly. A
+and key, the ``.npy`` has the manifest's size and CRC-32 (of the whole file),
+and its header gives the expected dtype, C order and ``(count,)`` shape with
+the data filling the file exactly. A
 stale cache (another key) is rebuilt silently; a damaged one with a
 ``RuntimeWarning``.
 
@@ -41,6 +42,8 @@ cache instead of decoding again; where locks are unavailable, simultaneous
 builds write identical files and the last rename wins. The temporary file of
 a build that was killed is deleted by the next build (:func:`remove_orphans`).
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import mmap
@@ -49,13 +52,17 @@ import pathlib
 import secrets
 import warnings
 import zlib
+from types import ModuleType
+from typing import IO, Any, Dict, Optional, Tuple, Union
 
 import numpy as np
+from numpy.typing import NDArray
 import PIL
 from PIL import features
 
 from .readers import RecordDataset
 
+fcntl: Optional[ModuleType]
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -71,6 +78,10 @@ IMAGE_SHAPE = (32, 32, 3)
 #: One record of the ``.npy``: 4 + 3072 = 3076 bytes.
 RECORD_DTYPE = np.dtype([("label", "<i4"), ("image", "u1", IMAGE_SHAPE)])
 _BLOCKS, _BLOCK_BYTES = 16, 4096
+
+_PathLike = Union[str, "os.PathLike[str]"]
+#: What :func:`load` returns: the records, or None and why not.
+_Loaded = Tuple[Optional[NDArray[Any]], Optional[str]]
 
 
 class CacheNotWritableError(OSError):
@@ -92,12 +103,12 @@ class CachedSplit:
         Whether this call decoded the records (else it loaded a cache).
     """
 
-    def __init__(self, records, path, built):
+    def __init__(self, records: NDArray[Any], path: pathlib.Path, built: bool) -> None:
         self.images, self.labels = records["image"], records["label"]
         self.path, self.built = path, built
 
 
-def source_key(rec):
+def source_key(rec: _PathLike) -> Tuple[str, Dict[str, Any], Dict[str, str]]:
     """Return ``(key, source, decoder)`` for a ``.rec`` and the ``.idx`` next to it.
 
     ``key`` is a hex SHA-256 of the layout version, ``source`` and ``decoder``
@@ -136,7 +147,7 @@ def source_key(rec):
     return key, source, decoder
 
 
-def _version(feature):
+def _version(feature: str) -> str:
     """Pillow's version string of a library it uses, or ``''``."""
     try:
         return features.version(feature) or ""
@@ -144,7 +155,8 @@ def _version(feature):
         return ""
 
 
-def cache_paths(rec, folder):
+def cache_paths(rec: _PathLike,
+                folder: _PathLike) -> Tuple[pathlib.Path, pathlib.Path, pathlib.Path]:
     """Return ``(npy, manifest, lock)``: the cache files of ``rec`` in ``folder``.
 
     Examples
@@ -159,7 +171,7 @@ def cache_paths(rec, folder):
     return stem.with_suffix(".npy"), stem.with_suffix(".json"), stem.with_suffix(".lock")
 
 
-def cached_split(rec, folder):
+def cached_split(rec: _PathLike, folder: _PathLike) -> CachedSplit:
     """Return the :class:`CachedSplit` of ``rec``, building its cache in ``folder`` if needed.
 
     Parameters
@@ -194,7 +206,7 @@ def cached_split(rec, folder):
             records, problem = load(npy, manifest, key)  # another process may have built it
             if records is not None:
                 return CachedSplit(records, npy, built=False)
-            if problem.startswith("damaged"):
+            if problem is not None and problem.startswith("damaged"):
                 warnings.warn("the CIFAR-10 cache {} is {}; rebuilding it".format(
                     npy, problem), RuntimeWarning, stacklevel=2)
             remove_orphans(npy, manifest)
@@ -210,7 +222,7 @@ def cached_split(rec, folder):
     return CachedSplit(records, npy, built=True)
 
 
-def load(npy, manifest, key):
+def load(npy: pathlib.Path, manifest: pathlib.Path, key: str) -> _Loaded:
     """Return ``(records, None)`` from a valid cache, else ``(None, problem)``.
 
     ``records`` is a read-only structured array of :data:`RECORD_DTYPE` mapped
@@ -240,7 +252,7 @@ def load(npy, manifest, key):
         return None, "damaged (array unreadable: {})".format(err)
 
 
-def _mapped(handle, expected):
+def _mapped(handle: IO[bytes], expected: Dict[str, Any]) -> _Loaded:
     """The records of an open ``.npy`` if it is the file ``expected`` describes."""
     size = os.fstat(handle.fileno()).st_size
     if size != expected.get("bytes") or size == 0:
@@ -257,7 +269,7 @@ def _mapped(handle, expected):
         shape, fortran_order, dtype = read_header(handle)
     except (ValueError, KeyError, SyntaxError) as err:
         return None, "damaged (not a .npy header: {})".format(type(err).__name__)
-    count = expected.get("count")
+    count: Any = expected.get("count")  # checked against the header below
     if (shape, fortran_order, dtype) != ((count,), False, RECORD_DTYPE) or \
             handle.tell() + count * RECORD_DTYPE.itemsize != size:
         return None, "damaged (header {} {}, expected ({},) {})".format(
@@ -265,7 +277,8 @@ def _mapped(handle, expected):
     return np.frombuffer(mapping, RECORD_DTYPE, count, handle.tell()), None
 
 
-def build(rec, npy, manifest, key, source, decoder):
+def build(rec: _PathLike, npy: pathlib.Path, manifest: pathlib.Path, key: str,
+          source: Dict[str, Any], decoder: Dict[str, str]) -> None:
     """Decode every record of ``rec`` into ``npy`` and describe it in ``manifest``.
 
     Both files are written to temporary files next to them, flushed to disk and
@@ -309,7 +322,7 @@ def build(rec, npy, manifest, key, source, decoder):
     _sync_folder(npy.parent)
 
 
-def _write_replace(path, data):
+def _write_replace(path: pathlib.Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a flushed temporary file and ``os.replace``."""
     temporary = _temporary_file(path)
     try:
@@ -323,7 +336,7 @@ def _write_replace(path, data):
         raise
 
 
-def _temporary_file(path):
+def _temporary_file(path: pathlib.Path) -> pathlib.Path:
     """Create an empty, new ``.<name>.<pid>.<random>.tmp`` next to ``path``; return its path.
 
     Unlike ``tempfile.mkstemp`` (mode 0600), the umask sets its mode, so a
@@ -339,7 +352,7 @@ def _temporary_file(path):
             continue
 
 
-def remove_orphans(*paths):
+def remove_orphans(*paths: pathlib.Path) -> None:
     """Delete the temporary files of ``paths`` left by builds whose process is gone.
 
     A build that was killed (``SIGKILL``, out of memory, power loss) leaves its
@@ -357,7 +370,7 @@ def remove_orphans(*paths):
                     _remove(orphan)
 
 
-def _alive(pid):
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -367,14 +380,14 @@ def _alive(pid):
     return True
 
 
-def _remove(path):
+def _remove(path: _PathLike) -> None:
     try:
         os.remove(path)
     except OSError:
         pass
 
 
-def _sync_folder(folder):
+def _sync_folder(folder: pathlib.Path) -> None:
     """Flush the folder's entries (the renames) to disk where the system allows it."""
     try:
         handle = os.open(folder, os.O_RDONLY)
@@ -391,10 +404,11 @@ def _sync_folder(folder):
 class _locked:
     """An exclusive ``flock`` on ``path`` (created) for the ``with`` block; none if unsupported."""
 
-    def __init__(self, path):
-        self._path, self._handle = path, None
+    def __init__(self, path: pathlib.Path) -> None:
+        self._path: pathlib.Path = path
+        self._handle: Optional[int] = None
 
-    def __enter__(self):
+    def __enter__(self) -> _locked:
         if fcntl is None:
             return self
         self._handle = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o666)
@@ -405,8 +419,7 @@ class _locked:
             self._handle = None
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self._handle is not None:
             os.close(self._handle)  # releases the lock
             self._handle = None
-        return False

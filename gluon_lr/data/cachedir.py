@@ -3,8 +3,11 @@
 Never the data folder, which may be read-only or shared. Everything in the
 cache folder can be deleted at any time; it is rebuilt when next needed.
 """
+from __future__ import annotations
+
 import os
 import pathlib
+from typing import Optional, Union
 
 __all__ = ["CACHE_ENV_VAR", "default_cache_dir", "cache_folder"]
 
@@ -12,7 +15,7 @@ __all__ = ["CACHE_ENV_VAR", "default_cache_dir", "cache_folder"]
 CACHE_ENV_VAR = "GLUON_LR_CACHE_DIR"
 
 
-def default_cache_dir():
+def default_cache_dir() -> pathlib.Path:
     """Return the cache folder used when ``cache_dir`` is None.
 
     ``$GLUON_LR_CACHE_DIR`` when set (and not empty), else
@@ -43,7 +46,7 @@ def default_cache_dir():
     return base / "gluon-lr"
 
 
-def cache_folder(cache_dir):
+def cache_folder(cache_dir: Union[str, "os.PathLike[str]", None, bool]) -> Optional[pathlib.Path]:
     """Return the folder ``cache_dir`` names, or ``None`` for no cache.
 
     Parameters

@@ -5,7 +5,14 @@ its decoded cache (:mod:`.cache`), or JPEG by JPEG with ``cache_dir=False``.
 Both arrays give an :class:`~.arrays.ImageArrayDataset`, which gluon-lr's
 loaders read a batch at a time.
 """
+from __future__ import annotations
+
+import os
+import pathlib
 import warnings
+from typing import Optional, Tuple, Union
+
+import mxnet as mx
 
 from .._validate import as_bool
 from . import locate
@@ -13,14 +20,18 @@ from .arrays import ImageArrayDataset
 from .cache import CacheNotWritableError, cached_split
 from .cachedir import CACHE_ENV_VAR, cache_folder
 from .download import download
-from .locate import find_split, given_folder, not_found
+from .locate import SplitFiles, find_split, given_folder, not_found
 from .readers import BinaryDataset, RecordDataset
 from .transforms import LabelledTransform, image_transform
 
 __all__ = ["cifar10", "cifar10_splits"]
 
+_Folder = Union[str, "os.PathLike[str]", None]
 
-def cifar10(data_dir=None, train=True, augment=False, seed=None, *, cache_dir=None):
+
+def cifar10(data_dir: _Folder = None, train: bool = True, augment: bool = False,
+            seed: Optional[int] = None, *,
+            cache_dir: Union[_Folder, bool] = None) -> mx.gluon.data.Dataset:
     """Return one CIFAR-10 split with the tutorial's transforms.
 
     Parameters
@@ -37,8 +48,8 @@ def cifar10(data_dir=None, train=True, augment=False, seed=None, *, cache_dir=No
         Seed of the augmentation (see :func:`~.transforms.image_transform`).
     cache_dir : str, os.PathLike, None or False, default None
         Where a RecordIO's decoded images are kept (:mod:`.cache`): the first
-        call decodes the split's JPEGs once (about 8 s for the training set,
-        154 MB) into this folder, later calls check and memory-map them. ``None`` uses
+        call decodes the split's JPEGs once into this folder (154 MB for the
+        training set), later calls check and memory-map them. ``None`` uses
         ``$GLUON_LR_CACHE_DIR`` or else the user's cache folder
         (``$XDG_CACHE_HOME/gluon-lr`` or ``~/.cache/gluon-lr``), never the
         data folder; ``False`` decodes every JPEG when its item is read. A
@@ -92,7 +103,9 @@ def cifar10(data_dir=None, train=True, augment=False, seed=None, *, cache_dir=No
     return RecordDataset(str(rec)).transform(LabelledTransform(transform))
 
 
-def cifar10_splits(data_dir=None, augment=False, seed=None, *, cache_dir=None):
+def cifar10_splits(data_dir: _Folder = None, augment: bool = False, seed: Optional[int] = None,
+                   *, cache_dir: Union[_Folder, bool] = None
+                   ) -> Tuple[mx.gluon.data.Dataset, mx.gluon.data.Dataset]:
     """Return ``(train, test)`` from :func:`cifar10`; ``augment`` and ``seed`` apply to train.
 
     Examples
@@ -105,7 +118,7 @@ def cifar10_splits(data_dir=None, augment=False, seed=None, *, cache_dir=None):
             cifar10(data_dir, False, cache_dir=cache_dir))
 
 
-def _split_files(given, train):
+def _split_files(given: Optional[Tuple[str, pathlib.Path]], train: bool) -> SplitFiles:
     """The split's :class:`~.locate.SplitFiles`: in the named folder only, else the download root.
 
     A named folder that lacks the split fails at once; nothing is downloaded.

@@ -1,4 +1,7 @@
 """Download the official CIFAR-10 binary files through MXNet's own ``CIFAR10``."""
+from __future__ import annotations
+
+import pathlib
 import socket
 import tarfile
 import urllib.parse
@@ -16,7 +19,7 @@ __all__ = ["download"]
 _CONNECT_TIMEOUT = 10.0
 
 
-def download(root):
+def download(root: pathlib.Path) -> None:
     """Fill ``root`` with the binary files, as MXNet's ``CIFAR10`` downloads them.
 
     The archive comes from the Gluon repository (``$MXNET_GLUON_REPO`` when

@@ -3,16 +3,22 @@
 Both make their batches on ``num_workers`` worker threads by default. Items
 cost no MXNet operator (see :mod:`gluon_lr.data`). Images held in an array
 (the official binary files, the decoded RecordIO cache) are made a whole
-batch at a time (:mod:`.batches`): two threads make about 130,000 augmented
-CIFAR-10 images a second on 2 cores, against about 3,900 when every JPEG is
-decoded (``bench/results/loader.txt``). Each batch reaches MXNet without a
-copy (:func:`~.batches.to_mxnet`). On 2 CPU cores threads measured as
-fast as worker processes or faster (``bench/bench_pipeline.py``) and need no
-forks, shared memory or pickling. They share the GIL, though: two threads
-decode no faster than one. With ``thread_pool=False`` the workers are processes, watched
-by :class:`~.workers.WatchedDataLoader`: one that dies raises
-:class:`~.workers.WorkerDiedError` at once instead of stalling for 120 s.
+batch at a time (:mod:`.batches`), far faster than decoding every JPEG
+(``bench/bench_loader.py``; its figures are in ``bench/results/loader.txt``
+and the README). Each batch reaches MXNet without a copy
+(:func:`~.batches.to_mxnet`). Threads need no forks, shared memory or
+pickling, and on a few cores they keep up with worker processes
+(``bench/bench_pipeline.py``, ``bench/results/pipeline.txt``). They share
+the GIL, though: two threads decode no faster than one. With
+``thread_pool=False`` the workers are processes, watched by
+:class:`~.workers.WatchedDataLoader`: one that dies raises
+:class:`~.workers.WorkerDiedError` at once instead of stalling until
+``DataLoader``'s timeout (120 s by default).
 """
+from __future__ import annotations
+
+import mxnet as mx
+
 from .._validate import as_bool, as_int
 from ..sampler import ContinuousBatchSampler, SeededRandomSampler
 from .workers import WatchedDataLoader
@@ -20,7 +26,8 @@ from .workers import WatchedDataLoader
 __all__ = ["continuous_loader", "finite_loader"]
 
 
-def continuous_loader(dataset, batch_size, seed, num_workers=2, *, thread_pool=True):
+def continuous_loader(dataset: mx.gluon.data.Dataset, batch_size: int, seed: int,
+                      num_workers: int = 2, *, thread_pool: bool = True) -> WatchedDataLoader:
     """Return endless batches of ``dataset`` in an order fixed by ``seed``.
 
     The "Learning Rate Finder" tutorial's loader: a
@@ -71,7 +78,8 @@ def continuous_loader(dataset, batch_size, seed, num_workers=2, *, thread_pool=T
                              thread_pool=thread_pool)
 
 
-def finite_loader(dataset, batch_size, num_workers=2, *, thread_pool=True):
+def finite_loader(dataset: mx.gluon.data.Dataset, batch_size: int, num_workers: int = 2, *,
+                  thread_pool: bool = True) -> WatchedDataLoader:
     """Return one pass over ``dataset`` in order, e.g. over the test set.
 
     Parameters

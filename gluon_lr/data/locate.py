@@ -3,9 +3,11 @@
 This module finds files and names them; it reads none (see :mod:`.readers`)
 and downloads nothing (see :mod:`.download`).
 """
-import collections
+from __future__ import annotations
+
 import os
 import pathlib
+from typing import NamedTuple, Optional, Tuple, Union
 
 import mxnet as mx
 
@@ -19,16 +21,23 @@ BINARY_SUBDIR = "cifar-10-batches-bin"
 _BINARIES = {True: tuple("data_batch_{}.bin".format(i) for i in range(1, 6)),
              False: ("test_batch.bin",)}
 
-#: The files of one split: ``format`` is ``'binary'`` (``paths`` are the
-#: official batch files, in order) or ``'recordio'`` (``paths`` is the ``.rec``).
-SplitFiles = collections.namedtuple("SplitFiles", ["format", "paths"])
+
+class SplitFiles(NamedTuple):
+    """The files of one split.
+
+    ``format`` is ``'binary'`` (``paths`` are the official batch files, in
+    order) or ``'recordio'`` (``paths`` is the ``.rec``).
+    """
+
+    format: str
+    paths: Tuple[pathlib.Path, ...]
 
 
 class DataNotFoundError(FileNotFoundError):
     """CIFAR-10 is neither in a given folder nor downloadable; the message says what to do."""
 
 
-def not_found(reason):
+def not_found(reason: str) -> DataNotFoundError:
     """Return a :class:`DataNotFoundError` for ``reason``, with a one-line hint.
 
     Examples
@@ -42,7 +51,8 @@ def not_found(reason):
         "or train.rec/train.idx and test.rec/test.idx".format(reason, ENV_VAR, BINARY_SUBDIR))
 
 
-def given_folder(data_dir):
+def given_folder(data_dir: Union[str, "os.PathLike[str]", None]
+                 ) -> Optional[Tuple[str, pathlib.Path]]:
     """Return ``(origin, folder)`` for the folder the user named, or ``None`` for none.
 
     ``data_dir`` wins; when it is ``None``, a non-empty ``$GLUON_LR_CIFAR10_DIR``
@@ -67,7 +77,7 @@ def given_folder(data_dir):
     return None if from_env is None else (ENV_VAR, pathlib.Path(from_env).expanduser())
 
 
-def find_split(folder, train):
+def find_split(folder: Union[str, "os.PathLike[str]"], train: bool) -> Optional[SplitFiles]:
     """Return the :class:`SplitFiles` of one split in ``folder``, or ``None``.
 
     The official binary files come first, directly in ``folder`` or in its
@@ -95,7 +105,7 @@ def find_split(folder, train):
     return None
 
 
-def download_root():
+def download_root() -> pathlib.Path:
     """Return the folder downloads land in.
 
     In a source checkout this is the project's ``data/cifar10`` (git-ignored);

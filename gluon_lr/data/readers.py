@@ -3,12 +3,16 @@
 Neither reader uses an MXNet operator per item: the binary files become one
 NumPy array, and JPEGs are decoded by Pillow.
 """
+from __future__ import annotations
+
 import io
 import os
 import threading
+from typing import Any, Dict, Sequence, Tuple, Union
 
 import mxnet as mx
 import numpy as np
+from numpy.typing import NDArray
 from mxnet.gluon.data import Dataset, RecordFileDataset
 from PIL import Image
 
@@ -64,22 +68,22 @@ class BinaryDataset(Dataset):
     [[0, 0, 0], [1, 1, 1]]
     """
 
-    def __init__(self, paths):
-        paths = [os.fspath(path) for path in paths]
-        if not paths:
+    def __init__(self, paths: Sequence[Union[str, "os.PathLike[str]"]]) -> None:
+        names = [os.fspath(path) for path in paths]
+        if not names:
             raise ValueError("paths must name at least one CIFAR-10 binary file")
-        images, labels = zip(*(_read_binary(path) for path in paths))
+        images, labels = zip(*(_read_binary(name) for name in names))
         self.images = np.concatenate(images)
         self.labels = np.concatenate(labels)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> Tuple[NDArray[np.uint8], np.int32]:
         return self.images[idx], self.labels[idx]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.labels)
 
 
-def _read_binary(path):
+def _read_binary(path: str) -> Tuple[NDArray[np.uint8], NDArray[np.int32]]:
     """Return ``(images, labels)`` of one file: (N, 32, 32, 3) uint8 (a view) and int32."""
     with open(path, "rb") as handle:
         raw = np.frombuffer(handle.read(), dtype=np.uint8)
@@ -92,12 +96,12 @@ def _read_binary(path):
     return images, records[:, 0].astype(np.int32)
 
 
-def decode_jpeg(data):
+def decode_jpeg(data: bytes) -> NDArray[np.uint8]:
     """Decode JPEG bytes to an ``(H, W, 3)`` uint8 RGB array with Pillow.
 
     On the CIFAR-10 RecordIO this gives the same pixels as
-    ``mx.image.imdecode(data)`` (checked on all 60,000 records) at about a
-    third of its cost per image.
+    ``mx.image.imdecode(data)`` (checked on all 60,000 records), with no
+    MXNet operator per image.
 
     Examples
     --------
@@ -109,7 +113,7 @@ def decode_jpeg(data):
     >>> image.shape, image.dtype
     ((2, 4, 3), dtype('uint8'))
     """
-    image = Image.open(io.BytesIO(data))
+    image: Image.Image = Image.open(io.BytesIO(data))
     if image.mode != "RGB":
         image = image.convert("RGB")
     return np.asarray(image)
@@ -149,24 +153,24 @@ class RecordDataset(Dataset):
     ((32, 32, 3), dtype('uint8'), [255, 255, 255], 9.0)
     """
 
-    def __init__(self, filename):
+    def __init__(self, filename: str) -> None:
         self._records = RecordFileDataset(filename)
         self._lock = threading.Lock()
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> Tuple[NDArray[np.uint8], Any]:
         with self._lock:
             record = self._records[idx]
         header, image = mx.recordio.unpack(record)
         return decode_jpeg(image), header.label
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._records)
 
-    def __getstate__(self):
+    def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
         del state["_lock"]
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()

@@ -8,8 +8,11 @@ are ``(numpy.float32 (3, 32, 32) image, numpy.int32 label)``, like
 :func:`gluon_lr.data.cifar10`'s, with pixels scaled to zero mean and unit
 variance over the whole set.
 """
+from __future__ import annotations
+
 import mxnet as mx
 import numpy as np
+from numpy.typing import NDArray
 
 from .._validate import as_int
 
@@ -22,7 +25,8 @@ _SIZE = 32
 _OUTLINE = 1.5  # outline width in pixels
 
 
-def _distance(kind, x, y, radius):
+def _distance(kind: int, x: NDArray[np.float64], y: NDArray[np.float64],
+              radius: float) -> NDArray[np.float64]:
     """A signed-distance-like field of shape ``kind`` centred at 0: < 0 inside."""
     if kind == 0:  # disc
         return np.hypot(x, y) - radius
@@ -33,10 +37,12 @@ def _distance(kind, x, y, radius):
     if kind == 3:  # cross
         return np.minimum(np.maximum(np.abs(x) - radius * 0.35, np.abs(y) - radius),
                           np.maximum(np.abs(y) - radius * 0.35, np.abs(x) - radius))
-    return (np.abs(x) + np.abs(y)) / 1.4142 - radius * 0.75  # diamond
+    diamond: NDArray[np.float64] = (np.abs(x) + np.abs(y)) / 1.4142 - radius * 0.75
+    return diamond
 
 
-def _image(rng, label, grid_x, grid_y):
+def _image(rng: np.random.Generator, label: int, grid_x: NDArray[np.float64],
+           grid_y: NDArray[np.float64]) -> NDArray[np.float32]:
     kind, outlined = label % 5, label >= 5
     radius = rng.uniform(6.0, 11.0)
     cx, cy = rng.uniform(radius + 1, _SIZE - radius - 1, size=2)
@@ -46,12 +52,12 @@ def _image(rng, label, grid_x, grid_y):
     # the shape differs from the background by 0.6 in a random colour direction
     direction = rng.normal(size=3)
     foreground = background + 0.6 * direction / np.linalg.norm(direction)
-    image = np.where(mask[..., None], foreground, background)
+    image: NDArray[np.float64] = np.where(mask[..., None], foreground, background)
     image = image + rng.normal(0.0, 0.1, size=image.shape)
     return image.transpose(2, 0, 1).astype(np.float32)
 
 
-def shapes_dataset(n, seed=0):
+def shapes_dataset(n: int, seed: int = 0) -> mx.gluon.data.ArrayDataset:
     """Return ``n`` shape images with balanced labels, drawn from ``seed``.
 
     Parameters

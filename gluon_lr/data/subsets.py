@@ -1,4 +1,7 @@
 """A seeded random slice of a dataset."""
+from __future__ import annotations
+
+import mxnet as mx
 import numpy as np
 
 from .._validate import as_int
@@ -7,7 +10,7 @@ from ..sampler import IndexSampler
 __all__ = ["subset"]
 
 
-def subset(dataset, n, seed=0):
+def subset(dataset: mx.gluon.data.Dataset, n: int, seed: int = 0) -> mx.gluon.data.Dataset:
     """Return ``n`` items of ``dataset`` drawn at random without replacement.
 
     The CIFAR-10 RecordIO is sorted by class, so its first items are all

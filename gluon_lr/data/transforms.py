@@ -6,9 +6,13 @@ operator per image, which would cost more than the work itself. Its ``batch``
 method transforms a whole batch at once with the same values and the same
 random draws as one image after another.
 """
+from __future__ import annotations
+
 import os
+from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
+from numpy.typing import NDArray
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validate import as_bool, as_callable, as_int
@@ -24,7 +28,7 @@ _MEAN_CHW = np.array(MEAN, dtype=np.float32).reshape(3, 1, 1)
 _STD_CHW = np.array(STD, dtype=np.float32).reshape(3, 1, 1)
 
 
-def image_transform(augment=False, seed=None):
+def image_transform(augment: bool = False, seed: Optional[int] = None) -> _TutorialTransform:
     """Return the tutorial's image transform: ``ToTensor`` then ``Normalize(MEAN, STD)``.
 
     Written in NumPy float32 as ``(image / 255 - mean) / std``, which gives
@@ -89,14 +93,14 @@ def image_transform(augment=False, seed=None):
 class _TutorialTransform:
     """``image_transform``'s callable; picklable, for worker processes."""
 
-    def __init__(self, augment, seed):
+    def __init__(self, augment: bool, seed: Optional[int]) -> None:
         self._augment = augment
         if augment:
             self._entropy = int(np.random.randint(2 ** 31)) if seed is None else int(seed)
             self._pid = os.getpid()
             self._rng = np.random.default_rng(self._entropy)
 
-    def _generator(self):
+    def _generator(self) -> np.random.Generator:
         """This process's generator: the seed's own here, the seed and pid's in a worker."""
         pid = os.getpid()
         if pid != self._pid:
@@ -104,7 +108,7 @@ class _TutorialTransform:
             self._rng = np.random.default_rng([self._entropy, pid])
         return self._rng
 
-    def _crop_and_flip(self, hwc):
+    def _crop_and_flip(self, hwc: NDArray[Any]) -> NDArray[Any]:
         height, width = hwc.shape[:2]
         padded = np.zeros((height + 2 * _PAD, width + 2 * _PAD, hwc.shape[2]), dtype=hwc.dtype)
         padded[_PAD:_PAD + height, _PAD:_PAD + width] = hwc
@@ -116,7 +120,7 @@ class _TutorialTransform:
         crop = padded[top:top + _CROP, left:left + _CROP]
         return crop[:, ::-1] if flip else crop
 
-    def _crops_and_flips(self, nhwc):
+    def _crops_and_flips(self, nhwc: NDArray[Any]) -> NDArray[Any]:
         """``_crop_and_flip`` of every image, from one call of the generator: (N, C, 32, 32)."""
         count, height, width, channels = nhwc.shape
         lefts = width + 2 * _PAD - _CROP + 1
@@ -131,16 +135,18 @@ class _TutorialTransform:
         padded[0, ..., _PAD:_PAD + height, _PAD:_PAD + width] = chw
         padded[1, ..., _PAD:_PAD + height, _PAD:_PAD + width] = chw[..., ::-1]
         # every 32x32 window: (2, N, C, tops, lefts, 32, 32); the crops: (N, C, 32, 32)
-        windows = sliding_window_view(padded, (_CROP, _CROP), axis=(3, 4))
+        # numpy 1.23's stubs take one axis only; the function takes a tuple
+        windows: NDArray[Any] = sliding_window_view(  # type: ignore[call-overload]
+            padded, (_CROP, _CROP), axis=(3, 4))
         return windows[flip, np.arange(count), :, top, np.where(flip, lefts - 1 - left, left)]
 
-    def __call__(self, image):
+    def __call__(self, image: Any) -> NDArray[np.float32]:
         hwc = image.asnumpy() if hasattr(image, "asnumpy") else np.asarray(image)
         if self._augment:
             hwc = self._crop_and_flip(hwc)
         return _normalise(hwc.transpose(2, 0, 1).astype(np.float32))
 
-    def batch(self, images):
+    def batch(self, images: Any) -> NDArray[np.float32]:
         """Transform ``(N, H, W, C)`` images into ``(N, C, 32, 32)`` float32 (C order).
 
         Bit-identical to ``numpy.stack([self(image) for image in images])``,
@@ -154,7 +160,7 @@ class _TutorialTransform:
         return _normalise(nchw.astype(np.float32, order="C"))
 
 
-def _normalise(chw):
+def _normalise(chw: NDArray[np.float32]) -> NDArray[np.float32]:
     """``(x / 255 - mean) / std`` in place on float32 ``(..., C, H, W)``: ToTensor, Normalize."""
     chw /= np.float32(255)
     chw -= _MEAN_CHW
@@ -185,8 +191,8 @@ class LabelledTransform:
     (6, 7, 'int32')
     """
 
-    def __init__(self, image_fn):
+    def __init__(self, image_fn: Callable[[Any], Any]) -> None:
         self._image_fn = as_callable("image_fn", image_fn, "image -> image")
 
-    def __call__(self, image, label):
+    def __call__(self, image: Any, label: Any) -> Tuple[Any, np.int32]:
         return self._image_fn(image), np.int32(label)

@@ -18,12 +18,15 @@ The ``DataLoader`` is built through :func:`~.batches.loader_arguments`: an
 :class:`~.arrays.ImageArrayDataset` is loaded a whole batch at a time, with
 the same batches.
 """
+from __future__ import annotations
+
 import atexit
 import multiprocessing
 import signal
 import time
 import weakref
 from multiprocessing.pool import ThreadPool
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import mxnet as mx
 
@@ -59,17 +62,17 @@ class WorkerDiedError(RuntimeError):
     (4321, -9)
     """
 
-    def __init__(self, pid, exitcode):
+    def __init__(self, pid: int, exitcode: int) -> None:
         self.pid, self.exitcode = pid, exitcode
         super().__init__("DataLoader worker process {} died ({}); its batches are lost and the "
                          "loader starts new workers at its next iter()".format(
                              pid, _cause(exitcode)))
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[type, Tuple[int, int]]:
         return type(self), (self.pid, self.exitcode)
 
 
-def _cause(exitcode):
+def _cause(exitcode: int) -> str:
     if exitcode >= 0:
         return "exit code {}".format(exitcode)
     try:
@@ -117,24 +120,26 @@ class WatchedDataLoader:
     >>> loader.close()
     """
 
-    def __init__(self, dataset, *, poll_interval=0.1, **options):
+    def __init__(self, dataset: mx.gluon.data.Dataset, *, poll_interval: float = 0.1,
+                 **options: Any) -> None:
         self._poll_interval = as_number("poll_interval", poll_interval, low=0, low_open=True)
         self._dataset, self._options = dataset, options
         self._generation = 0  # counts stops: iterators of an earlier generation are void
         self._start()
         _OPEN.add(self)
 
-    def _start(self):
+    def _start(self) -> None:
         dataset, options = loader_arguments(self._dataset, self._options)
         self._loader = mx.gluon.data.DataLoader(dataset, **options)
         pool = loader_worker_pool(self._loader)
         self._pool = pool
         # the processes seen so far, by pid; None when there are none to watch
-        self._processes = None if pool is None or isinstance(pool, ThreadPool) else {}
+        self._processes: Optional[Dict[int, Any]] = (
+            None if pool is None or isinstance(pool, ThreadPool) else {})
         self._stopped = False
         self._find_dead()  # records the workers
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self._stopped:
             self._start()
         if self._processes is None:
@@ -142,21 +147,21 @@ class WatchedDataLoader:
         self.check_workers()
         return _WatchedIterator(self, iter(self._loader))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._loader)
 
     @property
-    def options(self):
+    def options(self) -> Dict[str, Any]:
         """The ``DataLoader`` arguments after ``dataset``, as a new dict."""
         return dict(self._options)
 
-    def worker_pids(self):
+    def worker_pids(self) -> List[int]:
         """The process ids of the current worker processes; empty for threads or none."""
         if self._processes is None or self._stopped:
             return []
         return [process.pid for process in pool_processes(self._pool)]
 
-    def check_workers(self):
+    def check_workers(self) -> None:
         """Raise :class:`WorkerDiedError`, stopping the workers, if one has died.
 
         A no-op for threads or ``num_workers=0``.
@@ -166,7 +171,7 @@ class WatchedDataLoader:
             self.close()
             raise WorkerDiedError(*dead)
 
-    def close(self):
+    def close(self) -> None:
         """Stop the worker processes now; the next ``iter()`` starts new ones.
 
         Safe to call more than once; iterators made before it raise
@@ -182,11 +187,11 @@ class WatchedDataLoader:
         self._generation += 1
         terminate_pool(self._pool)  # a worker may have died unnoticed
 
-    def __del__(self):
+    def __del__(self) -> None:
         if hasattr(self, "_processes"):  # not when __init__ failed
             self.close()
 
-    def _find_dead(self):
+    def _find_dead(self) -> Optional[Tuple[int, int]]:
         """``(pid, exitcode)`` of a worker process that has died since the start, or None."""
         if self._processes is None or self._stopped:
             return None
@@ -198,7 +203,7 @@ class WatchedDataLoader:
                 return pid, exitcode
         return None
 
-    def _wait(self, result):
+    def _wait(self, result: Any) -> None:
         """Return once ``result`` (a batch's AsyncResult) is ready, while no worker has died.
 
         Like ``DataLoader``, give up after its ``timeout`` (default 120 s).
@@ -214,7 +219,7 @@ class WatchedDataLoader:
             result.wait(min(self._poll_interval, max(deadline - time.monotonic(), 0)))
         self.check_workers()
 
-    def _dead_after_failure(self):
+    def _dead_after_failure(self) -> Optional[Tuple[int, int]]:
         """Look for a dead worker a little while: one that is dying shows up soon."""
         deadline = time.monotonic() + _DEATH_GRACE
         while True:
@@ -227,14 +232,14 @@ class WatchedDataLoader:
 class _WatchedIterator:
     """Iterator of a :class:`WatchedDataLoader` on worker processes."""
 
-    def __init__(self, owner, data_iter):
+    def __init__(self, owner: WatchedDataLoader, data_iter: Iterator[Any]) -> None:
         self._owner, self._data_iter = owner, data_iter
         self._generation = owner._generation
 
-    def __iter__(self):
+    def __iter__(self) -> _WatchedIterator:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         owner = self._owner
         if owner._generation != self._generation:
             raise RuntimeError("this DataLoader iterator's worker processes were stopped (after "
@@ -254,11 +259,11 @@ class _WatchedIterator:
             raise
 
 
-_OPEN = weakref.WeakSet()
+_OPEN: weakref.WeakSet[WatchedDataLoader] = weakref.WeakSet()
 
 
 @atexit.register
-def _close_open_loaders():
+def _close_open_loaders() -> None:
     """Stop every loader's workers before multiprocessing's own exit handler would block."""
     for loader in list(_OPEN):
         loader.close()

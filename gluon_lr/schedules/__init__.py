@@ -10,10 +10,11 @@ iteration convention and ``base_lr``):
 * DeepSpeed: :class:`LRRangeTest`, :class:`OneCycle`, :func:`from_config`.
 * PyTorch: :class:`OneCycleLR`, :class:`CyclicLR`.
 
-Schedules that drive momentum expose ``momentum(t)``; apply it with
+Every one fits :data:`ScheduleFn`, ``Callable[[int], float]``, the contract in
+one line. Schedules that drive momentum expose ``momentum(t)``; apply it with
 :func:`gluon_lr.momentum.sync_momentum`.
 """
-from .base import Schedule, StepCountSchedule
+from .base import Schedule, ScheduleFn, StepCountSchedule
 from .deepspeed import LRRangeTest, OneCycle, from_config
 from .modifiers import CyclicalSchedule, LinearCoolDown, LinearWarmUp, OneCycleSchedule
 from .shapes import CosineAnnealingSchedule, TriangularSchedule
@@ -21,7 +22,7 @@ from .torch_style import CyclicLR, OneCycleLR
 from .factory import SCHEDULE_NAMES, ConstantSchedule, create_schedule, needs_max_lr
 
 __all__ = [
-    "Schedule", "StepCountSchedule",
+    "ScheduleFn", "Schedule", "StepCountSchedule",
     "TriangularSchedule", "CosineAnnealingSchedule",
     "LinearWarmUp", "LinearCoolDown", "OneCycleSchedule", "CyclicalSchedule",
     "LRRangeTest", "OneCycle", "from_config",

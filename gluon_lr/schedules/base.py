@@ -27,6 +27,10 @@ range value for lr". Values of magnitude below float32's smallest normal number
 range (e.g. a range test run far past any usable rate) raises a ``ValueError``
 that names the schedule and the iteration.
 
+The contract in one line is :data:`ScheduleFn`, ``Callable[[int], float]``:
+every gluon-lr schedule, a plain function of ``t`` and MXNet's
+``mx.lr_scheduler`` objects fit it, and the wrappers take any of them.
+
 Purity
 ------
 Calling a schedule never changes what it returns: ``s(t)`` depends on ``t``
@@ -47,23 +51,29 @@ schedule unchanged and emits a ``UserWarning`` that says so. Pass
 ``learning_rate=None`` or ``learning_rate=s.base_lr`` to the optimizer to
 avoid the warning.
 """
+from __future__ import annotations
+
 import copy
 import numbers
 import warnings
+from typing import Any, Callable, Optional, Tuple
 
 import mxnet as mx
 
 from .._validate import (FLOAT32_MAX, FLOAT32_TINY, as_callable, as_int, as_lr, as_number,
                          check_order)
 
-__all__ = ["Schedule", "StepCountSchedule", "pure", "triangle", "as_steps", "as_rate",
-           "lr_range", "momentum_range", "MAX_STEPS"]
+__all__ = ["ScheduleFn", "Schedule", "StepCountSchedule", "pure", "triangle", "as_steps",
+           "as_rate", "lr_range", "momentum_range", "MAX_STEPS"]
+
+ScheduleFn = Callable[[int], float]
+"""A schedule: the update number ``t`` (1 for the first update) to a learning rate."""
 
 MAX_STEPS = 2 ** 53
 """Largest iteration, length or step count a schedule accepts."""
 
 
-def as_steps(name, value, minimum):
+def as_steps(name: str, value: object, minimum: int) -> int:
     """Return an iteration, length or step count: an int in ``[minimum, MAX_STEPS]``.
 
     Examples
@@ -81,7 +91,7 @@ def as_steps(name, value, minimum):
     return value
 
 
-def as_rate(name, value):
+def as_rate(name: str, value: object) -> float:
     """Return a computed learning rate or momentum as the float an optimizer accepts.
 
     Magnitudes below float32's smallest normal number become ``0.0`` (MXNet
@@ -110,14 +120,15 @@ def as_rate(name, value):
     return value
 
 
-def lr_range(low_name, low, high_name, high):
+def lr_range(low_name: str, low: float, high_name: str, high: float) -> Tuple[float, float]:
     """Return two learning rates checked with ``as_lr`` and ``low <= high``."""
     low, high = as_lr(low_name, low), as_lr(high_name, high)
     check_order(low_name, low, high_name, high)
     return low, high
 
 
-def momentum_range(low_name, low, high_name, high):
+def momentum_range(low_name: str, low: float, high_name: str,
+                   high: float) -> Tuple[float, float]:
     """Return two momenta in ``[0, 1)`` with ``low <= high``."""
     low = as_number(low_name, low, low=0, high=1, high_open=True)
     high = as_number(high_name, high, low=0, high=1, high_open=True)
@@ -141,35 +152,35 @@ class Schedule:
     (0.5, 0.5, True)
     """
 
-    def __call__(self, num_update):
+    def __call__(self, num_update: int) -> float:
         """Return the learning rate of update ``num_update`` (an int in ``[0, 2**53]``)."""
         t = as_steps("iteration", num_update, 0)
         return as_rate("{}({})".format(type(self).__name__, t), self._lr(t))
 
-    def momentum(self, num_update):
+    def momentum(self, num_update: int) -> Optional[float]:
         """Return the momentum of update ``num_update``, or None if not scheduled."""
         t = as_steps("iteration", num_update, 0)
         value = self._momentum(t)
         return None if value is None else as_rate(
             "{}.momentum({})".format(type(self).__name__, t), value)
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         raise NotImplementedError("{} must implement _lr(t)".format(type(self).__name__))
 
-    def _momentum(self, t):  # pylint: disable=unused-argument
+    def _momentum(self, t: int) -> Optional[float]:  # pylint: disable=unused-argument
         return None
 
-    def _reference_lr(self):
+    def _reference_lr(self) -> float:
         """The learning rate that ``base_lr`` reports: the value at ``t = 0``."""
         return self._lr(0)
 
     @property
-    def base_lr(self):
+    def base_lr(self) -> float:
         """The schedule's reference learning rate (read-only, see the module notes)."""
         return as_rate("{}.base_lr".format(type(self).__name__), self._reference_lr())
 
     @base_lr.setter
-    def base_lr(self, value):
+    def base_lr(self, value: float) -> None:
         if value == self.base_lr:
             return
         warnings.warn(
@@ -191,16 +202,16 @@ class StepCountSchedule(Schedule):
     the first update.
     """
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         return self._lr_at(max(t - 1, 0))
 
-    def _momentum(self, t):
+    def _momentum(self, t: int) -> Optional[float]:
         return self._momentum_at(max(t - 1, 0))
 
-    def _lr_at(self, k):
+    def _lr_at(self, k: int) -> float:
         raise NotImplementedError("{} must implement _lr_at(k)".format(type(self).__name__))
 
-    def _momentum_at(self, k):  # pylint: disable=unused-argument
+    def _momentum_at(self, k: int) -> Optional[float]:  # pylint: disable=unused-argument
         return None
 
 
@@ -216,13 +227,13 @@ class _Replayed:
     the caller's scheduler is never touched.
     """
 
-    def __init__(self, scheduler):
+    def __init__(self, scheduler: Any) -> None:
         self._snapshot = copy.deepcopy(scheduler)
-        self._running = None
+        self._running: Any = None
         self._last = -1
-        self._value = None
+        self._value = 0.0
 
-    def __call__(self, t):
+    def __call__(self, t: int) -> float:
         if self._running is None or t < self._last:
             self._running = copy.deepcopy(self._snapshot)
             self._last = -1
@@ -232,7 +243,7 @@ class _Replayed:
         return self._value
 
 
-def pure(schedule):
+def pure(schedule: ScheduleFn) -> ScheduleFn:
     """Return a callable that gives ``schedule``'s values without mutating it.
 
     MXNet's ``mx.lr_scheduler.LRScheduler`` instances are stateful, so they are
@@ -254,14 +265,14 @@ def pure(schedule):
 
 
 
-def _stair(position, size, stairs):
+def _stair(position: int, size: int, stairs: int) -> float:
     """``position / size``, rounded down to a multiple of ``1 / stairs`` if ``stairs``."""
     if stairs == 0:
         return position / size
     return (position * stairs // size) / stairs
 
 
-def triangle(k, up, down, up_stairs=0, down_stairs=0):
+def triangle(k: int, up: int, down: int, up_stairs: int = 0, down_stairs: int = 0) -> float:
     """Height in ``[0, 1]`` of step ``k`` on a repeating triangle wave.
 
     The wave rises linearly from 0 to 1 over ``up`` steps, falls back over

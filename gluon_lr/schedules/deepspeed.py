@@ -27,7 +27,10 @@ Deviations from DeepSpeed, all fixing defects:
   decay_lr_rate * k' / decay_step_size)`` with no decay when
   ``decay_step_size`` or ``decay_lr_rate`` is 0, is used.
 """
+from __future__ import annotations
+
 import json
+from typing import Any, Dict, Optional, Type, Union
 
 from .._validate import as_bool, as_choice, as_lr, as_number
 from .base import StepCountSchedule, as_steps, lr_range, momentum_range, triangle
@@ -66,14 +69,15 @@ class LRRangeTest(StepCountSchedule):
     [0.0001, 0.0001025, 0.0006]
     """
 
-    def __init__(self, lr_range_test_min_lr=1e-3, lr_range_test_step_size=2000,
-                 lr_range_test_step_rate=1.0, lr_range_test_staircase=False):
+    def __init__(self, lr_range_test_min_lr: float = 1e-3, lr_range_test_step_size: int = 2000,
+                 lr_range_test_step_rate: float = 1.0,
+                 lr_range_test_staircase: bool = False) -> None:
         self.min_lr = as_lr("lr_range_test_min_lr", lr_range_test_min_lr, allow_zero=False)
         self.step_size = as_steps("lr_range_test_step_size", lr_range_test_step_size, 1)
         self.step_rate = as_number("lr_range_test_step_rate", lr_range_test_step_rate, low=0)
         self.staircase = as_bool("lr_range_test_staircase", lr_range_test_staircase)
 
-    def _lr_at(self, k):
+    def _lr_at(self, k: int) -> float:
         units = k // self.step_size if self.staircase else k / self.step_size
         return self.min_lr * (1 + self.step_rate * units)
 
@@ -120,11 +124,13 @@ class OneCycle(StepCountSchedule):
     (0.0001, 0.001, 0.0001, 0.9, 0.8)
     """
 
-    def __init__(self, cycle_min_lr, cycle_max_lr, *, cycle_first_step_size=2000,
-                 cycle_first_stair_count=0, cycle_second_step_size=None,
-                 cycle_second_stair_count=None, decay_step_size=0, decay_lr_rate=0.0,
-                 cycle_momentum=True, cycle_min_mom=0.8, cycle_max_mom=0.9,
-                 decay_mom_rate=0.0):
+    def __init__(self, cycle_min_lr: float, cycle_max_lr: float, *,
+                 cycle_first_step_size: int = 2000, cycle_first_stair_count: int = 0,
+                 cycle_second_step_size: Optional[int] = None,
+                 cycle_second_stair_count: Optional[int] = None, decay_step_size: int = 0,
+                 decay_lr_rate: float = 0.0, cycle_momentum: bool = True,
+                 cycle_min_mom: float = 0.8, cycle_max_mom: float = 0.9,
+                 decay_mom_rate: float = 0.0) -> None:
         self.min_lr, self.max_lr = lr_range("cycle_min_lr", cycle_min_lr,
                                             "cycle_max_lr", cycle_max_lr)
         self.first_step_size = as_steps("cycle_first_step_size", cycle_first_step_size, 1)
@@ -144,23 +150,23 @@ class OneCycle(StepCountSchedule):
         self.decay_mom_rate = as_number("decay_mom_rate", decay_mom_rate, low=0)
         self.total_size = self.first_step_size + self.second_step_size
 
-    def _cycle_scale(self, k):
+    def _cycle_scale(self, k: int) -> float:
         """Height in ``[0, 1]`` of the cycle after ``k`` steps, with stairs."""
         return triangle(k, self.first_step_size, self.second_step_size,
                         self.first_stair_count, self.second_stair_count)
 
-    def _decay_units(self, k):
+    def _decay_units(self, k: int) -> float:
         """Decay units after ``k`` steps (0 inside the cycle or without decay)."""
         if k <= self.total_size or self.decay_step_size == 0:
             return 0.0
         return (k - self.total_size) / self.decay_step_size
 
-    def _lr_at(self, k):
+    def _lr_at(self, k: int) -> float:
         if k <= self.total_size:
             return self.min_lr + (self.max_lr - self.min_lr) * self._cycle_scale(k)
         return self.min_lr / (1 + self.decay_lr_rate * self._decay_units(k))
 
-    def _momentum_at(self, k):
+    def _momentum_at(self, k: int) -> Optional[float]:
         if not self.cycle_momentum:
             return None
         if k <= self.total_size:
@@ -170,7 +176,8 @@ class OneCycle(StepCountSchedule):
 
 
 
-_TYPES = {"LRRangeTest": LRRangeTest, "OneCycle": OneCycle}
+_TYPES: Dict[str, Union[Type[LRRangeTest], Type[OneCycle]]] = {"LRRangeTest": LRRangeTest,
+                                                               "OneCycle": OneCycle}
 _BLOCK = "a scheduler block (a dict with 'type' and optional 'params' keys)"
 _PARAMS = {
     "LRRangeTest": ("lr_range_test_min_lr", "lr_range_test_step_size",
@@ -182,7 +189,7 @@ _PARAMS = {
 }
 
 
-def _parse(text):
+def _parse(text: str) -> Any:
     """Parse JSON text; also accept a pasted ``"scheduler": {...},`` fragment."""
     try:
         return json.loads(text)
@@ -194,7 +201,7 @@ def _parse(text):
             raise ValueError("config is not valid JSON: {}".format(error)) from None
 
 
-def from_config(config):
+def from_config(config: Union[Dict[str, Any], str]) -> Union[LRRangeTest, OneCycle]:
     """Build a schedule from a DeepSpeed ``"scheduler"`` block.
 
     Parameters

@@ -4,10 +4,13 @@ As timm's ``create_scheduler``, one function turns a name and a few numbers into
 a schedule over a known number of updates. The names are the ones the command
 line offers; a DeepSpeed ``"scheduler"`` block goes through :func:`from_config`.
 """
+from __future__ import annotations
+
 import math
+from typing import Optional
 
 from .._validate import as_choice, as_int, as_lr, as_number, check_order
-from .base import Schedule
+from .base import Schedule, as_rate
 from .modifiers import CyclicalSchedule, LinearWarmUp
 from .shapes import CosineAnnealingSchedule, TriangularSchedule
 from .torch_style import OneCycleLR
@@ -27,20 +30,21 @@ class ConstantSchedule(Schedule):
     (0.05, 0.05)
     """
 
-    def __init__(self, lr):
+    def __init__(self, lr: float) -> None:
         self.lr = as_lr("lr", lr, allow_zero=False)
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         return self.lr
 
 
-def needs_max_lr(name):
+def needs_max_lr(name: str) -> bool:
     """Whether the schedule ``name`` peaks at a ``max_lr`` (all but ``'constant'``)."""
     return as_choice("name", name, SCHEDULE_NAMES) != "constant"
 
 
-def create_schedule(name, *, total_steps, lr=0.05, max_lr=None, min_lr=None, cycles=2,
-                    warmup=0, pct_start=0.3):
+def create_schedule(name: str, *, total_steps: int, lr: float = 0.05,
+                    max_lr: Optional[float] = None, min_lr: Optional[float] = None,
+                    cycles: int = 2, warmup: int = 0, pct_start: float = 0.3) -> Schedule:
     """Build the schedule ``name`` over ``total_steps`` updates.
 
     Parameters
@@ -59,7 +63,7 @@ def create_schedule(name, *, total_steps, lr=0.05, max_lr=None, min_lr=None, cyc
         The peak; required by all but ``'constant'``.
     min_lr : float, optional
         ``'cyclical'``: default ``max_lr / 10``; ``'cosine'``: default
-        ``max_lr / 100``.
+        ``max_lr / 100``; a default below float32's range is 0.
     cycles : int, default 2
         ``'cyclical'`` only.
     warmup : int, default 0
@@ -93,13 +97,13 @@ def create_schedule(name, *, total_steps, lr=0.05, max_lr=None, min_lr=None, cyc
     if name == "onecycle":
         return OneCycleLR(max_lr=max_lr, total_steps=total_steps, pct_start=pct_start)
     if name == "cyclical":
-        low = max_lr / 10 if min_lr is None else min_lr
+        low = as_rate("max_lr / 10", max_lr / 10) if min_lr is None else min_lr
         return CyclicalSchedule(TriangularSchedule, min_lr=low, max_lr=max_lr,
                                 cycle_length=math.ceil(total_steps / cycles))
     if warmup >= total_steps:
         raise ValueError("warmup must be an int in [0, total_steps) = [0, {}), got {}".format(
             total_steps, warmup))
-    low = max_lr / 100 if min_lr is None else min_lr
+    low = as_rate("max_lr / 100", max_lr / 100) if min_lr is None else min_lr
     cosine = CosineAnnealingSchedule(min_lr=low, max_lr=max_lr,
                                      cycle_length=total_steps - warmup)
     return LinearWarmUp(cosine, start_lr=low, length=warmup) if warmup else cosine

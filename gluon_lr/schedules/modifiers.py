@@ -6,27 +6,31 @@ Children may be gluon-lr schedules, plain callables, or MXNet's stateful
 :func:`gluon_lr.schedules.base.pure`). A child's momentum schedule, if it has
 one, is re-based the same way as its learning rate.
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Optional, Tuple
 
 from .._validate import as_callable, as_lr, as_number
-from .base import MAX_STEPS, Schedule, as_rate, as_steps, lr_range, pure
+from .base import MAX_STEPS, Schedule, ScheduleFn, as_rate, as_steps, lr_range, pure
 from .shapes import TriangularSchedule
 
 __all__ = ["LinearWarmUp", "LinearCoolDown", "OneCycleSchedule", "CyclicalSchedule"]
 
 
-def _momentum_of(schedule, t):
+def _momentum_of(schedule: ScheduleFn, t: int) -> Optional[float]:
     """``schedule.momentum(t)`` if the schedule defines momentum, else None."""
     momentum = getattr(schedule, "momentum", None)
-    return momentum(t) if callable(momentum) else None
+    value: Optional[float] = momentum(t) if callable(momentum) else None
+    return value
 
 
-def _child_lr(name, schedule, t):
+def _child_lr(name: str, schedule: ScheduleFn, t: int) -> float:
     """``schedule(t)``, checked to be a learning rate, with ``name`` in the message."""
     return as_rate("{}({})".format(name, t), schedule(t))
 
 
-def _line(t, length, start, finish):
+def _line(t: int, length: int, start: float, finish: float) -> float:
     """The value ``t`` steps into a straight line from ``start`` to ``finish``."""
     return t * (finish - start) / length + start
 
@@ -59,21 +63,21 @@ class LinearWarmUp(Schedule):
     (0.5, 1.0, 1.0, 0.5, 0.125)
     """
 
-    def __init__(self, schedule, start_lr, length):
+    def __init__(self, schedule: ScheduleFn, start_lr: float, length: int) -> None:
         self._child = pure(schedule)
         self.start_lr = as_lr("start_lr", start_lr)
         self.length = as_steps("length", length, 1)
         self.finish_lr = _child_lr("schedule", self._child, 0)
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         if t <= self.length:
             return _line(t, self.length, self.start_lr, self.finish_lr)
         return self._child(t - self.length)
 
-    def _momentum(self, t):
+    def _momentum(self, t: int) -> Optional[float]:
         return _momentum_of(self._child, max(t - self.length, 0))
 
-    def _reference_lr(self):
+    def _reference_lr(self) -> float:
         return self.finish_lr
 
 
@@ -105,7 +109,8 @@ class LinearCoolDown(Schedule):
     (0.125, 0.063, 0.001, 0.001)
     """
 
-    def __init__(self, schedule, finish_lr, start_idx, length):
+    def __init__(self, schedule: ScheduleFn, finish_lr: float, start_idx: int,
+                 length: int) -> None:
         self._child = pure(schedule)
         self.finish_lr = as_lr("finish_lr", finish_lr)
         self.start_idx = as_steps("start_idx", start_idx, 0)
@@ -113,14 +118,14 @@ class LinearCoolDown(Schedule):
         self.finish_idx = self.start_idx + self.length
         self.start_lr = _child_lr("schedule", self._child, self.start_idx)
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         if t <= self.start_idx:
             return self._child(t)
         if t <= self.finish_idx:
             return _line(t - self.start_idx, self.length, self.start_lr, self.finish_lr)
         return self.finish_lr
 
-    def _momentum(self, t):
+    def _momentum(self, t: int) -> Optional[float]:
         return _momentum_of(self._child, min(t, self.start_idx))
 
 
@@ -159,7 +164,8 @@ class OneCycleSchedule(LinearCoolDown):
     (0.1, 0.5, 0.1, 0.001, 0.001)
     """
 
-    def __init__(self, start_lr, max_lr, cycle_length, cooldown_length=0, finish_lr=None):
+    def __init__(self, start_lr: float, max_lr: float, cycle_length: int,
+                 cooldown_length: int = 0, finish_lr: Optional[float] = None) -> None:
         cooldown_length = as_steps("cooldown_length", cooldown_length, 0)
         if (cooldown_length > 0) and (finish_lr is None):
             raise ValueError("Must specify finish_lr when using cooldown_length > 0.")
@@ -219,8 +225,9 @@ class CyclicalSchedule(Schedule):
     (1.0, True, True)
     """
 
-    def __init__(self, schedule_class, cycle_length, cycle_length_decay=1,
-                 cycle_magnitude_decay=1, **kwargs):
+    def __init__(self, schedule_class: Callable[..., ScheduleFn], cycle_length: int,
+                 cycle_length_decay: float = 1, cycle_magnitude_decay: float = 1,
+                 **kwargs: Any) -> None:
         self.schedule_class = as_callable("schedule_class", schedule_class,
                                           "a schedule class taking cycle_length")
         self.length = as_steps("cycle_length", cycle_length, 1)
@@ -231,7 +238,7 @@ class CyclicalSchedule(Schedule):
         self.kwargs = dict(kwargs)
         self._lr(0)  # fail early on bad kwargs, or on instances that are no schedules
 
-    def _locate(self, t):
+    def _locate(self, t: int) -> Tuple[int, int, int]:
         """Return ``(cycle index, cycle length, offset in the cycle)`` of iteration ``t``."""
         index, length, start = 0, self.length, 0
         while t - start >= length:
@@ -244,7 +251,7 @@ class CyclicalSchedule(Schedule):
             length = following
         return index, length, t - start
 
-    def _cycle(self, t):
+    def _cycle(self, t: int) -> Tuple[int, ScheduleFn, int, str]:
         """``(cycle index, cycle schedule, offset in the cycle, name for messages)`` of ``t``."""
         index, length, offset = self._locate(t)
         name = "schedule_class(cycle_length={})".format(length)
@@ -252,7 +259,7 @@ class CyclicalSchedule(Schedule):
                                "iteration -> learning rate")
         return index, schedule, offset, name
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         index, schedule, offset, name = self._cycle(t)
         lr = _child_lr(name, schedule, offset)
         try:
@@ -260,6 +267,6 @@ class CyclicalSchedule(Schedule):
         except OverflowError:  # growing cycles, long past float32's range: __call__ reports it
             return math.inf if lr else 0.0
 
-    def _momentum(self, t):
+    def _momentum(self, t: int) -> Optional[float]:
         _, schedule, offset, _ = self._cycle(t)
         return _momentum_of(schedule, offset)

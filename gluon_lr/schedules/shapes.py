@@ -3,7 +3,10 @@
 Both take the tutorial's signatures and 1-based iterations and, like the
 tutorial, stay at ``min_lr`` after ``cycle_length``.
 """
+from __future__ import annotations
+
 import math
+from typing import Tuple
 
 from .._validate import as_number
 from .base import Schedule, as_steps, lr_range
@@ -11,7 +14,7 @@ from .base import Schedule, as_steps, lr_range
 __all__ = ["TriangularSchedule", "CosineAnnealingSchedule"]
 
 
-def _check_bounds(min_lr, max_lr, cycle_length):
+def _check_bounds(min_lr: float, max_lr: float, cycle_length: int) -> Tuple[float, float, int]:
     """Validate the arguments shared by the shapes; return them as numbers."""
     return lr_range("min_lr", min_lr, "max_lr", max_lr) + (
         as_steps("cycle_length", cycle_length, 1),)
@@ -41,11 +44,12 @@ class TriangularSchedule(Schedule):
     (1.0, 1.5, 2.0, 1.5, 1.0, 1.0)
     """
 
-    def __init__(self, min_lr, max_lr, cycle_length, inc_fraction=0.5):
+    def __init__(self, min_lr: float, max_lr: float, cycle_length: int,
+                 inc_fraction: float = 0.5) -> None:
         self.min_lr, self.max_lr, self.cycle_length = _check_bounds(min_lr, max_lr, cycle_length)
         self.inc_fraction = as_number("inc_fraction", inc_fraction, low=0, high=1, low_open=True)
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         rise = self.cycle_length * self.inc_fraction
         if t <= rise:
             unit = t / rise
@@ -75,10 +79,10 @@ class CosineAnnealingSchedule(Schedule):
     (2.0, 1.5, 1.0, 1.0)
     """
 
-    def __init__(self, min_lr, max_lr, cycle_length):
+    def __init__(self, min_lr: float, max_lr: float, cycle_length: int) -> None:
         self.min_lr, self.max_lr, self.cycle_length = _check_bounds(min_lr, max_lr, cycle_length)
 
-    def _lr(self, t):
+    def _lr(self, t: int) -> float:
         if t > self.cycle_length:
             return self.min_lr
         unit = (1 + math.cos(t * math.pi / self.cycle_length)) / 2

@@ -18,21 +18,27 @@ Deviations from PyTorch:
   (otherwise the third phase would never start); ``CyclicLR``'s ``gamma`` must
   lie in ``(0, 1]``; learning-rate and momentum bounds must be ordered.
 """
+from __future__ import annotations
+
 import math
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .._validate import as_bool, as_choice, as_lr, as_number
 from .base import StepCountSchedule, as_rate, as_steps, lr_range, momentum_range, triangle
 
 __all__ = ["OneCycleLR", "CyclicLR"]
 
-_ANNEALERS = {
+_ANNEALERS: Dict[str, Callable[[float, float, float], float]] = {
     "cos": lambda start, end, pct: end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1),
     "linear": lambda start, end, pct: (end - start) * pct + start,
 }
 _MODES = ("triangular", "triangular2", "exp_range")
+#: One phase of OneCycleLR: its last step, (lr at its start, at its end), (momentum, likewise).
+_Phase = Tuple[float, Tuple[float, float], Tuple[float, float]]
 
 
-def _momentum_bounds(cycle_momentum, base_momentum, max_momentum):
+def _momentum_bounds(cycle_momentum: bool, base_momentum: float,
+                     max_momentum: float) -> Tuple[bool, float, float]:
     """Validate the momentum arguments shared by both schedules."""
     return (as_bool("cycle_momentum", cycle_momentum),) + momentum_range(
         "base_momentum", base_momentum, "max_momentum", max_momentum)
@@ -75,9 +81,11 @@ class OneCycleLR(StepCountSchedule):
     (0.04, 1.0, 4e-06, 4e-06, 0.85)
     """
 
-    def __init__(self, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
-                 div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 cycle_momentum=True, base_momentum=0.85, max_momentum=0.95):
+    def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 cycle_momentum: bool = True, base_momentum: float = 0.85,
+                 max_momentum: float = 0.95) -> None:
         self.max_lr = as_lr("max_lr", max_lr, allow_zero=False)
         self.total_steps = as_steps("total_steps", total_steps, 1)
         self.pct_start = as_number("pct_start", pct_start, low=0, high=1,
@@ -96,7 +104,7 @@ class OneCycleLR(StepCountSchedule):
                               self.initial_lr / final_div_factor)
         self._phases = self._build_phases(low_mom, high_mom)
 
-    def _build_phases(self, low_mom, high_mom):
+    def _build_phases(self, low_mom: float, high_mom: float) -> List[_Phase]:
         """Return ``(end_step, (lr_start, lr_end), (mom_start, mom_end))`` per phase."""
         peak = float(self.pct_start * self.total_steps) - 1
         last = self.total_steps - 1
@@ -108,7 +116,7 @@ class OneCycleLR(StepCountSchedule):
         return [(peak, (self.initial_lr, self.max_lr), (high_mom, low_mom)),
                 (last, (self.max_lr, self.min_lr), (low_mom, high_mom))]
 
-    def _anneal(self, k, which):
+    def _anneal(self, k: int, which: int) -> float:
         """Anneal learning rate (``which=1``) or momentum (``which=2``) at step ``k``."""
         k = min(k, self.total_steps - 1)
         start = 0.0
@@ -118,14 +126,14 @@ class OneCycleLR(StepCountSchedule):
             start = phase[0]
         else:
             phase = self._phases[-1]
-        end, (first, last) = phase[0], phase[which]
+        end, (first, last) = phase[0], phase[1] if which == 1 else phase[2]
         pct = (k - start) / (end - start) if end > start else 1.0
         return _ANNEALERS[self.anneal_strategy](first, last, pct)
 
-    def _lr_at(self, k):
+    def _lr_at(self, k: int) -> float:
         return self._anneal(k, 1)
 
-    def _momentum_at(self, k):
+    def _momentum_at(self, k: int) -> Optional[float]:
         return self._anneal(k, 2) if self.cycle_momentum else None
 
 
@@ -165,9 +173,10 @@ class CyclicLR(StepCountSchedule):
     ([0.1, 0.55, 1.0, 0.55, 0.1], 0.8)
     """
 
-    def __init__(self, base_lr, max_lr, step_size_up=2000, step_size_down=None,
-                 mode="triangular", gamma=1.0, cycle_momentum=True, base_momentum=0.8,
-                 max_momentum=0.9):
+    def __init__(self, base_lr: float, max_lr: float, step_size_up: int = 2000,
+                 step_size_down: Optional[int] = None, mode: str = "triangular",
+                 gamma: float = 1.0, cycle_momentum: bool = True, base_momentum: float = 0.8,
+                 max_momentum: float = 0.9) -> None:
         self.min_lr, self.max_lr = lr_range("base_lr", base_lr, "max_lr", max_lr)
         self.step_size_up = as_steps("step_size_up", step_size_up, 1)
         self.step_size_down = as_steps(
@@ -177,7 +186,7 @@ class CyclicLR(StepCountSchedule):
         self.cycle_momentum, self.base_momentum, self.max_momentum = _momentum_bounds(
             cycle_momentum, base_momentum, max_momentum)
 
-    def _height(self, k):
+    def _height(self, k: int) -> float:
         """Scaled wave height ``h * f`` after ``k`` steps."""
         wave = triangle(k, self.step_size_up, self.step_size_down)
         if self.mode == "triangular2":
@@ -187,10 +196,10 @@ class CyclicLR(StepCountSchedule):
             return wave * self.gamma ** k
         return wave
 
-    def _lr_at(self, k):
+    def _lr_at(self, k: int) -> float:
         return self.min_lr + (self.max_lr - self.min_lr) * self._height(k)
 
-    def _momentum_at(self, k):
+    def _momentum_at(self, k: int) -> Optional[float]:
         if not self.cycle_momentum:
             return None
         return self.max_momentum - (self.max_momentum - self.base_momentum) * self._height(k)
