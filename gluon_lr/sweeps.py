@@ -193,7 +193,7 @@ class ExponentialSweep(Sweep):
         return rate
 
     def _estimated_points(self) -> int:
-        return int(math.floor(math.log(self.lr_end / self.lr_start) /
+        return int(math.floor(math.log(self._cap / self.lr_start) /
                               math.log(self.lr_multiplier) + 1e-9)) + 1
 
     def describe(self) -> Dict[str, Any]:
