@@ -21,8 +21,9 @@ import pytest
 
 from gluon_lr import LRFinder, Learner
 from gluon_lr.data import continuous_loader
-from gluon_lr.distributed import LEARNER_KEY, NUM_KEYS, DistributedLearner, Launcher
-from gluon_lr.distributed.procs import live_members, pid_alive
+from gluon_lr.distributed import LEARNER_KEY, NUM_KEYS, DistributedLearner
+from gluon_lr.launch import Launcher
+from gluon_lr.launch.procs import live_members, pid_alive
 
 from helpers import make_batches, make_dataset, make_net
 

@@ -1,4 +1,4 @@
-"""Start commands in process groups of their own, and stop them by PID.
+"""Start commands in process groups of their own, and stop the groups by PID.
 
 Each command starts a new session, so its process group id equals its PID
 and everything it spawns (unless that detaches itself again) can be
@@ -6,8 +6,8 @@ signalled at once with ``os.killpg(pid, ...)``. Stopping is SIGTERM to every
 group, a grace period, then SIGKILL to whatever is left.
 
 On Linux each child also asks the kernel (``prctl(PR_SET_PDEATHSIG)``) for a
-SIGKILL when the thread that started it dies, so that even a launcher killed
-with SIGKILL leaves no cluster behind.
+SIGKILL when the thread that started it dies (:func:`die_with_parent`), so
+that even a launcher killed with SIGKILL leaves no cluster behind.
 """
 import ctypes
 import ctypes.util
@@ -19,7 +19,8 @@ import time
 
 from .._validate import as_int, as_number
 
-__all__ = ["start", "stop", "live_members", "pid_alive", "describe_exit", "exit_status"]
+__all__ = ["start", "stop", "die_with_parent", "live_members", "pid_alive", "describe_exit",
+           "exit_status"]
 
 _PR_SET_PDEATHSIG = 1
 _POLL = 0.02
@@ -37,9 +38,14 @@ def _load_prctl():
 _PRCTL = _load_prctl()
 
 
-def _die_with_parent():
-    # Runs in the child between fork and exec: keep it to one C call.
-    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent():
+    """Have the kernel SIGKILL this process when the thread that started it ends (Linux).
+
+    Elsewhere it does nothing. It also runs in children between fork and
+    exec, so it is one C call.
+    """
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def start(command, env, stdout, stderr=subprocess.STDOUT):
@@ -60,7 +66,7 @@ def start(command, env, stdout, stderr=subprocess.STDOUT):
     """
     return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
                             stderr=stderr, start_new_session=True,
-                            preexec_fn=_die_with_parent if _PRCTL is not None else None)
+                            preexec_fn=die_with_parent if _PRCTL is not None else None)
 
 
 def _proc_stat(pid):
@@ -131,41 +137,43 @@ def _signal_group(pgid, signum):
         pass
 
 
-def _wait_gone(procs, deadline):
-    """Reap the leaders and wait for their groups to empty, until ``deadline``."""
-    remaining = list(procs)
+def _wait_gone(groups, deadline):
+    """Wait for the groups to have no live member, until ``deadline``; the ones left."""
+    remaining = list(groups)
     while remaining:
-        remaining = [p for p in remaining if p.poll() is None or live_members(p.pid)]
+        remaining = [pgid for pgid in remaining if live_members(pgid)]
         if not remaining or time.monotonic() >= deadline:
             break
         time.sleep(_POLL)
     return remaining
 
 
-def stop(procs, grace=3.0):
-    """Stop every process group in ``procs``: SIGTERM, ``grace`` seconds, SIGKILL.
+def stop(groups, grace=3.0):
+    """Stop every process group in ``groups``: SIGTERM, ``grace`` seconds, SIGKILL.
 
     Parameters
     ----------
-    procs : list of subprocess.Popen
-        Started by :func:`start` (each the leader of its own group).
+    groups : list of int
+        Process group ids, e.g. the PIDs of processes :func:`start` started
+        (each the leader of its own group). Zombies count as gone: the caller
+        reaps its own children.
     grace : float
         Seconds between SIGTERM and SIGKILL (>= 0).
 
     Returns
     -------
-    list of subprocess.Popen
-        The ones whose group still had live members two seconds after SIGKILL
-        (normally empty); the leaders that could be reaped are reaped.
+    list of int
+        The groups that still had live members two seconds after SIGKILL
+        (normally none).
     """
     grace = as_number("grace", grace, low=0)
-    procs = list(procs)
-    for proc in procs:
-        if proc.poll() is None or live_members(proc.pid):
-            _signal_group(proc.pid, signal.SIGTERM)
-    remaining = _wait_gone(procs, time.monotonic() + grace)
-    for proc in remaining:
-        _signal_group(proc.pid, signal.SIGKILL)
+    groups = [as_int("pgid", pgid, 1) for pgid in groups]
+    for pgid in groups:
+        if live_members(pgid):
+            _signal_group(pgid, signal.SIGTERM)
+    remaining = _wait_gone(groups, time.monotonic() + grace)
+    for pgid in remaining:
+        _signal_group(pgid, signal.SIGKILL)
     return _wait_gone(remaining, time.monotonic() + 2.0)
 
 
