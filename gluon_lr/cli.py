@@ -17,7 +17,7 @@ import os
 import sys
 
 from ._validate import as_int
-from .commands import build_parser, execute, usage_error
+from .commands import TRAINING, build_parser, execute, usage_error
 from .commands.options import requested_threads
 from .distributed.data import check_command
 from .launch import Launcher
@@ -135,7 +135,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     configure_threads(requested_threads(argv), warn=False)  # in-process callers: too late
     args = build_parser().parse_args(argv)
-    if getattr(args, "workers", 1) > 1:  # only the training commands have --workers
+    if args.command in TRAINING and args.workers > 1:
         return _distribute(args, argv, args.workers, args.servers, args.launcher,
                            args.hostfile)
     from .commands.runtime import Runtime

@@ -42,12 +42,11 @@ def report_rank(kv, path=None):
     path = os.environ.get(RANK_FILE_ENV) if path is None else path
     if not path:
         return False
-    num_workers = as_int("kv.num_workers", kv.num_workers, 1)
+    workers = as_int("kv.num_workers", kv.num_workers, 1)
     rank = as_int("kv.rank", kv.rank, 0)
-    if rank >= num_workers:
-        raise ValueError("kv.rank must be an int in [0, {}], got {!r}".format(
-            num_workers - 1, rank))
-    write_rank(path, rank, num_workers)
+    if rank >= workers:
+        raise ValueError("kv.rank must be an int in [0, {}], got {!r}".format(workers - 1, rank))
+    write_rank(path, rank, workers)
     return True
 
 

@@ -4,7 +4,7 @@ ps-lite assigns ranks when the workers meet at the scheduler, so a worker's
 rank (``kv.rank``) need not match the order in which it was started. Each
 worker's node (:mod:`gluon_lr.launch.node`) therefore names a file in the
 environment variable :data:`RANK_FILE_ENV`; the worker writes
-``"<rank> <num_workers>"`` there once its kvstore exists
+``"<rank> <workers>"`` there once its kvstore exists
 (:func:`gluon_lr.distributed.report_rank`), and the node passes it on to the
 launcher, which streams the output of the worker with rank 0.
 """
@@ -16,8 +16,8 @@ __all__ = ["RANK_FILE_ENV", "write_rank", "read_rank"]
 RANK_FILE_ENV = "GLUON_LR_RANK_FILE"
 
 
-def write_rank(path, rank, num_workers):
-    """Write ``"<rank> <num_workers>"`` to ``path`` at once (never half a line).
+def write_rank(path, rank, workers):
+    """Write ``"<rank> <workers>"`` to ``path`` at once (never half a line).
 
     Examples
     --------
@@ -31,12 +31,12 @@ def write_rank(path, rank, num_workers):
     """
     partial = path + ".partial"
     with open(partial, "w") as handle:
-        handle.write("{} {}\n".format(rank, num_workers))
+        handle.write("{} {}\n".format(rank, workers))
     os.replace(partial, path)
 
 
 def read_rank(path):
-    """``(rank, num_workers)`` as written by :func:`write_rank`, or ``None`` if not (yet).
+    """``(rank, workers)`` as written by :func:`write_rank`, or ``None`` if not (yet).
 
     Examples
     --------
