@@ -311,14 +311,38 @@ def test_the_roles_come_from_dmlc_tracker_and_the_launcher_loads_no_mxnet(tmp_pa
     assert _leftovers([pid for pids in result["pids"].values() for pid in pids]) == []
 
 
-@pytest.mark.skipif(shutil.which("mpirun") is None, reason="needs mpirun (Open MPI or MPICH)")
+#: ``host`` or ``host:port`` that ``ssh -o BatchMode=yes`` reaches without a password.
+SSH_HOST = os.environ.get("GLUON_LR_TEST_SSH_HOST", "127.0.0.1")
+
+
+def _multi_host_options(launcher, tmp_path, monkeypatch):
+    """``launch``'s keywords for ``launcher`` on this machine, or a skip saying what is missing."""
+    if launcher == "mpi":
+        if shutil.which("mpirun") is None:
+            pytest.skip("needs mpirun (Open MPI or MPICH)")
+        if os.geteuid() == 0:  # Open MPI refuses root unless told twice
+            monkeypatch.setenv("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            monkeypatch.setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        return {"launcher": "mpi"}
+    host, _, port = SSH_HOST.partition(":")
+    probe = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+             "-o", "StrictHostKeyChecking=no", "-p", port or "22", host, "true"]
+    if shutil.which("ssh") is None or subprocess.run(
+            probe, capture_output=True, timeout=20).returncode != 0:
+        pytest.skip("needs ssh to {} without a password (set GLUON_LR_TEST_SSH_HOST to "
+                    "host:port)".format(SSH_HOST))
+    hosts = tmp_path / "hosts"
+    hosts.write_text(SSH_HOST + "\n")
+    return {"launcher": "ssh", "hostfile": str(hosts)}
+
+
+@pytest.mark.parametrize("launcher", ["mpi", "ssh"])
 @pytest.mark.parametrize("mode, expected", [("ok", 0), ("exit3", 3)])
-def test_the_mpi_launcher_on_this_machine(started, tmp_path, worker, monkeypatch, mode, expected):
-    if os.geteuid() == 0:  # Open MPI refuses root unless told twice
-        monkeypatch.setenv("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        monkeypatch.setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+def test_a_multi_host_launcher_on_this_machine(started, tmp_path, worker, monkeypatch, launcher,
+                                               mode, expected):
+    options = _multi_host_options(launcher, tmp_path, monkeypatch)
     launcher, status, out, report, elapsed = _run(started, tmp_path, worker + [mode],
-                                                  timeout=40, launcher="mpi")
+                                                  timeout=40, **options)
     assert status == expected
     assert "OUT rank 0 of 2: mean [0.5, 1.0]" in out.splitlines()
     if expected == 0:

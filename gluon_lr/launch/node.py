@@ -18,9 +18,9 @@ code. One record is one write of at most ``PIPE_BUF`` bytes, so records of
 several nodes sharing a pipe never mix.
 
 A node stops its command's group (SIGTERM, ``grace`` seconds, then SIGKILL)
-when it gets SIGTERM, SIGHUP or SIGINT, or when its stdout breaks because
-the launcher is gone; the node dies with the process that started it and the
-command with the node (Linux).
+when it gets SIGTERM, SIGHUP (its ssh session ends) or SIGINT, or when its
+stdout breaks because the launcher is gone (found at the next heartbeat); the
+command dies with the node if the node is killed (Linux).
 
 ``SPEC`` is :func:`~gluon_lr.launch.protocol.encode`'s text (shell-safe, since
 the back-ends pass commands through a shell, and ssh inside quotes).
@@ -129,7 +129,6 @@ def main(argv=None):
     """The node's entry point: ``argv`` is ``[SPEC]``; return the command's exit status."""
     spec = decode((sys.argv[1:] if argv is None else argv)[0])
     role = os.environ.get("DMLC_ROLE", "worker")
-    procs.die_with_parent()
     command = spec["command"] if role == "worker" else SERVE_COMMAND
     with tempfile.TemporaryDirectory(prefix="gluon-lr-node-") as folder:
         rank_path = os.path.join(folder, "rank") if role == "worker" else None

@@ -6,8 +6,8 @@ signalled at once with ``os.killpg(pid, ...)``. Stopping is SIGTERM to every
 group, a grace period, then SIGKILL to whatever is left.
 
 On Linux each child also asks the kernel (``prctl(PR_SET_PDEATHSIG)``) for a
-SIGKILL when the thread that started it dies (:func:`die_with_parent`), so
-that even a launcher killed with SIGKILL leaves no cluster behind.
+SIGKILL when the thread that started it dies, so that even a launcher killed
+with SIGKILL leaves no cluster behind.
 """
 import ctypes
 import ctypes.util
@@ -19,8 +19,7 @@ import time
 
 from .._validate import as_int, as_number
 
-__all__ = ["start", "stop", "die_with_parent", "live_members", "pid_alive", "describe_exit",
-           "exit_status"]
+__all__ = ["start", "stop", "live_members", "pid_alive", "describe_exit", "exit_status"]
 
 _PR_SET_PDEATHSIG = 1
 _POLL = 0.02
@@ -38,14 +37,9 @@ def _load_prctl():
 _PRCTL = _load_prctl()
 
 
-def die_with_parent():
-    """Have the kernel SIGKILL this process when the thread that started it ends (Linux).
-
-    Elsewhere it does nothing. It also runs in children between fork and
-    exec, so it is one C call.
-    """
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def _die_with_parent():
+    # Runs in the child between fork and exec: keep it to one C call.
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def start(command, env, stdout, stderr=subprocess.STDOUT):
@@ -66,7 +60,7 @@ def start(command, env, stdout, stderr=subprocess.STDOUT):
     """
     return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
                             stderr=stderr, start_new_session=True,
-                            preexec_fn=die_with_parent if _PRCTL is not None else None)
+                            preexec_fn=_die_with_parent if _PRCTL is not None else None)
 
 
 def _proc_stat(pid):
