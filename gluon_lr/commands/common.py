@@ -100,7 +100,7 @@ def learner_options(args):
 
 
 def show_progress(args, runtime):
-    """Whether to draw progress bars: unless ``--no-progress``, in the process that writes files."""
+    """Draw progress bars? In the process that writes files, unless ``--no-progress``."""
     return runtime.writes_files and not args.no_progress
 
 
@@ -118,7 +118,8 @@ def write_json(path, payload):
 
 def describe(args, runtime):
     """The run's settings and its processes (``runtime.describe``), for summary files."""
-    return {**runtime.describe(args.batch_size), "model": args.model, "batch_size": args.batch_size, "seed": args.seed,
+    return {**runtime.describe(args.batch_size),
+            "model": args.model, "batch_size": args.batch_size, "seed": args.seed,
             "threads": os.environ.get("OMP_NUM_THREADS") or os.environ.get(
                 "MXNET_OMP_MAX_THREADS"),
             "device": [str(d) for d in resolve_devices(args.device)],

@@ -36,7 +36,7 @@ class Runtime:
         return continuous_loader(dataset, batch_size=batch_size, seed=seed,
                                  num_workers=num_workers)
 
-    def learner_options(self):
+    def learner_keywords(self):
         """The Learner class and its extra keywords, for :meth:`learner`."""
         return {"learner_class": Learner}
 
@@ -49,7 +49,7 @@ class Runtime:
         return cifar10_learner(
             train_set, batch_size=batch_size, seed=seed, num_workers=num_workers,
             loader=self.loader(train_set, batch_size, seed, num_workers),
-            **self.learner_options(), **options)
+            **self.learner_keywords(), **options)
 
     def describe(self, batch_size):
         """What a summary file records about the run's processes (nothing for one process)."""

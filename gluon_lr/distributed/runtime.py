@@ -37,11 +37,11 @@ class DistributedRuntime(Runtime):
         return self.kv.rank == 0
 
     def loader(self, dataset, batch_size, seed, num_workers=2):
-        """This worker's block of each global batch of ``batch_size`` (see :func:`sharded_loader`)."""
+        """This worker's block of each global batch of ``batch_size`` (:func:`sharded_loader`)."""
         return sharded_loader(dataset, batch_size, seed, self.kv.rank, self.kv.num_workers,
                               num_workers=num_workers)
 
-    def learner_options(self):
+    def learner_keywords(self):
         return {"learner_class": DistributedLearner, "kvstore": self.kv}
 
     def describe(self, batch_size):

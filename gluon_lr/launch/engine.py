@@ -3,8 +3,8 @@
 ``python -m gluon_lr.launch.engine SPEC`` does what ``mxnet/tools/launch.py``
 does: it picks the scheduler's address and port, starts the scheduler, then
 hands ``workers`` workers and ``servers`` servers to the chosen back-end
-(:data:`~gluon_lr.launch.protocol.LAUNCHERS`): threads of local processes, ssh to the hosts of a hosts
-file, ``mpirun`` or ``srun``. Every role runs the same command, a
+(:data:`~gluon_lr.launch.protocol.LAUNCHERS`): threads of local processes,
+ssh to the hosts of a hosts file, ``mpirun`` or ``srun``. Every role runs the same command, a
 :mod:`gluon_lr.launch.node`. It serves until the scheduler exits.
 
 The launcher (:mod:`gluon_lr.launch.launcher`) runs this in a process group
