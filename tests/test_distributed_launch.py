@@ -185,6 +185,20 @@ def test_time_limit_kills_stubborn_workers_and_their_children(started, tmp_path,
     assert _leftovers(_all_pids(launcher) + children) == []
 
 
+def test_a_command_that_cannot_start_fails_like_a_shell(started, tmp_path):
+    launcher, status, out, report, elapsed = _run(started, tmp_path, ["/no/such/command"],
+                                                  timeout=40, grace=1.0)
+    failed = next(index for index, pid in enumerate(launcher.pids["worker"])
+                  if "pid {})".format(pid) in report)
+    assert status == 127
+    assert report == "launch failed: worker {} (pid {}) exited with code 127; stopped all {} " \
+        "processes; logs in {}\n".format(failed, launcher.pids["worker"][failed],
+                                         len(_all_pids(launcher)), launcher.log_dir)
+    assert out.splitlines()[-1] == "[worker {}] cannot start /no/such/command: [Errno 2] No " \
+        "such file or directory: '/no/such/command'".format(failed)
+    assert _leftovers(_all_pids(launcher)) == []
+
+
 def _start_cli(tmp_path, worker, started):
     """The launcher's command line in a subprocess, once both workers sleep: (Popen, PIDs)."""
     log_dir = tmp_path / "logs"

@@ -359,9 +359,10 @@ class Launcher:
                     "tracker.log".format(self.launcher, procs.describe_exit(code))
             if not self._reader.is_alive() and self._lines.empty():  # every node is gone
                 lost = [node for node in workers + others if node.returncode is None]
-                return 1, (lost or [None])[0], "{} ended without reporting how".format(
-                    lost[0].describe() if lost else "dmlc_tracker ({} launcher)".format(
-                        self.launcher))
+                if lost:
+                    return 1, lost[0], "{} ended without reporting how".format(lost[0].describe())
+                return 1, None, "dmlc_tracker ({} launcher) ended with {} of {} workers " \
+                    "started; see tracker.log".format(self.launcher, len(workers), self.workers)
             if deadline is not None and time.monotonic() >= deadline:
                 return TIMEOUT_STATUS, None, "time limit of {:g} s reached with {} still " \
                     "running".format(self.timeout, self._running_workers())
@@ -383,7 +384,7 @@ class Launcher:
             self._receive(_POLL)
 
     def _stop_all(self):
-        """The tracker's group, then every node's group on this machine, by PID."""
+        """The tracker's process group, and every role's group on this machine, by PID."""
         if self._engine is None:
             return
         groups = [self._engine.pid] + [node.pid for node in self._nodes.values() if node.local]
@@ -461,8 +462,8 @@ def launch(command, workers, servers=1, timeout=None, env=None, stream=None, *,
     -------
     int
         0 when every worker exited 0; otherwise the failed process's exit
-        code (or 128 + signal), 124 on the time limit, 130 on SIGINT, 143 on
-        SIGTERM.
+        code (127 when it cannot start, as in a shell; 128 + signal when
+        killed), 124 on the time limit, 130 on SIGINT, 143 on SIGTERM.
 
     Raises
     ------
