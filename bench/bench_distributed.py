@@ -130,7 +130,7 @@ def _result(text, arm):
 
 def measure(arm, args):
     """Run ``arm`` in fresh processes (with a time limit); return its result."""
-    from gluon_lr.distributed import launch
+    from gluon_lr.launch import launch
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                OMP_NUM_THREADS=str(args.threads))
     env.pop("MXNET_OMP_MAX_THREADS", None)

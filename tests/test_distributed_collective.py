@@ -16,9 +16,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_lr.distributed import (KEY_BASE, NUM_KEYS, Launcher, agree_all, agree_any,
-                                  allreduce_mean, allreduce_sum)
-from gluon_lr.distributed.procs import live_members, pid_alive
+from gluon_lr.distributed import (KEY_BASE, NUM_KEYS, agree_all, agree_any, allreduce_mean,
+                                  allreduce_sum)
+from gluon_lr.launch import Launcher
+from gluon_lr.launch.procs import live_members, pid_alive
 
 HARD_LIMIT = 45  # seconds; the 2-worker run takes 5-10 s
 

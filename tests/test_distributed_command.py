@@ -1,6 +1,5 @@
-"""``gluon-lr COMMAND --workers N`` through :func:`run_distributed` (the CLI option is not
-wired yet): argument checks before any process starts, then real runs on CIFAR-10 slices
-with 2 workers and 1 server.
+"""``gluon-lr COMMAND --workers N`` through :func:`run_distributed`: argument checks before
+any process starts, then real runs on CIFAR-10 slices with 2 workers and 1 server.
 
 Every run has a hard limit (SIGALRM raises inside the test, so the launcher's
 own clean-up runs) and SIGKILLs every process group listed in the launcher's
@@ -15,10 +14,9 @@ import sys
 
 import pytest
 
-from gluon_lr.distributed import run_distributed
-from gluon_lr.distributed.command import WORKER_MODULE, without_workers_option, \
+from gluon_lr.cli import WORKER_MODULE, main, run_distributed, without_launch_options, \
     worker_command
-from gluon_lr.distributed.procs import live_members, pid_alive
+from gluon_lr.launch.procs import live_members, pid_alive
 
 HARD_LIMIT = 180  # seconds per run; each takes 15-40 s on 2 busy cores
 TINY = ["--batch-size", "16", "--train-size", "128", "--num-workers", "0", "--no-progress",
@@ -32,7 +30,7 @@ TINY = ["--batch-size", "16", "--train-size", "128", "--num-workers", "0", "--no
     (["find", "--out", "--workers"], ["find", "--out"]),
 ])
 def test_without_workers_option(argv, expected):
-    assert without_workers_option(argv) == expected
+    assert without_launch_options(argv) == expected
 
 
 def test_worker_command_runs_the_worker_module():
@@ -51,6 +49,23 @@ def test_usage_errors_start_nothing(argv, workers, message, tmp_path):
     status = run_distributed(argv, workers, report=report, log_dir=str(tmp_path / "logs"))
     assert (status, report.getvalue()) == (2, message)
     assert not (tmp_path / "logs").exists()
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--launcher", "ssh"], "--hostfile is required by the ssh launcher (one host per line)"),
+    (["-H", "/no/hosts", "--launcher", "mpi"], "--hostfile must name a file of hosts, got "
+     "'/no/hosts'"),
+    (["--launcher", "pbs"], "argument --launcher: invalid choice: 'pbs'"),
+])
+def test_launch_option_errors_start_nothing(options, message, tmp_path, capsys):
+    try:
+        code = main(["find", "--workers", "2", "--out", str(tmp_path / "run")] + options)
+    except SystemExit as stop:  # argparse's own errors
+        code = stop.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and message in err
+    assert not (tmp_path / "run").exists()
 
 
 def test_parser_errors_start_nothing(tmp_path, capsys):

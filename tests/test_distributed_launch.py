@@ -1,11 +1,13 @@
-"""The local dist_sync launcher: a run, each way of failing, and no process left behind.
+"""The dist_sync launcher over dmlc_tracker: a run, each way of failing, no process left behind.
 
 Every test that starts processes has a hard limit (SIGALRM raises inside the
 test, so the launcher's own clean-up runs) and a fixture that SIGKILLs every
 process group it started, by PID, whatever happened.
 """
 import io
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,11 +16,11 @@ import time
 
 import pytest
 
-from gluon_lr.distributed import Launcher, launch
-from gluon_lr.distributed.cli import main as cli_main
-from gluon_lr.distributed.procs import describe_exit, exit_status, live_members, pid_alive
-from gluon_lr.distributed.rank import read_rank, report_rank
-from gluon_lr.distributed.roles import role_environment
+from gluon_lr.distributed.rank import report_rank
+from gluon_lr.launch import Launcher, launch
+from gluon_lr.launch.cli import main as cli_main
+from gluon_lr.launch.procs import describe_exit, exit_status, live_members, pid_alive
+from gluon_lr.launch.rank import read_rank
 
 HARD_LIMIT = 45  # seconds per test; a normal run takes 2-10 s
 
@@ -183,6 +185,20 @@ def test_time_limit_kills_stubborn_workers_and_their_children(started, tmp_path,
     assert _leftovers(_all_pids(launcher) + children) == []
 
 
+def test_a_command_that_cannot_start_fails_like_a_shell(started, tmp_path):
+    launcher, status, out, report, elapsed = _run(started, tmp_path, ["/no/such/command"],
+                                                  timeout=40, grace=1.0)
+    failed = next(index for index, pid in enumerate(launcher.pids["worker"])
+                  if "pid {})".format(pid) in report)
+    assert status == 127
+    assert report == "launch failed: worker {} (pid {}) exited with code 127; stopped all {} " \
+        "processes; logs in {}\n".format(failed, launcher.pids["worker"][failed],
+                                         len(_all_pids(launcher)), launcher.log_dir)
+    assert out.splitlines()[-1] == "[worker {}] cannot start /no/such/command: [Errno 2] No " \
+        "such file or directory: '/no/such/command'".format(failed)
+    assert _leftovers(_all_pids(launcher)) == []
+
+
 def _start_cli(tmp_path, worker, started):
     """The launcher's command line in a subprocess, once both workers sleep: (Popen, PIDs)."""
     log_dir = tmp_path / "logs"
@@ -250,6 +266,14 @@ def test_a_killed_launcher_takes_its_cluster_along(started, tmp_path, worker):
      "env must be None or a dict of str to str, got {'A': 1}"),
     (dict(command=["x"], workers=2, stream=object()), TypeError,
      "stream.write must be callable (write(str)), got None"),
+    (dict(command=["x"], workers=2, launcher="pbs"), ValueError,
+     "launcher must be one of 'local', 'ssh', 'mpi', 'slurm', got 'pbs'"),
+    (dict(command=["x"], workers=2, launcher="ssh"), ValueError,
+     "hostfile is required by the ssh launcher (one host per line)"),
+    (dict(command=["x"], workers=2, hostfile="hosts"), ValueError,
+     "hostfile is for the ssh and mpi launchers, not local"),
+    (dict(command=["x"], workers=2, launcher="mpi", hostfile="/no/hosts"), ValueError,
+     "hostfile must name a file of hosts, got '/no/hosts'"),
 ])
 def test_launch_checks_its_arguments(kwargs, error, message):
     with pytest.raises(error) as info:
@@ -271,14 +295,75 @@ def test_exit_descriptions():
     assert [exit_status(code) for code in (0, 3, -2, -15)] == [0, 3, 130, 143]
 
 
-def test_role_environment_checks():
-    assert role_environment("scheduler", 1, 1, 1)["DMLC_ROLE"] == "scheduler"
-    with pytest.raises(ValueError) as info:
-        role_environment("client", 9000, 2, 1)
-    assert str(info.value) == "role must be one of 'scheduler', 'server', 'worker', got 'client'"
-    with pytest.raises(ValueError) as info:
-        role_environment("worker", 70000, 2, 1)
-    assert str(info.value) == "port must be an int in [1, 65535], got 70000"
+ROLE_VARIABLES = ("DMLC_JOB_CLUSTER", "DMLC_ROLE", "DMLC_PS_ROOT_URI", "DMLC_NODE_HOST",
+                  "DMLC_NUM_WORKER", "DMLC_NUM_SERVER", "PYTHONUNBUFFERED")
+
+DRIVER = textwrap.dedent('''
+    import io, json, sys
+    import gluon_lr.distributed, gluon_lr.launch.cli  # the command lines' modules too
+    from gluon_lr.launch import Launcher
+    show = "import os; print(*(os.environ.get(name) for name in {!r}))"
+    launcher = Launcher([sys.executable, "-c", show], 2, servers=1, timeout=40, grace=1.0,
+                        log_dir=sys.argv[1], stream=io.StringIO(), report=io.StringIO())
+    print(json.dumps({{"status": launcher.run(), "pids": launcher.pids,
+                      "loaded": [name for name in ("mxnet", "dmlc_tracker")
+                                 if name in sys.modules]}}))
+''').format(ROLE_VARIABLES)
+
+
+def test_the_roles_come_from_dmlc_tracker_and_the_launcher_loads_no_mxnet(tmp_path):
+    """dmlc_tracker's local back-end alone sets DMLC_JOB_CLUSTER=local; on loopback only."""
+    logs = tmp_path / "logs"
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(logs)], capture_output=True,
+                          text=True, timeout=HARD_LIMIT - 5)
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert (result["status"], result["loaded"]) == (0, [])
+    assert [len(result["pids"][role]) for role in ("scheduler", "server", "worker")] == [1, 1, 2]
+    for index in (0, 1):
+        assert (logs / "worker-{}.log".format(index)).read_text().splitlines()[-1] == \
+            "local worker 127.0.0.1 127.0.0.1 2 1 1"
+    assert _leftovers([pid for pids in result["pids"].values() for pid in pids]) == []
+
+
+#: ``host`` or ``host:port`` that ``ssh -o BatchMode=yes`` reaches without a password.
+SSH_HOST = os.environ.get("GLUON_LR_TEST_SSH_HOST", "127.0.0.1")
+
+
+def _multi_host_options(launcher, tmp_path, monkeypatch):
+    """``launch``'s keywords for ``launcher`` on this machine, or a skip saying what is missing."""
+    if launcher == "mpi":
+        if shutil.which("mpirun") is None:
+            pytest.skip("needs mpirun (Open MPI or MPICH)")
+        if os.geteuid() == 0:  # Open MPI refuses root unless told twice
+            monkeypatch.setenv("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            monkeypatch.setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        return {"launcher": "mpi"}
+    host, _, port = SSH_HOST.partition(":")
+    probe = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+             "-o", "StrictHostKeyChecking=no", "-p", port or "22", host, "true"]
+    if shutil.which("ssh") is None or subprocess.run(
+            probe, capture_output=True, timeout=20).returncode != 0:
+        pytest.skip("needs ssh to {} without a password (set GLUON_LR_TEST_SSH_HOST to "
+                    "host:port)".format(SSH_HOST))
+    hosts = tmp_path / "hosts"
+    hosts.write_text(SSH_HOST + "\n")
+    return {"launcher": "ssh", "hostfile": str(hosts)}
+
+
+@pytest.mark.parametrize("launcher", ["mpi", "ssh"])
+@pytest.mark.parametrize("mode, expected", [("ok", 0), ("exit3", 3)])
+def test_a_multi_host_launcher_on_this_machine(started, tmp_path, worker, monkeypatch, launcher,
+                                               mode, expected):
+    options = _multi_host_options(launcher, tmp_path, monkeypatch)
+    launcher, status, out, report, elapsed = _run(started, tmp_path, worker + [mode],
+                                                  timeout=40, **options)
+    assert status == expected
+    assert "OUT rank 0 of 2: mean [0.5, 1.0]" in out.splitlines()
+    if expected == 0:
+        assert report == "" and "OUT rank 0 done" in out.splitlines()
+    else:
+        _assert_failure(launcher, status, report, 3, "exited with code 3", elapsed)
+    assert _leftovers(_all_pids(launcher)) == []
 
 
 def test_rank_file_round_trip_and_checks(tmp_path, monkeypatch):

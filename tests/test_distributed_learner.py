@@ -21,8 +21,9 @@ import pytest
 
 from gluon_lr import LRFinder, Learner
 from gluon_lr.data import continuous_loader
-from gluon_lr.distributed import LEARNER_KEY, NUM_KEYS, DistributedLearner, Launcher
-from gluon_lr.distributed.procs import live_members, pid_alive
+from gluon_lr.distributed import LEARNER_KEY, NUM_KEYS, DistributedLearner
+from gluon_lr.launch import Launcher
+from gluon_lr.launch.procs import live_members, pid_alive
 
 from helpers import make_batches, make_dataset, make_net
 
@@ -148,7 +149,7 @@ def _one_worker(batchnorm=False, **options):
 def test_one_worker_trains_like_a_learner():
     learner = _one_worker(batchnorm=True)
     plain = Learner(make_net(seed=0), make_batches(4), mx.cpu(), optimizer_params=dict(SGD))
-    assert (learner.rank, learner.num_workers, LEARNER_KEY) == (0, 1, NUM_KEYS - 2)
+    assert (learner.rank, learner.workers, LEARNER_KEY) == (0, 1, NUM_KEYS - 2)
     np.testing.assert_allclose(learner.run(6, lr=0.1), plain.run(6, lr=0.1), rtol=1e-6)
     for name, param in plain.net.collect_params().items():
         np.testing.assert_allclose(learner.net.collect_params()[name].data().asnumpy(),
@@ -168,7 +169,7 @@ def test_the_round_averages_loss_and_statistics_over_workers():
     stats = [learner.net[1].running_mean, learner.net[1].running_var]
     other = [10.0, 8.0, 0.25] + [0.5] * 8 + [3.0] * 8  # loss sum, samples, lr, mean, var
     learner.kv = _OtherWorker(other)
-    learner.num_workers = 2
+    learner.workers = 2
     loss = learner.iteration(lr=0.25)
     pushed = learner.kv.pushed[0]
     assert pushed[1:3].tolist() == [8.0, 0.25]
@@ -190,7 +191,7 @@ def test_the_round_averages_loss_and_statistics_over_workers():
 def test_the_round_refuses_workers_that_disagree(other, error, message):
     learner = _one_worker()
     learner.kv = _OtherWorker(other)
-    learner.num_workers = 2
+    learner.workers = 2
     with pytest.raises(error) as info:
         learner.iteration(lr=0.25)
     assert str(info.value) == message

@@ -61,15 +61,15 @@ def test_the_order_depends_on_the_seed_only():
     assert _take(sampler, 6) == _take(sampler, 6) == first  # every iter() starts over
     assert sampler.global_batch_size == 8
     assert repr(sampler) == "ShardedContinuousBatchSampler(length=20, batch_size=4, rank=1, " \
-                            "num_workers=2, seed=3)"
+                            "workers=2, seed=3)"
 
 
 @pytest.mark.parametrize("args,error,message", [
     ((0, 2, 0, 1, 0), ValueError, "length must be an int >= 1, got 0"),
     ((5, 0, 0, 1, 0), ValueError, "batch_size must be an int >= 1, got 0"),
-    ((5, 2, 2, 2, 0), ValueError, "rank must be an int in [0, 1] (num_workers - 1), got 2"),
+    ((5, 2, 2, 2, 0), ValueError, "rank must be an int in [0, 1] (workers - 1), got 2"),
     ((5, 2, -1, 2, 0), ValueError, "rank must be an int >= 0, got -1"),
-    ((5, 2, 0, 0, 0), ValueError, "num_workers must be an int >= 1, got 0"),
+    ((5, 2, 0, 0, 0), ValueError, "workers must be an int >= 1, got 0"),
     ((5, 2, 0, 1, 2 ** 32), ValueError, "seed must be an int in [0, 4294967295], got 4294967296"),
     ((5, 2.0, 0, 1, 0), TypeError, "batch_size must be an int >= 1, got 2.0"),
     ((5, 2, True, 2, 0), TypeError, "rank must be an int >= 0, got True"),

@@ -15,8 +15,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_lr.distributed import Launcher
-from gluon_lr.distributed.procs import live_members, pid_alive
+from gluon_lr.launch import Launcher
+from gluon_lr.launch.procs import live_members, pid_alive
 from gluon_lr.distributed.trainer import broadcast_parameters
 
 HARD_LIMIT = 45  # seconds; the run takes 5-10 s

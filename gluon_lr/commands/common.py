@@ -1,48 +1,20 @@
 """What every ``gluon-lr`` subcommand shares: option types, options, the output folder.
 
 The commands are thin adapters: they parse, check what is cheap to check,
-call the library's recipes (:mod:`gluon_lr.recipes`) and write files. Option
-types wrap the library's own checks (:mod:`gluon_lr._validate`), so every rule
-is written once.
+call the library's recipes (:mod:`gluon_lr.recipes`) with the learner and
+loaders their runtime makes (:mod:`gluon_lr.commands.runtime`), and write
+files. The option types live in :mod:`gluon_lr.commands.options`.
 """
 import argparse
 import json
 import os
 
-from .._validate import as_int, as_lr, as_number
 from ..devices import resolve_devices
+from ..launch.cli import add_cluster_options
 from ..models import build_model
-
-
-def option_type(check, parse=float):
-    """An argparse type: ``parse`` the text, then ``check(name, value)`` it.
-
-    The check's message (``value must be ...``) becomes argparse's one-line error.
-    """
-    def convert(text):
-        try:
-            value = parse(text)
-        except ValueError:
-            value = text  # the check names the expected type
-        try:
-            return check("value", value)
-        except (TypeError, ValueError) as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-    return convert
-
-
-positive_int = option_type(lambda name, value: as_int(name, value, 1), int)
-non_negative_int = option_type(lambda name, value: as_int(name, value, 0), int)
-at_least_two = option_type(lambda name, value: as_int(name, value, 2), int)
-seed_int = non_negative_int
-learning_rate = option_type(lambda name, value: as_lr(name, value, allow_zero=False))
-non_negative_float = option_type(lambda name, value: as_number(name, value, low=0))
-positive_float = option_type(lambda name, value: as_number(name, value, low=0, low_open=True))
-unit_interval = option_type(  # [0, 1): momentum, smoothing
-    lambda name, value: as_number(name, value, low=0, high=1, high_open=True))
-open_unit_interval = option_type(  # (0, 1): fractions of a run
-    lambda name, value: as_number(name, value, low=0, high=1, low_open=True, high_open=True))
-above_one = option_type(lambda name, value: as_number(name, value, low=1, low_open=True))
+from .options import (  # noqa: F401  (the commands' option types, re-exported)
+    above_one, at_least_two, learning_rate, non_negative_float, non_negative_int,
+    open_unit_interval, positive_float, positive_int, seed_int, unit_interval)
 
 
 def add_common_options(parser, name):
@@ -76,10 +48,12 @@ def add_data_options(parser):
                        help="use a seeded random slice of this many training images")
     group.add_argument("--hybridize", action=argparse.BooleanOptionalAction, default=True,
                        help="hybridize the network with a static graph (default: on)")
-    group.add_argument("--workers", type=positive_int, default=1,
-                       help="train on this many local dist_sync worker processes (1 server, "
-                            "127.0.0.1); --batch-size stays the global batch and must be a "
-                            "multiple of it (default: 1)")
+    cluster = parser.add_argument_group("distributed options (with --workers > 1)")
+    cluster.add_argument("--workers", type=positive_int, default=1,
+                         help="train on this many dist_sync worker processes, started by "
+                              "MXNet's dmlc_tracker; --batch-size stays the global batch and "
+                              "must be a multiple of it (default: 1)")
+    add_cluster_options(cluster)
 
 
 def add_test_size_option(parser):
@@ -120,9 +94,14 @@ def data_options(args):
 
 
 def learner_options(args):
-    """The :func:`gluon_lr.recipes.cifar10_learner` keywords the options give."""
+    """The keywords of a runtime's ``learner`` (:func:`gluon_lr.recipes.cifar10_learner`'s)."""
     return {"model": args.model, "batch_size": args.batch_size, "device": args.device,
             "seed": args.seed, "num_workers": args.num_workers, "hybridize": args.hybridize}
+
+
+def show_progress(args, runtime):
+    """Draw progress bars? In the process that writes files, unless ``--no-progress``."""
+    return runtime.writes_files and not args.no_progress
 
 
 def prepare_output(folder):
@@ -137,9 +116,10 @@ def write_json(path, payload):
         handle.write("\n")
 
 
-def describe(args):
-    """The run's settings, for summary files."""
-    return {"model": args.model, "batch_size": args.batch_size, "seed": args.seed,
+def describe(args, runtime):
+    """The run's settings and its processes (``runtime.describe``), for summary files."""
+    return {**runtime.describe(args.batch_size),
+            "model": args.model, "batch_size": args.batch_size, "seed": args.seed,
             "threads": os.environ.get("OMP_NUM_THREADS") or os.environ.get(
                 "MXNET_OMP_MAX_THREADS"),
             "device": [str(d) for d in resolve_devices(args.device)],

@@ -5,8 +5,8 @@ import os
 from matplotlib.figure import Figure
 
 from ..plotting import plot_comparison
-from ..recipes import (DEFAULT_COMPARE_LRS, cifar10_datasets, cifar10_learner,
-                       compare_from_one_start, summarize_comparison)
+from ..recipes import (DEFAULT_COMPARE_LRS, cifar10_datasets, compare_from_one_start,
+                       summarize_comparison)
 from . import common
 
 
@@ -46,18 +46,27 @@ def write_curves(runs, path):
             writer.writerows((run["lr"], i, loss) for i, loss in enumerate(run["losses"]))
 
 
-def run(args):
+def run(args, runtime):
     if not args.lrs:
         raise ValueError("--lrs needs at least one learning rate")
     common.start(args)
     train_set, test_set = cifar10_datasets(**common.data_options(args))
-    with cifar10_learner(train_set, **common.learner_options(args)) as learner:
+    with runtime.learner(train_set, **common.learner_options(args)) as learner:
         runs = compare_from_one_start(
             learner, train_set, test_set, lrs=args.lrs, iterations=args.iterations,
             batch_size=args.batch_size, seed=args.seed, num_workers=args.num_workers,
-            progress=not args.no_progress)
+            progress=common.show_progress(args, runtime), make_loader=runtime.loader)
     rows = summarize_comparison(runs)
     table = markdown_table(rows)
+    if runtime.writes_files:
+        write_files(args, runtime, runs, rows, table)
+    print(table, end="")
+    print("files in {}".format(args.out))
+    return 0
+
+
+def write_files(args, runtime, runs, rows, table):
+    """compare.csv, compare.md, compare.png and summary.json, in ``--out``."""
     out = common.prepare_output(args.out)
     write_curves(runs, os.path.join(out, "compare.csv"))
     with open(os.path.join(out, "compare.md"), "w") as handle:
@@ -67,8 +76,5 @@ def run(args):
     figure.tight_layout()
     figure.savefig(os.path.join(out, "compare.png"), dpi=100)
     common.write_json(os.path.join(out, "summary.json"),
-                      dict(common.describe(args), iterations=args.iterations, runs=rows,
+                      dict(common.describe(args, runtime), iterations=args.iterations, runs=rows,
                            test_size=args.test_size))
-    print(table, end="")
-    print("files in {}".format(out))
-    return 0

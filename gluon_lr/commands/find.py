@@ -5,7 +5,7 @@ import os
 from matplotlib.figure import Figure
 
 from .._validate import check_order
-from ..recipes import DEFAULT_SWEEP, cifar10_datasets, cifar10_learner, find_learning_rate
+from ..recipes import DEFAULT_SWEEP, cifar10_datasets, find_learning_rate
 from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
 from . import common
 
@@ -54,14 +54,14 @@ def check_sweep_options(args):
         raise ValueError("--step-size, --step-rate and --staircase need --mode linear")
 
 
-def sweep_options(args):
+def sweep_options(args, runtime):
     """The :func:`gluon_lr.recipes.find_learning_rate` keywords the options give."""
     return {"lr_start": args.lr_start, "lr_end": args.lr_end, "num_points": args.num_points,
             "lr_multiplier": args.lr_multiplier, "max_iter": args.max_iter, "mode": args.mode,
             "step_size": args.step_size, "step_rate": args.step_rate,
             "staircase": args.staircase, "smoothing": args.smoothing, "method": args.suggest,
             "confirm": args.confirm, "confirm_budget": args.confirm_budget,
-            "progress": not args.no_progress}
+            "progress": common.show_progress(args, runtime)}
 
 
 def add_parser(subparsers):
@@ -105,19 +105,25 @@ def save_confirmation(finder, folder):
     figure.savefig(os.path.join(folder, "confirm.png"), dpi=100)
 
 
-def run(args):
+def write_files(finder, summary, confirm, out):
+    """finder.csv, finder.png, summary.json and with ``confirm`` confirm.csv and confirm.png."""
+    finder.to_csv(os.path.join(out, "finder.csv"))
+    save_plot(finder, summary["suggested_lr"], os.path.join(out, "finder.png"))
+    if confirm:
+        save_confirmation(finder, out)
+    common.write_json(os.path.join(out, "summary.json"), summary)
+
+
+def run(args, runtime):
     common.start(args)
     check_sweep_options(args)
     train_set, _ = cifar10_datasets(**common.data_options(args))
-    with cifar10_learner(train_set, **common.learner_options(args)) as learner:
-        finder, summary = find_learning_rate(learner, **sweep_options(args))
-    summary.update(common.describe(args))
-    out = common.prepare_output(args.out)
-    finder.to_csv(os.path.join(out, "finder.csv"))
-    save_plot(finder, summary["suggested_lr"], os.path.join(out, "finder.png"))
-    if args.confirm:
-        save_confirmation(finder, out)
-    common.write_json(os.path.join(out, "summary.json"), summary)
+    with runtime.learner(train_set, **common.learner_options(args)) as learner:
+        finder, summary = find_learning_rate(learner, **sweep_options(args, runtime))
+    summary.update(common.describe(args, runtime))
+    out = args.out
+    if runtime.writes_files:
+        write_files(finder, summary, args.confirm, common.prepare_output(out))
     print("suggested learning rate ({}): {}".format(
         args.suggest, "none (too few points)" if summary["suggested_lr"] is None
         else "{:.4g}".format(summary["suggested_lr"])))

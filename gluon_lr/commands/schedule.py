@@ -68,7 +68,8 @@ def add_parser(subparsers):
     return parser
 
 
-def run(args):
+def run(args, runtime):
+    """Draw the schedule; ``runtime`` is unused (nothing trains)."""
     common.check_output_folder(args.out)
     schedule = build_schedule(args, args.iterations)
     steps = range(1, args.iterations + 1)

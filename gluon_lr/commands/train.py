@@ -4,9 +4,9 @@ import os
 
 from matplotlib.figure import Figure
 
-from ..recipes import (autolrs_range, batches_per_epoch, cifar10_datasets, cifar10_learner,
-                       evaluate_accuracy, find_learning_rate, suggested_lr_from_summary,
-                       train_with_autolrs, train_with_schedule)
+from ..recipes import (autolrs_range, batches_per_epoch, cifar10_datasets, evaluate_accuracy,
+                       find_learning_rate, suggested_lr_from_summary, train_with_autolrs,
+                       train_with_schedule)
 from ..schedules import needs_max_lr
 from . import common
 from .find import add_sweep_options, check_sweep_options, sweep_options
@@ -51,7 +51,7 @@ def add_parser(subparsers):
 AUTOLRS = "autolrs"
 
 
-def peak_lr(args, learner):
+def peak_lr(args, runtime, learner):
     """--max-lr, else the LR in --finder-summary, else a finder run's suggestion."""
     if args.max_lr is not None or is_config_file(args) or not needs_max_lr(args.schedule):
         return args.max_lr, None
@@ -59,7 +59,7 @@ def peak_lr(args, learner):
         suggestion, key = suggested_lr_from_summary(args.finder_summary)
         source = "{} ({})".format(args.finder_summary, key)
     else:
-        _, summary = find_learning_rate(learner, **sweep_options(args))
+        _, summary = find_learning_rate(learner, **sweep_options(args, runtime))
         key = "confirmed_lr" if args.confirm else "suggested_lr"
         suggestion, source = summary[key], "finder ({} iterations{})".format(
             summary["iterations"], ", confirmed" if args.confirm else "")
@@ -69,11 +69,11 @@ def peak_lr(args, learner):
     return suggestion, source
 
 
-def autolrs_interval(args, learner):
+def autolrs_interval(args, runtime, learner):
     """--min-lr and --max-lr, the missing ones from a finder run's falling region."""
     if args.min_lr is not None and args.max_lr is not None:
         return args.min_lr, args.max_lr
-    finder, _ = find_learning_rate(learner, **sweep_options(args))
+    finder, _ = find_learning_rate(learner, **sweep_options(args, runtime))
     low, high = autolrs_range(finder)
     interval = (low if args.min_lr is None else args.min_lr,
                 high if args.max_lr is None else args.max_lr)
@@ -81,19 +81,43 @@ def autolrs_interval(args, learner):
     return interval
 
 
-def run_autolrs(args, train_set, test_set, total):
+def save_model(learner, args, runtime):
+    """``--out``/model.params, from the process that writes files."""
+    if runtime.writes_files:
+        learner.net.save_parameters(os.path.join(common.prepare_output(args.out),
+                                                 "model.params"))
+
+
+def run_autolrs(args, runtime, train_set, test_set, total):
     """``--schedule autolrs``: train ``total`` steps, search included; write the schedule."""
     sgd_params = {"learning_rate": args.lr, "momentum": args.momentum, "wd": args.wd}
-    with cifar10_learner(train_set, optimizer_params=sgd_params,
+    with runtime.learner(train_set, optimizer_params=sgd_params,
                          **common.learner_options(args)) as learner:
-        min_lr, max_lr = autolrs_interval(args, learner)
+        min_lr, max_lr = autolrs_interval(args, runtime, learner)
         autolrs = train_with_autolrs(learner, total_steps=total, min_lr=min_lr, max_lr=max_lr,
                                      tau=args.autolrs_tau, k=args.autolrs_k, seed=args.seed,
-                                     progress=not args.no_progress)
+                                     progress=common.show_progress(args, runtime))
         accuracy = evaluate_accuracy(learner, test_set, batch_size=args.batch_size,
                                      num_workers=args.num_workers)
-        out = common.prepare_output(args.out)
-        learner.net.save_parameters(os.path.join(out, "model.params"))
+        save_model(learner, args, runtime)
+    stages = [{"stage": stage.index, "lr": stage.lr, "search_steps": stage.search_steps,
+               "train_steps": stage.train_steps,
+               "candidates": [{"lr": c.lr, "forecast": c.forecast} for c in stage.candidates]}
+              for stage in autolrs.stages]
+    if runtime.writes_files:
+        write_autolrs_files(args, runtime, autolrs, stages, dict(
+            min_lr=min_lr, max_lr=max_lr, iterations=total, test_accuracy=accuracy))
+    for stage in stages:
+        print("stage {stage}: lr {lr:.4g} ({search_steps} search + {train_steps} training "
+              "steps)".format(**stage))
+    print("test accuracy {:.4f} after {} steps".format(accuracy, autolrs.steps_spent))
+    print("files in {}".format(args.out))
+    return 0
+
+
+def write_autolrs_files(args, runtime, autolrs, stages, results):
+    """autolrs.csv, autolrs.png and summary.json, in ``--out``."""
+    out = common.prepare_output(args.out)
     with open(os.path.join(out, "autolrs.csv"), "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["step", "lr", "search"])
@@ -104,23 +128,12 @@ def run_autolrs(args, train_set, test_set, total):
     autolrs.plot(ax=figure.subplots())
     figure.tight_layout()
     figure.savefig(os.path.join(out, "autolrs.png"), dpi=100)
-    stages = [{"stage": stage.index, "lr": stage.lr, "search_steps": stage.search_steps,
-               "train_steps": stage.train_steps,
-               "candidates": [{"lr": c.lr, "forecast": c.forecast} for c in stage.candidates]}
-              for stage in autolrs.stages]
-    for stage in stages:
-        print("stage {stage}: lr {lr:.4g} ({search_steps} search + {train_steps} training "
-              "steps)".format(**stage))
-    print("test accuracy {:.4f} after {} steps".format(accuracy, autolrs.steps_spent))
     common.write_json(os.path.join(out, "summary.json"), dict(
-        common.describe(args), schedule=AUTOLRS, min_lr=min_lr, max_lr=max_lr,
-        epochs=args.epochs, iterations=total, steps_spent=autolrs.steps_spent,
-        test_accuracy=accuracy, stages=stages))
-    print("files in {}".format(out))
-    return 0
+        common.describe(args, runtime), schedule=AUTOLRS, epochs=args.epochs,
+        steps_spent=autolrs.steps_spent, stages=stages, **results))
 
 
-def run(args):
+def run(args, runtime):
     common.start(args)
     if args.schedule != AUTOLRS:
         is_config_file(args)
@@ -130,27 +143,28 @@ def run(args):
     train_set, test_set = cifar10_datasets(augment=args.augment, **common.data_options(args))
     per_epoch = batches_per_epoch(len(train_set), args.batch_size)
     if args.schedule == AUTOLRS:
-        return run_autolrs(args, train_set, test_set, args.epochs * per_epoch)
+        return run_autolrs(args, runtime, train_set, test_set, args.epochs * per_epoch)
     sgd_params = {"learning_rate": args.lr, "momentum": args.momentum, "wd": args.wd}
-    with cifar10_learner(train_set, optimizer_params=sgd_params,
+    with runtime.learner(train_set, optimizer_params=sgd_params,
                          **common.learner_options(args)) as learner:
-        max_lr, source = peak_lr(args, learner)
+        max_lr, source = peak_lr(args, runtime, learner)
         schedule = build_schedule(args, args.epochs * per_epoch, max_lr=max_lr)
         history = train_with_schedule(
             learner, epochs=args.epochs, iterations_per_epoch=per_epoch, schedule=schedule,
             test_set=test_set, batch_size=args.batch_size, num_workers=args.num_workers,
-            progress=not args.no_progress)
-        out = common.prepare_output(args.out)
-        learner.net.save_parameters(os.path.join(out, "model.params"))
-    with open(os.path.join(out, "history.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
+            progress=common.show_progress(args, runtime))
+        save_model(learner, args, runtime)
+    if runtime.writes_files:
+        with open(os.path.join(args.out, "history.csv"), "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(history[0]))
+            writer.writeheader()
+            writer.writerows(history)
+        common.write_json(os.path.join(args.out, "summary.json"), dict(
+            common.describe(args, runtime), schedule=args.schedule, max_lr=max_lr,
+            max_lr_source=source, epochs=args.epochs, iterations=args.epochs * per_epoch,
+            history=history))
     for row in history:
         print("epoch {epoch}: train loss {train_loss:.4f}, test accuracy {test_accuracy:.4f}, "
               "lr {lr:.4g}".format(**row))
-    common.write_json(os.path.join(out, "summary.json"), dict(
-        common.describe(args), schedule=args.schedule, max_lr=max_lr, max_lr_source=source,
-        epochs=args.epochs, iterations=args.epochs * per_epoch, history=history))
-    print("files in {}".format(out))
+    print("files in {}".format(args.out))
     return 0

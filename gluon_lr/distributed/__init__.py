@@ -1,12 +1,10 @@
-"""Run gluon-lr on MXNet's ``dist_sync`` kvstore.
+"""Run gluon-lr on MXNet's ``dist_sync`` kvstore: what a worker imports.
 
-* :func:`launch` starts a local cluster (scheduler, servers, workers) on
-  127.0.0.1 and streams the output of the worker with rank 0;
-  ``python -m gluon_lr.distributed -n 2 -- python train.py`` does it from a shell.
-* :func:`run_distributed` runs a ``gluon-lr`` command (``find``, ``compare``,
-  ``train``) on N local workers: each runs :mod:`gluon_lr.distributed.worker`.
-* :func:`create_kvstore` / :func:`report_rank`: a worker tells the launcher
-  its rank.
+Starting the workers is :mod:`gluon_lr.launch`'s job (MXNet's
+``dmlc_tracker`` underneath): ``python -m gluon_lr.distributed -n 2 --
+python train.py``, or ``gluon-lr COMMAND --workers 2``. A worker uses:
+
+* :func:`create_kvstore` / :func:`report_rank`: tell the launcher its rank.
 * :func:`fail_fast`: a failing worker exits at once (otherwise it hangs in
   the kvstore's exit barrier, waiting for the others); :func:`finish_worker`:
   a successful one waits for the others first (otherwise it may hang at exit).
@@ -20,6 +18,9 @@
 * :func:`allreduce_sum`, :func:`allreduce_mean`, :func:`agree_any` and
   :func:`agree_all`: values and decisions every worker agrees on. They are
   collective: every worker must call them equally often.
+* :class:`~gluon_lr.distributed.runtime.DistributedRuntime`: a ``gluon-lr``
+  command's learner and loaders on a worker (:mod:`gluon_lr.distributed.worker`
+  runs the commands with it).
 
 Importing this package does not import MXNet (the names that need it load
 on first use), so that a worker can still set MXNet's thread count.
@@ -27,24 +28,22 @@ on first use), so that a worker can still set MXNet's thread count.
 import importlib
 
 from .collective import KEY_BASE, NUM_KEYS, agree_all, agree_any, allreduce_mean, allreduce_sum
-from .command import run_distributed
 from .data import sharded_loader, worker_batch_size
 from .failfast import fail_fast, install_excepthook
 from .finish import finish_worker
-from .launch import Launcher, launch
-from .rank import RANK_FILE_ENV, create_kvstore, read_rank, report_rank
+from .rank import create_kvstore, report_rank
 from .sampler import ShardedContinuousBatchSampler
 
 # Names whose modules import MXNet: loaded on first use.
 _LAZY = {"broadcast_parameters": "trainer", "DistributedLearner": "learner",
-         "LEARNER_KEY": "learner", "batchnorm_statistics": "learner"}
+         "LEARNER_KEY": "learner", "batchnorm_statistics": "learner",
+         "DistributedRuntime": "runtime"}
 
-__all__ = ["launch", "Launcher", "create_kvstore", "report_rank", "read_rank", "RANK_FILE_ENV",
-           "fail_fast", "install_excepthook", "finish_worker", "allreduce_sum", "allreduce_mean",
-           "agree_any", "agree_all", "KEY_BASE", "NUM_KEYS", "broadcast_parameters",
-           "DistributedLearner", "LEARNER_KEY", "batchnorm_statistics",
+__all__ = ["create_kvstore", "report_rank", "fail_fast", "install_excepthook", "finish_worker",
+           "allreduce_sum", "allreduce_mean", "agree_any", "agree_all", "KEY_BASE", "NUM_KEYS",
+           "broadcast_parameters", "DistributedLearner", "LEARNER_KEY", "batchnorm_statistics",
            "ShardedContinuousBatchSampler", "sharded_loader", "worker_batch_size",
-           "run_distributed"]
+           "DistributedRuntime"]
 
 
 def __getattr__(name):

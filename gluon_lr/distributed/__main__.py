@@ -1,7 +1,7 @@
-"""``python -m gluon_lr.distributed -n N [-s S] [--timeout SEC] -- COMMAND ...``."""
+"""``python -m gluon_lr.distributed -n N [-s S] [--launcher L] [-H FILE] -- COMMAND ...``."""
 import sys
 
-from .cli import main
+from ..launch.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,9 @@
 """A worker's loader: its share of the batches of :func:`gluon_lr.data.continuous_loader`."""
 from .._validate import as_bool, as_int
+from ..commands import TRAINING
 from .sampler import ShardedContinuousBatchSampler
 
-__all__ = ["worker_batch_size", "sharded_loader"]
+__all__ = ["worker_batch_size", "check_command", "sharded_loader"]
 
 
 def worker_batch_size(global_batch_size, workers):
@@ -29,6 +30,31 @@ def worker_batch_size(global_batch_size, workers):
                          "every worker trains on as many samples per step, got {}".format(
                              workers, global_batch_size))
     return global_batch_size // workers
+
+
+def check_command(args, workers):
+    """Raise ``ValueError`` unless the parsed ``gluon-lr`` command can run on ``workers`` workers.
+
+    Only the commands that train can, and their global ``args.batch_size``
+    must divide evenly among the workers (:func:`worker_batch_size`).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> check_command(argparse.Namespace(command="find", batch_size=128), 2)
+    >>> check_command(argparse.Namespace(command="schedule"), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: only find, compare, train can run on several workers
+    """
+    if args.command not in TRAINING:
+        raise ValueError("only {} can run on several workers".format(", ".join(TRAINING)))
+    try:
+        worker_batch_size(args.batch_size, workers)
+    except ValueError:
+        raise ValueError("batch_size {} must be a multiple of the {} workers (each trains on "
+                         "batch-size / workers images per step)".format(args.batch_size,
+                                                                       workers)) from None
 
 
 def sharded_loader(dataset, batch_size, seed, rank, workers, num_workers=2, *,

@@ -174,7 +174,7 @@ class DistributedLearner(Learner):
     Attributes
     ----------
     kv : mxnet.kvstore.KVStore
-    rank, num_workers : int
+    rank, workers : int
         ``kv.rank`` and ``kv.num_workers``.
 
     Examples
@@ -185,7 +185,7 @@ class DistributedLearner(Learner):
     >>> batches = [(mx.np.ones((4, 3)), mx.np.zeros((4,)))]
     >>> learner = DistributedLearner(mx.gluon.nn.Dense(2, in_units=3), batches, mx.cpu(),
     ...                              kvstore=mx.kv.create("local"))
-    >>> learner.rank, learner.num_workers, isinstance(learner.iteration(lr=0.1), float)
+    >>> learner.rank, learner.workers, isinstance(learner.iteration(lr=0.1), float)
     (0, 1, True)
     """
 
@@ -197,7 +197,7 @@ class DistributedLearner(Learner):
         self.sync_statistics = as_bool("sync_statistics", sync_statistics)
         self.kv = _checked_kvstore(kvstore)
         self.rank = int(self.kv.rank)
-        self.num_workers = int(self.kv.num_workers)
+        self.workers = int(self.kv.num_workers)
         if self.kv in _TAKEN:
             raise ValueError("kvstore already serves a DistributedLearner: one per kvstore, "
                              "and one 'dist_sync' kvstore per process (reuse the learner: "
@@ -211,7 +211,7 @@ class DistributedLearner(Learner):
 
     def _step_batch_size(self, samples):
         """The global batch: every worker trains on ``samples``."""
-        return samples * self.num_workers
+        return samples * self.workers
 
     def _mean_loss(self, losses, samples):
         """The loss averaged over all workers' samples; the iteration's collective round."""
@@ -222,7 +222,7 @@ class DistributedLearner(Learner):
             [[local, samples, lr], statistics]))
         self._check_agreement(totals[1], samples, totals[2], lr)
         if statistics.size:
-            self._write_statistics(totals[3:] / (self.num_workers * len(self.devices)))
+            self._write_statistics(totals[3:] / (self.workers * len(self.devices)))
         return float(totals[0] / totals[1])
 
     def _local_statistics(self):
@@ -249,13 +249,13 @@ class DistributedLearner(Learner):
                 array[:] = mx.np.array(mean, dtype=array.dtype, device=array.device)
 
     def _check_agreement(self, total_samples, samples, total_lr, lr):
-        if total_samples != samples * self.num_workers:
+        if total_samples != samples * self.workers:
             raise ValueError(
                 "workers trained on different numbers of samples in one step (this worker "
                 "{}, all {} together {:g}): give every worker batches of one size, e.g. with "
-                "gluon_lr.distributed.sharded_loader".format(samples, self.num_workers,
+                "gluon_lr.distributed.sharded_loader".format(samples, self.workers,
                                                               total_samples))
-        mean_lr = total_lr / self.num_workers
+        mean_lr = total_lr / self.workers
         if not math.isclose(mean_lr, float(np.float32(lr)), rel_tol=_LR_TOLERANCE,
                             abs_tol=0.0):
             raise RuntimeError(

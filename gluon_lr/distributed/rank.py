@@ -1,25 +1,15 @@
-"""How a worker tells the launcher its kvstore rank.
+"""A worker's kvstore, and its rank reported to the launcher (see :mod:`gluon_lr.launch.rank`).
 
-ps-lite assigns ranks when the workers meet at the scheduler, so a worker's
-rank (``kv.rank``) need not match the order in which the launcher started it.
-The launcher therefore gives each worker a file of its own, named in the
-environment variable :data:`RANK_FILE_ENV`; the worker writes
-``"<rank> <num_workers>"`` there once its kvstore exists
-(:func:`report_rank`, or :func:`create_kvstore` which does both). The
-launcher watches these files and streams the output of the worker that
-reported rank 0.
-
-Outside the launcher the variable is unset and reporting does nothing.
+Outside the launcher :data:`~gluon_lr.launch.rank.RANK_FILE_ENV` is unset and
+reporting does nothing.
 """
 import os
 
 from .._validate import as_int
+from ..launch.rank import RANK_FILE_ENV, write_rank
 from .failfast import install_excepthook
 
-__all__ = ["RANK_FILE_ENV", "report_rank", "read_rank", "create_kvstore"]
-
-#: Environment variable naming the file a worker writes its rank to.
-RANK_FILE_ENV = "GLUON_LR_RANK_FILE"
+__all__ = ["report_rank", "create_kvstore"]
 
 
 def report_rank(kv, path=None):
@@ -30,7 +20,7 @@ def report_rank(kv, path=None):
     kv : mxnet.kvstore.KVStore
         Anything with integer ``rank`` and ``num_workers`` attributes.
     path : str, optional
-        Where to write; defaults to the file named by :data:`RANK_FILE_ENV`.
+        Where to write; defaults to the file named by ``GLUON_LR_RANK_FILE``.
 
     Returns
     -------
@@ -41,6 +31,7 @@ def report_rank(kv, path=None):
     Examples
     --------
     >>> import os, tempfile, types
+    >>> from gluon_lr.launch.rank import read_rank
     >>> kv = types.SimpleNamespace(rank=1, num_workers=2)
     >>> folder = tempfile.TemporaryDirectory()
     >>> path = os.path.join(folder.name, "worker-0.rank")
@@ -51,34 +42,12 @@ def report_rank(kv, path=None):
     path = os.environ.get(RANK_FILE_ENV) if path is None else path
     if not path:
         return False
-    num_workers = as_int("kv.num_workers", kv.num_workers, 1)
+    workers = as_int("kv.num_workers", kv.num_workers, 1)
     rank = as_int("kv.rank", kv.rank, 0)
-    if rank >= num_workers:
-        raise ValueError("kv.rank must be an int in [0, {}], got {!r}".format(
-            num_workers - 1, rank))
-    partial = path + ".partial"
-    with open(partial, "w") as handle:
-        handle.write("{} {}\n".format(rank, num_workers))
-    os.replace(partial, path)  # the launcher never sees half a line
+    if rank >= workers:
+        raise ValueError("kv.rank must be an int in [0, {}], got {!r}".format(workers - 1, rank))
+    write_rank(path, rank, workers)
     return True
-
-
-def read_rank(path):
-    """``(rank, num_workers)`` as written by :func:`report_rank`, or ``None`` if not (yet).
-
-    Examples
-    --------
-    >>> read_rank("/nonexistent/worker-0.rank") is None
-    True
-    """
-    try:
-        with open(path) as handle:
-            fields = handle.read().split()
-    except OSError:
-        return None
-    if len(fields) != 2 or not all(field.isdigit() for field in fields):
-        return None
-    return int(fields[0]), int(fields[1])
 
 
 def create_kvstore(name="dist_sync"):

@@ -1,14 +1,14 @@
 """Endless batches for one worker: its share of every global batch, seeded.
 
 :class:`ShardedContinuousBatchSampler` cuts the global batch stream of a
-single process into ``num_workers`` equal, disjoint parts. The global stream
+single process into ``workers`` equal, disjoint parts. The global stream
 is exactly the one of :func:`gluon_lr.data.continuous_loader` (a
 :class:`~gluon_lr.ContinuousBatchSampler` over a
 :class:`~gluon_lr.sampler.SeededRandomSampler` of ``length`` with ``seed``):
 pass after pass, each a new permutation drawn from one
 ``numpy.random.RandomState(seed)``, a batch that a pass leaves short being
 completed from the next pass. Global batch ``k`` holds
-``batch_size * num_workers`` indices; worker ``rank`` gets the ``rank``-th
+``batch_size * workers`` indices; worker ``rank`` gets the ``rank``-th
 block of ``batch_size`` of them.
 
 So
@@ -18,8 +18,8 @@ So
 - every worker gets one full batch per step, forever: all see the same
   number of batches of the same size, as a ``dist_sync`` step needs;
 - the workers together train on the same global batches as one process with
-  ``batch_size * num_workers`` (``gluon-lr find --workers N`` sees the same
-  images per step as ``gluon-lr find``), and ``num_workers=1`` *is* the
+  ``batch_size * workers`` (``gluon-lr find --workers N`` sees the same
+  images per step as ``gluon-lr find``), and ``workers=1`` *is* the
   single-process sampler.
 
 A worker draws the whole permutation of each pass (``length`` integers) and
@@ -47,10 +47,10 @@ class ShardedContinuousBatchSampler:
         Items in the dataset, at least 1.
     batch_size : int
         Indices per batch *of this worker*, at least 1; the global batch is
-        ``batch_size * num_workers``.
+        ``batch_size * workers``.
     rank : int
-        This worker's rank, in ``[0, num_workers - 1]`` (``kv.rank``).
-    num_workers : int
+        This worker's rank, in ``[0, workers - 1]`` (``kv.rank``).
+    workers : int
         Number of workers, at least 1 (``kv.num_workers``).
     seed : int
         Seed of the order, in ``[0, 2**32 - 1]``; the same on every worker.
@@ -58,7 +58,7 @@ class ShardedContinuousBatchSampler:
     Attributes
     ----------
     global_batch_size : int
-        ``batch_size * num_workers``.
+        ``batch_size * workers``.
 
     Examples
     --------
@@ -73,14 +73,14 @@ class ShardedContinuousBatchSampler:
     [[2, 0, 1, 3], [4, 0, 2, 1]]
     """
 
-    def __init__(self, length, batch_size, rank, num_workers, seed):
+    def __init__(self, length, batch_size, rank, workers, seed):
         self._length = as_int("length", length, 1)
         self._batch_size = as_int("batch_size", batch_size, 1)
-        self._num_workers = as_int("num_workers", num_workers, 1)
+        self._workers = as_int("workers", workers, 1)
         self._rank = as_int("rank", rank, 0)
-        if self._rank >= self._num_workers:
-            raise ValueError("rank must be an int in [0, {}] (num_workers - 1), got {!r}".format(
-                self._num_workers - 1, rank))
+        if self._rank >= self._workers:
+            raise ValueError("rank must be an int in [0, {}] (workers - 1), got {!r}".format(
+                self._workers - 1, rank))
         if as_int("seed", seed, 0) > _MAX_SEED:
             raise ValueError("seed must be an int in [0, {}], got {!r}".format(_MAX_SEED, seed))
         self._seed = seed
@@ -88,7 +88,7 @@ class ShardedContinuousBatchSampler:
     @property
     def global_batch_size(self):
         """Indices per global batch, over all workers."""
-        return self._batch_size * self._num_workers
+        return self._batch_size * self._workers
 
     def __iter__(self):
         rng = np.random.RandomState(self._seed)
@@ -105,5 +105,5 @@ class ShardedContinuousBatchSampler:
 
     def __repr__(self):
         return "ShardedContinuousBatchSampler(length={}, batch_size={}, rank={}, " \
-               "num_workers={}, seed={})".format(self._length, self._batch_size, self._rank,
-                                                 self._num_workers, self._seed)
+               "workers={}, seed={})".format(self._length, self._batch_size, self._rank,
+                                             self._workers, self._seed)

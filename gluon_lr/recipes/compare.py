@@ -14,12 +14,17 @@ DEFAULT_COMPARE_LRS = (0.05, 0.5, 0.005)
 
 def compare_from_one_start(learner, train_set, test_set=None, *, lrs=DEFAULT_COMPARE_LRS,
                            iterations=300, batch_size=128, seed=0, num_workers=2,
-                           progress=True):
+                           progress=True, make_loader=continuous_loader):
     """Train ``iterations`` steps at each of ``lrs`` from the learner's current state.
 
     Every run sees the same batches of ``train_set`` (a loader seeded with
     ``seed``) and is scored on ``test_set`` when given. The learner is left as
     it was.
+
+    ``make_loader(dataset, batch_size, seed, num_workers)`` makes each run's
+    loader: by default :func:`gluon_lr.data.continuous_loader`; a
+    ``gluon-lr`` command passes its runtime's ``loader`` (a worker's share of
+    the batches on a ``dist_sync`` worker).
 
     Returns
     -------
@@ -27,15 +32,14 @@ def compare_from_one_start(learner, train_set, test_set=None, *, lrs=DEFAULT_COM
         ``{'lr', 'losses', 'evaluation'}`` per learning rate (see
         :func:`gluon_lr.comparison.compare_learning_rates`).
     """
-    def make_loader():
-        return continuous_loader(train_set, batch_size=batch_size, seed=seed,
-                                 num_workers=num_workers)
+    def loader():
+        return make_loader(train_set, batch_size, seed, num_workers)
 
     def evaluate(lrn):
         return evaluate_accuracy(lrn, test_set, batch_size=batch_size, num_workers=num_workers)
 
     with ProgressBar(len(lrs) * iterations, "compare", enabled=progress) as bar:
-        return compare_learning_rates(learner, list(lrs), iterations, make_loader,
+        return compare_learning_rates(learner, list(lrs), iterations, loader,
                                       evaluate=None if test_set is None else evaluate,
                                       callback=bar)
 

@@ -1,4 +1,4 @@
-"""Start commands in process groups of their own, and stop them by PID.
+"""Start commands in process groups of their own, and stop the groups by PID.
 
 Each command starts a new session, so its process group id equals its PID
 and everything it spawns (unless that detaches itself again) can be
@@ -131,41 +131,43 @@ def _signal_group(pgid, signum):
         pass
 
 
-def _wait_gone(procs, deadline):
-    """Reap the leaders and wait for their groups to empty, until ``deadline``."""
-    remaining = list(procs)
+def _wait_gone(groups, deadline):
+    """Wait for the groups to have no live member, until ``deadline``; the ones left."""
+    remaining = list(groups)
     while remaining:
-        remaining = [p for p in remaining if p.poll() is None or live_members(p.pid)]
+        remaining = [pgid for pgid in remaining if live_members(pgid)]
         if not remaining or time.monotonic() >= deadline:
             break
         time.sleep(_POLL)
     return remaining
 
 
-def stop(procs, grace=3.0):
-    """Stop every process group in ``procs``: SIGTERM, ``grace`` seconds, SIGKILL.
+def stop(groups, grace=3.0):
+    """Stop every process group in ``groups``: SIGTERM, ``grace`` seconds, SIGKILL.
 
     Parameters
     ----------
-    procs : list of subprocess.Popen
-        Started by :func:`start` (each the leader of its own group).
+    groups : list of int
+        Process group ids, e.g. the PIDs of processes :func:`start` started
+        (each the leader of its own group). Zombies count as gone: the caller
+        reaps its own children.
     grace : float
         Seconds between SIGTERM and SIGKILL (>= 0).
 
     Returns
     -------
-    list of subprocess.Popen
-        The ones whose group still had live members two seconds after SIGKILL
-        (normally empty); the leaders that could be reaped are reaped.
+    list of int
+        The groups that still had live members two seconds after SIGKILL
+        (normally none).
     """
     grace = as_number("grace", grace, low=0)
-    procs = list(procs)
-    for proc in procs:
-        if proc.poll() is None or live_members(proc.pid):
-            _signal_group(proc.pid, signal.SIGTERM)
-    remaining = _wait_gone(procs, time.monotonic() + grace)
-    for proc in remaining:
-        _signal_group(proc.pid, signal.SIGKILL)
+    groups = [as_int("pgid", pgid, 1) for pgid in groups]
+    for pgid in groups:
+        if live_members(pgid):
+            _signal_group(pgid, signal.SIGTERM)
+    remaining = _wait_gone(groups, time.monotonic() + grace)
+    for pgid in remaining:
+        _signal_group(pgid, signal.SIGKILL)
     return _wait_gone(remaining, time.monotonic() + 2.0)
 
 
