@@ -171,7 +171,7 @@ def interleaved_sweep(learner, model):
 
     model.seconds(3, skip=0)  # warm: the first call builds its graph
     clock["mark"] = time.perf_counter()
-    LRFinder(learner).find(progress=False, stopping_criteria=criteria, **DEFAULT_SWEEP)
+    LRFinder(learner).find(progress=False, stopping_criteria=criteria, sweep=DEFAULT_SWEEP)
     return {"sweep_iteration": clock["sweep"] / clock["iterations"],
             "model_step": clock["model"] / clock["steps"], "iterations": clock["iterations"]}
 
@@ -194,7 +194,8 @@ def run_arm(arm, data_dir, seed, batch_size):
         result = {"seconds": time.perf_counter() - start, "iterations": len(results) + 1,
                   "lrs": [lr for lr, _ in results], "losses": [loss for _, loss in results]}
     else:
-        sweep = {"lr_start": 1e-6, "lr_multiplier": 1.1} if arm.endswith("sweep") else {}
+        from gluon_lr import ExponentialSweep
+        sweep = {"sweep": ExponentialSweep(1e-6, 1.1)} if arm.endswith("sweep") else {}
         then = (lambda learner: interleaved_sweep(learner, model)) if timed_model else None
         result = gluon_lr_finder(data_dir, seed, batch_size, start, then, **sweep)
         result["sweep_seconds"] = result["seconds"]  # LRFinder.find alone

@@ -61,7 +61,7 @@ from suite_tasks import DEVELOPMENT, HELD_OUT, STEPS, TASKS  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
 ORDERS = (100, 101, 102)
-SWEEPS = {"library": {}, "command-line": dict(DEFAULT_SWEEP)}
+SWEEPS = {"library": {}, "command-line": {"sweep": DEFAULT_SWEEP}}
 CONFIRM_TARGET, CONFIRM_MARGIN, DEFAULT_RULE_TARGET, CONFIRM_COST = 1.02, 1.005, 1.10, 4.0
 HERE = os.path.dirname(os.path.abspath(__file__))
 

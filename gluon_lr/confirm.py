@@ -41,7 +41,7 @@ from .evaluation import mean_loss
 from .forecast import forecast_loss
 from .suggest import SUGGESTION_METHODS, as_curve, divergence_edge, suggest_lr
 
-__all__ = ["Trial", "Confirmation", "default_candidates", "confirm_learning_rate",
+__all__ = ["Trial", "Confirmation", "default_candidates", "affordable", "confirm_learning_rate",
            "halving_rounds", "SCORES", "DIVERGED", "MIN_ROUND_STEPS"]
 
 #: The scoring rules :func:`confirm_learning_rate` accepts.
@@ -174,6 +174,32 @@ def halving_rounds(candidates, budget):
     counts = _counts(as_int("candidates", candidates, 1))
     budget = as_int("budget", budget, 1)
     return [budget // len(counts) // n for n in counts]
+
+
+def affordable(candidates, budget):
+    """The most of ``candidates`` that ``budget`` gives a first round, spread evenly.
+
+    All of them when the budget gives each ``MIN_ROUND_STEPS`` steps in the
+    first round of :func:`halving_rounds`; otherwise the largest number that
+    it does, the first and the last among them, the rest at evenly spaced
+    places in between; an empty list when not even one fits.
+
+    Examples
+    --------
+    >>> affordable([1, 2, 3, 4, 5, 6, 7], 1000)
+    [1, 2, 3, 4, 5, 6, 7]
+    >>> affordable([1, 2, 3, 4, 5, 6, 7], 40)        # 3 candidates need 36 steps, 4 need 48
+    [1, 4, 7]
+    """
+    budget = as_int("budget", budget, 0)
+    count = len(candidates)
+    while count > 0 and halving_rounds(count, max(budget, 1))[0] < MIN_ROUND_STEPS:
+        count -= 1
+    if count >= len(candidates):
+        return list(candidates)
+    if count <= 1:
+        return list(candidates[:count])
+    return [candidates[round(i * (len(candidates) - 1) / (count - 1))] for i in range(count)]
 
 
 def _counts(candidates):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Seque
 
 from ._validate import as_bool, as_callable, as_int, as_number
 from .callbacks import ProgressBar, chain
-from .confirm import confirm_learning_rate, default_candidates
+from .confirm import affordable, confirm_learning_rate, default_candidates
 from .optimizers import optimizer_name
 from .plotting import plot_finder, plot_trials
 from .stopping import LRFinderStoppingCriteria
@@ -209,7 +209,8 @@ class LRFinder:
         candidates : sequence of float, optional
             Defaults to :func:`gluon_lr.confirm.default_candidates` of the last
             sweep: a log grid below the divergence edge, with the rules'
-            suggestions.
+            suggestions; thinned evenly (:func:`gluon_lr.confirm.affordable`)
+            when the budget cannot give each of them a first round.
         budget : int, optional
             Optimizer steps for all trials together; default 4 times the
             sweep's length.
@@ -223,12 +224,12 @@ class LRFinder:
         """
         if not self.results:
             raise RuntimeError("nothing to confirm: call find() first")
-        if candidates is None:
-            candidates = default_candidates(self.lrs, self.losses)
-            if not candidates:
-                raise ValueError("the sweep's loss never falls, so there is no candidate: "
-                                 "pass candidates=")
         budget = 4 * len(self.results) if budget is None else budget
+        if candidates is None:
+            candidates = affordable(default_candidates(self.lrs, self.losses), budget)
+            if not candidates:
+                raise ValueError("the sweep has no finite loss, so there is no candidate: "
+                                 "pass candidates=")
         self.confirmation = confirm_learning_rate(
             self.learner, candidates, budget=budget, horizon=horizon, score=score, tail=tail,
             val_data=val_data, floor=floor, progress=progress)

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from .._validate import check_order
 from ..recipes import DEFAULT_SWEEP, cifar10_datasets, find_learning_rate
 from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
+from ..sweeps import build_sweep
 from . import common
 
 
@@ -14,12 +15,12 @@ def add_sweep_options(parser):
     """The finder's options, shared with ``gluon-lr train``."""
     sweep = parser.add_argument_group("finder options")
     sweep.add_argument("--lr-start", type=common.learning_rate,
-                       default=DEFAULT_SWEEP["lr_start"], help="first learning rate "
+                       default=DEFAULT_SWEEP.lr_start, help="first learning rate "
                        "(default: 1e-5)")
-    sweep.add_argument("--lr-end", type=common.learning_rate, default=DEFAULT_SWEEP["lr_end"],
+    sweep.add_argument("--lr-end", type=common.learning_rate, default=DEFAULT_SWEEP.lr_end,
                        help="last learning rate tried at most (default: 10)")
     sweep.add_argument("--num-points", type=common.at_least_two,
-                       default=DEFAULT_SWEEP["num_points"],
+                       default=DEFAULT_SWEEP.num_points,
         help="log-spaced points from --lr-start to --lr-end (default: 75)")
     sweep.add_argument("--lr-multiplier", type=common.above_one, default=None,
                        help="multiply the learning rate by this each step instead of "
@@ -47,20 +48,24 @@ def add_sweep_options(parser):
                        help="iterations for all confirmation trials (default: 4 x the sweep's)")
 
 
-def check_sweep_options(args):
-    """Fail on contradicting finder options before any data loads."""
+def sweep_from_options(args):
+    """The sweep the finder options describe; a ValueError names the option."""
     check_order("--lr-start", args.lr_start, "--lr-end", args.lr_end)
     if args.mode != "linear" and (args.step_size or args.step_rate or args.staircase):
         raise ValueError("--step-size, --step-rate and --staircase need --mode linear")
+    exponential = {"num_points": args.num_points} if args.lr_multiplier is None \
+        else {"lr_multiplier": args.lr_multiplier}
+    return build_sweep(lr_start=args.lr_start, lr_end=args.lr_end, max_iter=args.max_iter,
+                       mode=args.mode, step_size=args.step_size, step_rate=args.step_rate,
+                       staircase=args.staircase,
+                       **({} if args.mode == "linear" else exponential))
 
 
 def sweep_options(args, runtime):
     """The :func:`gluon_lr.recipes.find_learning_rate` keywords the options give."""
-    return {"lr_start": args.lr_start, "lr_end": args.lr_end, "num_points": args.num_points,
-            "lr_multiplier": args.lr_multiplier, "max_iter": args.max_iter, "mode": args.mode,
-            "step_size": args.step_size, "step_rate": args.step_rate,
-            "staircase": args.staircase, "smoothing": args.smoothing, "method": args.suggest,
-            "confirm": args.confirm, "confirm_budget": args.confirm_budget,
+    return {"sweep": sweep_from_options(args), "smoothing": args.smoothing,
+            "method": args.suggest, "confirm": args.confirm,
+            "confirm_budget": args.confirm_budget,
             "progress": common.show_progress(args, runtime)}
 
 
@@ -116,7 +121,7 @@ def write_files(finder, summary, confirm, out):
 
 def run(args, runtime):
     common.start(args)
-    check_sweep_options(args)
+    sweep_from_options(args)
     train_set, _ = cifar10_datasets(**common.data_options(args))
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
         finder, summary = find_learning_rate(learner, **sweep_options(args, runtime))

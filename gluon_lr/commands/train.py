@@ -9,7 +9,7 @@ from ..recipes import (autolrs_range, batches_per_epoch, cifar10_datasets, evalu
                        train_with_schedule)
 from ..schedules import needs_max_lr
 from . import common
-from .find import add_sweep_options, check_sweep_options, sweep_options
+from .find import add_sweep_options, sweep_from_options, sweep_options
 from .schedule import add_schedule_options, build_schedule, is_config_file
 
 
@@ -137,7 +137,7 @@ def run(args, runtime):
     common.start(args)
     if args.schedule != AUTOLRS:
         is_config_file(args)
-    check_sweep_options(args)
+    sweep_from_options(args)
     if args.finder_summary is not None:
         suggested_lr_from_summary(args.finder_summary)
     train_set, test_set = cifar10_datasets(augment=args.augment, **common.data_options(args))
