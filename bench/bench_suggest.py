@@ -221,12 +221,13 @@ def report(truth, runs):
         "  {:<14}{:<6}{:>7}".format("sweep", "order", "steps") + "".join(
             "{:>22}".format(rule) for rule in list(SUGGESTION_METHODS) + ["confirm"])
         + "   confirm steps  cost/grid"]
-    verdict = {"default": [], "confirm": [], "margin": [], "cost": []}
+    verdict = {"default": [], "confirm": [], "margin": [], "cost": [], "rules": {}}
     for run in runs["runs"]:
         cells = []
         for rule in list(SUGGESTION_METHODS) + ["confirm"]:
             lr = run["picks"][rule]
             ratio, spread = judge(truth, lr)
+            verdict["rules"].setdefault(rule, []).append(ratio)
             cells.append("{:>22}".format(("-" if lr is None else "{:.3g} ".format(lr))
                                          + _fmt(ratio, spread)))
             if rule == DEFAULT_RULE:
@@ -307,7 +308,7 @@ def main(argv=None):
     first = header()
     lines = ["gluon-lr suggestion suite, {} on {} ({} cores, {} threads)".format(
         first["date"], first["machine"], first["cores"], first["threads"])]
-    everything = {"default": [], "confirm": [], "margin": [], "cost": []}
+    everything = {"default": [], "confirm": [], "margin": [], "cost": [], "rules": {}}
     for name in names:
         paths = [_path(args.truth_dir, name, kind) for kind in ("truth", "runs")]
         if not all(map(os.path.exists, paths)) or \
@@ -316,10 +317,16 @@ def main(argv=None):
             continue
         task_lines, verdict = report(_load(paths[0]), _load(paths[1]))
         lines += task_lines
-        for key in everything:
+        for key in ("default", "confirm", "margin", "cost"):
             everything[key] += verdict[key]
+        for rule, ratios in verdict["rules"].items():
+            everything["rules"].setdefault(rule, []).extend(ratios)
     if everything["default"]:
-        lines += ["", "== every task run =="] + verdict_lines(everything)
+        lines += ["", "== every task run =="] + verdict_lines(everything) + [
+            "  every pick, worst and median ratio over all runs:"] + [
+            "    {:<10} worst {:.3f}, median {:.3f}".format(rule, _worst(ratios),
+                                                           statistics.median(ratios))
+            for rule, ratios in everything["rules"].items()]
     text = "\n".join(lines) + "\n"
     print(text, end="")
     if args.out:

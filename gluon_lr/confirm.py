@@ -117,10 +117,9 @@ def default_candidates(lrs, losses, spacing=2.0, span=32.0):
     window, near-duplicates (within 5 %) merged. The window's top is the
     divergence edge (:func:`gluon_lr.suggest.divergence_edge`), or the
     sweep's last finite rate when the loss never rises past its lowest
-    point. The best rate for a longer run lies below the edge, by a factor
-    from about 1.1 (SGD on a ResNet) to 15 (Adam on a regression) on the
-    tasks of ``bench/bench_suggest.py``: the default window of 32 covers
-    them all.
+    point. The best rate for a longer run lies below the edge by a factor
+    that depends on the network and the optimizer; the default window is
+    wide enough for every task of ``bench/bench_suggest.py`` (RESULTS.md).
 
     Parameters
     ----------

@@ -13,7 +13,8 @@ from .confirm import affordable, confirm_learning_rate, default_candidates
 from .optimizers import optimizer_name
 from .plotting import plot_finder, plot_trials
 from .stopping import LRFinderStoppingCriteria
-from .suggest import DEFAULT_RULE, SUGGESTION_WIDTH, lowest_options, smoothed_curve, suggest_lr
+from .suggest import (DEFAULT_RULE, SUGGESTION_METHODS, SUGGESTION_WIDTH, rule_options,
+                      smoothed_curve, suggest_lr)
 from .sweeps import TUTORIAL_MULTIPLIER, Sweep, build_sweep
 
 if TYPE_CHECKING:
@@ -261,20 +262,22 @@ class LRFinder:
         method : {'lowest', 'steepest', 'valley', 'minimum'}, default 'lowest'
         **options
             The rule's options (see :func:`gluon_lr.suggest_lr`). The finder
-            fills in what its curve cannot tell: ``num_it`` (valley) defaults
-            to the sweep's planned length, as fastai trims a tenth of the
-            planned sweep, and ``divisor`` and ``edge_margin`` (lowest) to
-            :func:`gluon_lr.suggest.lowest_options` of the learner's optimizer.
+            fills in, for any rule that takes them, what its curve cannot
+            tell: ``optimizer``, the learner's, and ``num_it``, the sweep's
+            planned length (fastai's valley trims a tenth of the planned
+            sweep).
 
         Returns
         -------
         float or None
             ``None``, with a RuntimeWarning, if there are too few finite points.
         """
-        if method == "valley" and self.planned_iterations is not None:
-            options.setdefault("num_it", max(self.planned_iterations, len(self.results)))
-        if method == "lowest":
-            options = dict(lowest_options(optimizer_name(self.learner)), **options)
+        context = {"optimizer": optimizer_name(self.learner),
+                   "num_it": None if self.planned_iterations is None
+                   else max(self.planned_iterations, len(self.results))}
+        accepted = rule_options(method) if method in SUGGESTION_METHODS else []
+        options = dict({key: value for key, value in context.items()
+                        if key in accepted and value is not None}, **options)
         return suggest_lr(self.lrs, self.losses, method=method, **options)
 
     def plot(self, ax: Optional["Axes"] = None, suggestion: Union[bool, float, None] = True,

@@ -128,10 +128,10 @@ class ExponentialFit:
 
         Examples
         --------
-        >>> ExponentialFit(a=1.0, b=-0.01, c=0.0, t0=0.0, t1=50.0, end=0.61, kept=(),
+        >>> ExponentialFit(a=1.0, b=-0.01, c=0.1, t0=0.0, t1=50.0, end=0.71, kept=(),
         ...                diverged=False).bent
         False
-        >>> ExponentialFit(a=1.0, b=-0.02, c=0.0, t0=0.0, t1=50.0, end=0.37, kept=(),
+        >>> ExponentialFit(a=1.0, b=-0.02, c=0.1, t0=0.0, t1=50.0, end=0.47, kept=(),
         ...                diverged=False).bent
         True
         """

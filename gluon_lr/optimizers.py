@@ -41,12 +41,12 @@ def optimizer_keywords(optimizer_class: type) -> Set[str]:
     return names
 
 
-def optimizer_name(learner: Any) -> str:
+def optimizer_name(learner: Any) -> Optional[str]:
     """The registered name of the learner's optimizer (``'sgd'``, ``'adam'``, ...).
 
     The name MXNet's registry gives the optimizer's class; the class's own
-    name in lower case when it is not registered, and ``''`` when the
-    learner has no trainer.
+    name in lower case when it is not registered, and None when the learner
+    has no trainer.
 
     Examples
     --------
@@ -58,7 +58,7 @@ def optimizer_name(learner: Any) -> str:
     """
     trainer = getattr(learner, "trainer", None)
     if trainer is None:
-        return ""
+        return None
     kind = type(trainer.optimizer)
     return next((name for name, cls in mx.optimizer.Optimizer.opt_registry.items()
                  if cls is kind), kind.__name__.lower())

@@ -38,7 +38,7 @@ from .stopping import update_running_mean
 
 __all__ = ["as_curve", "smooth", "smooth_centred", "smooth_debiased", "smoothed_curve",
            "valley_curve", "lowest", "lowest_options", "ADAPTIVE_OPTIMIZERS", "steepest",
-           "valley", "minimum", "suggest_lr",
+           "valley", "minimum", "suggest_lr", "rule_options",
            "falling_region", "divergence_edge", "EDGE_RISE", "SUGGESTION_METHODS",
            "DEFAULT_RULE", "SUGGESTION_WIDTH", "RUNNING_MEAN_SMOOTHING", "VALLEY_BETA",
            "VALLEY_SKIP_END"]
@@ -437,7 +437,8 @@ def divergence_edge(lrs, losses, rise=None, width=SUGGESTION_WIDTH):
     return _edge(xs, curve, rise) if curve else None
 
 
-def lowest(lrs, losses, divisor=4.0, edge_margin=2.0, width=SUGGESTION_WIDTH):
+def lowest(lrs, losses, divisor=None, edge_margin=None, width=SUGGESTION_WIDTH,
+           optimizer=None):
     """The learning rate where the loss stops falling over ``divisor``, kept clear of divergence.
 
     On the centred curve (:func:`smoothed_curve` over ``width`` decades): the
@@ -454,21 +455,27 @@ def lowest(lrs, losses, divisor=4.0, edge_margin=2.0, width=SUGGESTION_WIDTH):
     ``bench/bench_suggest.py`` measures the rule on a suite of tasks;
     RESULTS.md has the ratios.
 
-    The defaults suit adaptive optimizers such as Adam; for SGD pass
-    :func:`lowest_options` ``("sgd")`` (the finder does).
+    Where the best rate lies relative to the lowest point depends on the
+    optimizer, so ``divisor`` and ``edge_margin`` default to
+    :func:`lowest_options` of ``optimizer`` (the finder passes its learner's).
 
     Parameters
     ----------
     lrs, losses : sequence of float
-    divisor : float > 0, default 4
-    edge_margin : float >= 1, default 2
+    divisor : float > 0, optional
+    edge_margin : float >= 1, optional
     width : float >= 0, default 0.3
         Of the centred smoother, in decades; 0 reads the raw losses.
+    optimizer : str, optional
+        The name of the optimizer that trains the network; None takes the
+        options of an adaptive one (a quarter of the lowest point).
 
     Examples
     --------
     >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 1.05], width=0)
     0.25
+    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 1.05], width=0, optimizer="sgd")
+    3.0
 
     The loss blows up right after its lowest point (1.6), so the edge is 1.6
     too and the suggestion ``1.6 / 2 / 4``:
@@ -476,8 +483,12 @@ def lowest(lrs, losses, divisor=4.0, edge_margin=2.0, width=SUGGESTION_WIDTH):
     >>> lowest([0.1, 0.2, 0.4, 0.8, 1.6, 3.2], [3.0, 3.0, 2.9, 2.9, 2.8, 9.0], width=0)
     0.2
     """
-    divisor = as_number("divisor", divisor, low=0, low_open=True)
-    edge_margin = as_number("edge_margin", edge_margin, low=1)
+    defaults = lowest_options(optimizer)
+    divisor = as_number("divisor", defaults["divisor"] if divisor is None else divisor,
+                        low=0, low_open=True)
+    edge_margin = as_number("edge_margin",
+                            defaults["edge_margin"] if edge_margin is None else edge_margin,
+                            low=1)
     lrs, losses = smoothed_curve(lrs, losses, width)
     point = _lowest_point("lowest", lrs, losses)
     if point is None:
@@ -521,11 +532,11 @@ ADAPTIVE_OPTIMIZERS = frozenset({"adabelief", "adadelta", "adagrad", "adam", "ad
 
 
 def lowest_options(optimizer):
-    """The :func:`lowest` options for a network trained by ``optimizer`` (a name).
+    """The :func:`lowest` options for a network trained by ``optimizer`` (a name, or None).
 
-    An adaptive optimizer (:data:`ADAPTIVE_OPTIMIZERS`) trains best well
-    below the sweep's lowest point: ``divisor=4``, ``edge_margin=2`` (the
-    rule's defaults). SGD and its kin train best above it, close to where
+    An adaptive optimizer (:data:`ADAPTIVE_OPTIMIZERS`, and None: not said)
+    trains best well below the sweep's lowest point: ``divisor=4``,
+    ``edge_margin=2``. SGD and its kin train best above it, close to where
     the loss diverges: three times the lowest point, at most the edge
     (``divisor=1/3``, ``edge_margin=3``). ``bench/bench_suggest.py`` measures both.
 
@@ -534,24 +545,30 @@ def lowest_options(optimizer):
     >>> lowest_options("adam"), lowest_options("SGD")
     ({'divisor': 4.0, 'edge_margin': 2.0}, {'divisor': 0.3333333333333333, 'edge_margin': 3.0})
     """
-    if not isinstance(optimizer, str):
-        raise TypeError("optimizer must be an optimizer's name, e.g. 'sgd' or 'adam'; got "
-                        "{!r}".format(optimizer))
-    if optimizer.lower() in ADAPTIVE_OPTIMIZERS:
+    if optimizer is not None and not isinstance(optimizer, str):
+        raise TypeError("optimizer must be an optimizer's name, e.g. 'sgd' or 'adam', or None; "
+                        "got {!r}".format(optimizer))
+    if optimizer is None or optimizer.lower() in ADAPTIVE_OPTIMIZERS:
         return {"divisor": 4.0, "edge_margin": 2.0}
     return {"divisor": 1 / 3, "edge_margin": 3.0}
 #: The rule :func:`suggest_lr` and the finder use unless told (see :func:`lowest`).
 DEFAULT_RULE = "lowest"
 
 
-def _rule_options(method):
-    """The names of the options a rule takes after ``lrs`` and ``losses``."""
+def rule_options(method):
+    """The names of the options the rule ``method`` takes after ``lrs`` and ``losses``.
+
+    Examples
+    --------
+    >>> rule_options("valley")
+    ['beta', 'num_it']
+    """
     return list(inspect.signature(SUGGESTION_METHODS[method]).parameters)[2:]
 
 
 def _check_options(method, options):
     """Raise TypeError naming the rule's options if ``options`` has any other key."""
-    accepted = _rule_options(method)
+    accepted = rule_options(method)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise TypeError("the {!r} rule accepts the options {}; got {}".format(
@@ -570,8 +587,8 @@ def suggest_lr(lrs, losses, method=DEFAULT_RULE, **options):
         The rule; see :func:`lowest`, :func:`steepest`, :func:`valley` and
         :func:`minimum`.
     **options
-        The rule's own options: ``divisor``, ``edge_margin``, ``width``
-        (lowest); ``skip_start``, ``skip_end``, ``smoothing`` (steepest);
+        The rule's own options (:func:`rule_options`): ``divisor``,
+        ``edge_margin``, ``width``, ``optimizer`` (lowest); ``skip_start``, ``skip_end``, ``smoothing`` (steepest);
         ``beta``, ``num_it`` (valley); ``divisor``, ``smoothing`` (minimum).
 
     Returns

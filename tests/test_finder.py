@@ -385,8 +385,8 @@ def test_suggest_reads_the_centred_curve_with_the_optimizers_options():
     finder = curve_finder()
     xs, centred = smoothed_curve(finder.lrs, finder.losses)
     # centred, the loss is lowest at point 20 and first 10 % above that at point 22, so the
-    # edge is point 21; without a trainer the options are SGD's: three times the lowest
-    # point, at most the edge
+    # edge is point 21. The scripted learner's optimizer is a stand-in, no adaptive one,
+    # so the rule takes SGD's options: three times the lowest point, at most the edge
     assert int(np.argmin(centred)) == 20
     assert divergence_edge(finder.lrs, finder.losses) == finder.lrs[21]
     assert finder.suggest() == pytest.approx(finder.lrs[21], rel=1e-12)
@@ -394,9 +394,8 @@ def test_suggest_reads_the_centred_curve_with_the_optimizers_options():
     # raw, the loss jumps from its lowest (point 22) to 1.5: the edge is point 22 itself
     assert int(np.argmin(finder.losses)) == 22
     assert finder.suggest(width=0) == pytest.approx(finder.lrs[22], rel=1e-12)
-    # the options a caller passes win over the optimizer's: Adam's cap the lowest point
-    # (point 20) at half the edge (point 21, a factor 1.5 above it), then take a quarter
-    assert finder.suggest(divisor=4, edge_margin=2) == finder.lrs[21] / 2 / 4
+    # Adam's options: the lowest point, at most half the edge (a factor 1.5 above it), over 4
+    assert finder.suggest(optimizer="adam") == finder.lrs[21] / 2 / 4
     smoothed = smooth(finder.losses, 0.95)
     assert finder.suggest("steepest") == steepest(finder.lrs, smoothed, smoothing=0)
     assert finder.suggest("steepest", smoothing=0.0) == steepest(finder.lrs, finder.losses,

@@ -374,12 +374,16 @@ def test_floor_is_enforced_exactly_in_the_least_squares_solution():
 def test_bent_is_half_the_expected_fall_inside_the_window():
     def fit(b):
         return ExponentialFit(a=1.0, b=b, c=0.0, t0=0.0, t1=10.0, end=0.5, kept=(),
-                              diverged=False)
+                              diverged=False, floor=None)
     assert fit(-math.log(2) / 10).bent                                  # exactly one half-life
     assert not fit(-math.log(2) / 10 * 0.999).bent
     # before the last step the forecast is the curve itself, bent or not
     assert fit(-0.01).forecast(5.0) == fit(-0.01).predict(5.0)
     assert fit(-0.01).forecast(50.0) == 0.5
+    # a level the floor holds up is not known, however fast the curve fell
+    held = ExponentialFit(a=1.0, b=-1.0, c=0.0, t0=0.0, t1=10.0, end=0.5, kept=(),
+                          diverged=False, floor=0.0)
+    assert not held.bent and held.forecast(50.0) == 0.5
 
 
 def test_losses_below_the_floor_are_refused():

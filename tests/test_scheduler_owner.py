@@ -38,8 +38,8 @@ def find(learner, twin):
 
 def confirm(learner, twin):
     finder = find(learner, twin)
-    assert finder.confirm(candidates=[0.01, 0.05], steps=3, progress=False) in (0.01, 0.05)
-    assert [len(trial.losses) for trial in finder.confirmation.trials] == [3, 3]
+    assert finder.confirm(candidates=[0.01, 0.05], budget=12, progress=False) in (0.01, 0.05)
+    assert [len(trial.losses) for trial in finder.confirmation.trials] == [6, 6]
 
 
 def compare(learner, twin):

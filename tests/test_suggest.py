@@ -279,8 +279,9 @@ def test_suggestions_on_the_committed_sweep():
     assert divergence_edge(lrs, losses) == lrs[74]
     assert suggest_lr(lrs, losses) == suggest_lr(lrs, losses, "lowest") == lrs[66] / 4
     # the finder's options for SGD, which trained this ResNet-18: three times the lowest point
-    assert suggest_lr(lrs, losses, **lowest_options("sgd")) == pytest.approx(lrs[66] * 3,
-                                                                              rel=1e-12)
+    assert suggest_lr(lrs, losses, optimizer="sgd") == pytest.approx(lrs[66] * 3, rel=1e-12)
+    assert suggest_lr(lrs, losses, **lowest_options("sgd")) == \
+        suggest_lr(lrs, losses, optimizer="sgd")
 
 
 def test_every_rule_takes_its_own_options_and_no_other():
@@ -349,14 +350,16 @@ def test_warnings_point_at_the_caller():
     ({"width": -0.1}, ValueError, r"width must be a number in \[0, inf\)"),
     ({"width": "0.2"}, TypeError, r"width must be a number in \[0, inf\)"),
     ({"smoothing": 0.5}, TypeError,
-     "the 'lowest' rule accepts the options divisor, edge_margin, width; got 'smoothing'"),
+     "the 'lowest' rule accepts the options divisor, edge_margin, width, optimizer; got "
+     "'smoothing'"),
     ({"method": "minimum", "divisor": 0}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "minimum", "divisor": -1}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "minimum", "divisor": math.inf}, ValueError, r"divisor must be a number in"),
     ({"method": "minimum", "divisor": "10"}, TypeError, r"divisor must be a number in \(0, inf"),
     ({"method": "lowest", "divisor": 0}, ValueError, r"divisor must be a number in \(0, inf\)"),
     ({"method": "lowest", "beta": 0.9}, TypeError,
-     "the 'lowest' rule accepts the options divisor, edge_margin, width; got 'beta'"),
+     "the 'lowest' rule accepts the options divisor, edge_margin, width, optimizer; got "
+     "'beta'"),
     ({"method": "steepest", "skip_start": -1}, ValueError, "skip_start must be an int >= 0"),
     ({"method": "steepest", "skip_end": 1.0}, TypeError, "skip_end must be an int >= 0"),
     ({"method": "steepest", "skip_end": True}, TypeError, "skip_end must be an int >= 0"),
