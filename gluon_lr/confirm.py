@@ -32,6 +32,7 @@ are interrupted.
 import dataclasses
 import math
 import statistics
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 import mxnet as mx
 
@@ -62,7 +63,7 @@ class Trial:
     """
 
     lr: float
-    losses: tuple = dataclasses.field(repr=False)
+    losses: Tuple[float, ...] = dataclasses.field(repr=False)
     forecast: float
     score: float
     rounds: int
@@ -85,31 +86,32 @@ class Confirmation:
     """
 
     lr: float
-    trials: tuple = dataclasses.field(repr=False)
+    trials: Tuple[Trial, ...] = dataclasses.field(repr=False)
     steps_spent: int
     horizon: int = 300
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Confirmation(lr={:.6g}, {} trials, steps_spent={}, horizon={})".format(
             self.lr, len(self.trials), self.steps_spent, self.horizon)
 
-    def table(self):
+    def table(self) -> List[Dict[str, Any]]:
         """The trials as rows ``{'lr', 'steps', 'final_loss', 'forecast', 'score', 'chosen'}``."""
         return [{"lr": t.lr, "steps": len(t.losses), "final_loss": t.losses[-1],
                  "forecast": t.forecast, "score": t.score, "chosen": t.lr == self.lr}
                 for t in self.trials]
 
 
-def _unique(lrs):
+def _unique(lrs: Iterable[float]) -> List[float]:
     """Sorted learning rates with near-duplicates (within 5 %) merged into the first."""
-    kept = []
+    kept: List[float] = []
     for lr in sorted(lrs):
         if not kept or lr > kept[-1] * _SAME_LR:
             kept.append(lr)
     return kept
 
 
-def default_candidates(lrs, losses, spacing=2.0, span=32.0):
+def default_candidates(lrs: Sequence[float], losses: Sequence[float], spacing: float = 2.0,
+                       span: float = 32.0) -> List[float]:
     """The learning rates worth a trial, read off a finder curve.
 
     A log grid of ratio ``spacing`` from the window's top down to its
@@ -155,7 +157,7 @@ def default_candidates(lrs, losses, spacing=2.0, span=32.0):
     return _unique(lr for lr in picks if bottom * (1 - 1e-12) <= lr <= top * (1 + 1e-12))
 
 
-def halving_rounds(candidates, budget):
+def halving_rounds(candidates: int, budget: int) -> List[int]:
     """The steps each survivor trains in each round of successive halving: a list, one per round.
 
     ``n`` candidates go down to ``ceil(n / 2)`` after each round until one is
@@ -175,7 +177,7 @@ def halving_rounds(candidates, budget):
     return [budget // len(counts) // n for n in counts]
 
 
-def affordable(candidates, budget):
+def affordable(candidates: Sequence[float], budget: int) -> List[float]:
     """The most of ``candidates`` that ``budget`` gives a first round, spread evenly.
 
     All of them when the budget gives each ``MIN_ROUND_STEPS`` steps in the
@@ -201,7 +203,7 @@ def affordable(candidates, budget):
     return [candidates[round(i * (len(candidates) - 1) / (count - 1))] for i in range(count)]
 
 
-def _counts(candidates):
+def _counts(candidates: int) -> List[int]:
     """How many candidates train in each round: ``n``, ``ceil(n / 2)``, ... down to 2 (or [1])."""
     counts = [candidates]
     while counts[-1] > 2:
@@ -209,11 +211,12 @@ def _counts(candidates):
     return counts
 
 
-def _diverged(losses):
+def _diverged(losses: Sequence[float]) -> bool:
     return not all(math.isfinite(loss) and loss <= DIVERGED * losses[0] for loss in losses)
 
 
-def _score(learner, losses, score, horizon, tail, val_data, floor):
+def _score(learner: Any, losses: Sequence[float], score: str, horizon: int, tail: int,
+           val_data: Optional[Iterable[Any]], floor: Optional[float]) -> Tuple[float, float]:
     """``(forecast, score)`` of one candidate's losses from its first step.
 
     The forecast fits the second half of the losses: where the loss falls
@@ -229,11 +232,15 @@ def _score(learner, losses, score, horizon, tail, val_data, floor):
         return forecast, forecast
     if score == "mean":
         return forecast, statistics.fmean(losses[-tail:])
-    return forecast, mean_loss(learner.net, learner.loss_fn, val_data, learner.devices)
+    return forecast, mean_loss(learner.net, learner.loss_fn,
+                               cast(Iterable[Tuple[Any, Any]], val_data), learner.devices)
 
 
-def confirm_learning_rate(learner, candidates, *, budget, horizon=300, score="forecast",
-                          tail=10, val_data=None, floor=0.0, progress=True):
+def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: int,
+                          horizon: int = 300, score: str = "forecast", tail: int = 10,
+                          val_data: Optional[Iterable[Any]] = None,
+                          floor: Optional[float] = 0.0,
+                          progress: bool = True) -> Confirmation:
     """Choose among ``candidates`` by successive halving from one snapshot.
 
     Parameters
@@ -286,8 +293,10 @@ def confirm_learning_rate(learner, candidates, *, budget, horizon=300, score="fo
                              MIN_ROUND_STEPS * len(lrs) * len(rounds), budget))
     batches = learner.peek_batches(sum(rounds))
     per_step = len(batches) // sum(rounds)  # loader batches an optimizer step takes
-    losses = {lr: [] for lr in lrs}
-    results, states, alive, spent = {}, {}, list(lrs), 0
+    losses: Dict[float, List[float]] = {lr: [] for lr in lrs}
+    results: Dict[float, Tuple[float, float, int]] = {}
+    states: Dict[float, Any] = {}
+    alive, spent = list(lrs), 0
     total = sum(steps * n for steps, n in zip(rounds, _counts(len(lrs))))
     with ProgressBar(total, "confirm", enabled=progress) as bar, learner.trial() as start:
         done = 0

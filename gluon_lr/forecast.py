@@ -28,13 +28,18 @@ the final fit. It needs NumPy only. Where it differs from the reference:
 """
 import dataclasses
 import math
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_number
 
 __all__ = ["ExponentialFit", "fit_exponential", "forecast_loss", "MIN_POINTS",
            "MIN_TRIM_POINTS"]
+
+Array = NDArray[np.float64]
+Index = NDArray[np.intp]
 
 #: The fewest losses a fit accepts (three parameters).
 MIN_POINTS = 3
@@ -58,6 +63,10 @@ _HALF_WINDOW = 3
 _TRIM_ROUNDS = 10
 _MAD_TO_SIGMA = 1.482602218505602  # 1 / Phi^-1(3/4): MAD -> normal standard deviation
 _MEAN_AD_TO_SIGMA = math.sqrt(math.pi / 2)  # mean absolute deviation -> standard deviation
+# The floor holds a level up when the free fit's level lies below it by more than this
+# fraction of the series' range: a curve that settles on the floor itself has a free level
+# a rounding error below it.
+_HELD = 1e-3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +94,9 @@ class ExponentialFit:
         still falling straight does not pin down. ``inf`` when diverged.
     floor : float or None
         The level ``c`` was held at or above (``None``: unbounded).
+    held : bool
+        True when the floor held ``c`` up: a fit free of it would put the
+        level clearly below it (by more than 0.1 % of the series' range).
     kept : tuple of int
         Indices of the losses the final fit used, in order; the others were
         dropped as outliers. Empty for a diverged series.
@@ -110,20 +122,21 @@ class ExponentialFit:
     t0: float
     t1: float
     end: float
-    kept: tuple = dataclasses.field(repr=False)
+    kept: Tuple[int, ...] = dataclasses.field(repr=False)
     diverged: bool
-    floor: float = 0.0
+    floor: Optional[float] = 0.0
+    held: bool = False
 
     @property
-    def bent(self):
+    def bent(self) -> bool:
         """True when the series has shown at least half of the fall (or rise) the fit expects.
 
         That is ``exp(b * (t1 - t0)) <= 1/2``: the window spans a half-life of
         the curve or more, so its level ``c`` rests on what the series showed.
         A series still falling straight at its end has not bent: its fit puts
         most of the fall beyond the window, where no loss was seen. Nor has
-        one whose level the floor holds up (``c == floor``): its free fit
-        would fall through the floor, so its level is not known. A flat or a
+        one whose level the floor :attr:`held` up: its free fit would fall
+        through the floor, so its level is not known. A flat or a
         diverged series counts as bent (it has nothing to extrapolate).
 
         Examples
@@ -137,17 +150,18 @@ class ExponentialFit:
         """
         if self.a == 0 or self.diverged:
             return True
-        if self.floor is not None and self.c <= self.floor:
+        if self.held:
             return False
         return self.b * (self.t1 - self.t0) <= -math.log(2)
 
-    def forecast(self, horizon):
+    def forecast(self, horizon: float) -> float:
         """The loss to expect at step ``horizon``: extrapolated only from a fit that has bent.
 
         :meth:`predict` at ``horizon`` when the fit has :attr:`bent` (or
         ``horizon`` is not past ``t1``); otherwise :attr:`end`, the level the
-        series has reached, the lowest it gives evidence of. ``inf`` for a
-        diverged series.
+        series has reached, the lowest it gives evidence of. Never below
+        :attr:`floor` (a fit can dip under it where the series runs along
+        it). ``inf`` for a diverged series.
 
         Examples
         --------
@@ -157,11 +171,10 @@ class ExponentialFit:
         (0.6, 0.049787)
         """
         horizon = as_number("horizon", horizon)
-        if self.bent or horizon <= self.t1:
-            return self.predict(horizon)
-        return self.end
+        value = float(self.predict(horizon)) if self.bent or horizon <= self.t1 else self.end
+        return value if self.floor is None else max(value, self.floor)
 
-    def predict(self, t):
+    def predict(self, t: ArrayLike) -> Union[float, NDArray[np.float64]]:
         """The fitted loss at step(s) ``t``: a float for a number, an array for an array.
 
         ``t`` is in the units of the fit's steps and must be finite; it may
@@ -189,10 +202,10 @@ class ExponentialFit:
         if self.a == 0:
             return np.full(t.shape, float(self.c))
         with np.errstate(over="ignore"):
-            return self.a * np.exp(self.b * (t - self.t0)) + self.c
+            return np.asarray(self.a * np.exp(self.b * (t - self.t0)) + self.c, dtype=np.float64)
 
 
-def _as_series(name, values):
+def _as_series(name: str, values: ArrayLike) -> NDArray[np.float64]:
     """``values`` as a 1-D float array; TypeError for non-numbers, ValueError for a bad shape."""
     array = np.asarray(values)
     if array.dtype.kind not in "iuf":
@@ -204,7 +217,8 @@ def _as_series(name, values):
     return array.astype(float)
 
 
-def _solve_all(u, y, rates, floor):
+def _solve_all(u: Array, y: Array, rates: Array,
+               floor: Optional[float]) -> Tuple[Array, Array, Array]:
     """Least-squares ``amp, level, rss`` of ``y ~ amp * exp(-rate * u) + level`` for each rate.
 
     ``level >= floor``: where the free solution's level lies below ``floor``,
@@ -226,13 +240,15 @@ def _solve_all(u, y, rates, floor):
     return amp, level, rss
 
 
-def _solve(u, y, rate, floor):
+def _solve(u: Array, y: Array, rate: float,
+           floor: Optional[float]) -> Tuple[float, float, float]:
     """``_solve_all`` for one rate, as floats."""
     amp, level, rss = _solve_all(u, y, np.array([rate]), floor)
     return float(amp[0]), float(level[0]), float(rss[0])
 
 
-def _fit(u, y, fastest, floor):
+def _fit(u: Array, y: Array, fastest: float,
+         floor: Optional[float]) -> Tuple[float, float, float]:
     """Fit ``y ~ amp * exp(-rate * u) + level`` on ``u`` in ``[0, 1]``: ``amp, rate, level``.
 
     ``rate`` lies in ``[1 / _SLOWEST_SPANS, fastest]``: the best point of a
@@ -251,7 +267,7 @@ def _fit(u, y, fastest, floor):
     left, right = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     found = {grid[best]: float(rss[best])}
 
-    def cost(s):
+    def cost(s: float) -> float:
         if s not in found:
             found[s] = _solve(u, y, math.exp(s), floor)[2]
         return found[s]
@@ -270,7 +286,7 @@ def _fit(u, y, fastest, floor):
     return amp, math.exp(s), level
 
 
-def _window_median(values, half, center):
+def _window_median(values: Array, half: int, center: bool) -> Array:
     """Median of each value's window: up to ``half`` values on each side, cut short at
     the ends, and the value itself if ``center``."""
     n = len(values)
@@ -289,7 +305,7 @@ def _window_median(values, half, center):
     return out
 
 
-def _side_medians(values, half):
+def _side_medians(values: Array, half: int) -> Tuple[Array, Array]:
     """Medians of the up to ``half`` values left and right of each value (NaN if none)."""
     n = len(values)
     left, right = np.full(n, np.nan), np.full(n, np.nan)
@@ -304,9 +320,10 @@ def _side_medians(values, half):
     return left, right
 
 
-def _trim(u, y, fastest, max_dropped, threshold, floor):
+def _trim(u: Array, y: Array, fastest: float, max_dropped: int, threshold: float,
+          floor: Optional[float]) -> Index:
     """Indices to keep after iterative outlier trimming (see :func:`fit_exponential`)."""
-    keep = np.arange(len(y))
+    keep: Index = np.arange(len(y))
     floor = 1e-9 * float(np.max(np.abs(y)))
     for _ in range(_TRIM_ROUNDS):
         if max_dropped == 0 or len(keep) < MIN_TRIM_POINTS:
@@ -352,7 +369,7 @@ def _trim(u, y, fastest, max_dropped, threshold, floor):
     return keep
 
 
-def _end_level(u, y):
+def _end_level(u: Array, y: Array) -> float:
     """The value at ``u = 1`` of a least-squares line through the points with ``u >= 0.75``
     (the last 3 when fewer)."""
     tail = max(int(np.count_nonzero(u >= 0.75)), MIN_POINTS)
@@ -360,7 +377,7 @@ def _end_level(u, y):
     return float(slope + intercept)
 
 
-def _diverged(y, factor, spike_factor):
+def _diverged(y: Array, factor: float, spike_factor: float) -> bool:
     """True when the median of the last tenth (at least 5 points) exceeds ``factor``
     times the median of the first tenth, that first median being positive, or
     any loss exceeds ``spike_factor`` times the first, a positive one."""
@@ -370,8 +387,10 @@ def _diverged(y, factor, spike_factor):
         (y[0] > 0 and float(np.max(y)) > spike_factor * y[0])
 
 
-def fit_exponential(losses, steps=None, *, floor=0.0, max_outliers=0.1,
-                    outlier_threshold=4.0, diverge_factor=2.0, spike_factor=100.0):
+def fit_exponential(losses: ArrayLike, steps: Optional[ArrayLike] = None, *,
+                    floor: Optional[float] = 0.0, max_outliers: float = 0.1,
+                    outlier_threshold: float = 4.0, diverge_factor: float = 2.0,
+                    spike_factor: float = 100.0) -> ExponentialFit:
     """Fit ``loss(t) = a * exp(b * (t - t0)) + c`` with ``b < 0`` to a loss series.
 
     **Fit.** For a fixed ``b``, ``a`` and ``c`` are the closed-form linear
@@ -511,17 +530,21 @@ def fit_exponential(losses, steps=None, *, floor=0.0, max_outliers=0.1,
     span = float(t[-1] - t[0])
     u = (t - t0) / span
     fastest = (n - 1) / _FASTEST_STEPS  # in units of 1 / span
-    keep = np.arange(n)
+    keep: Index = np.arange(n)
     if n >= MIN_TRIM_POINTS:
         keep = _trim(u, y, (n - 1) / _HALF_WINDOW, int(max_outliers * n), outlier_threshold,
                      floor)
     amp, rate, level = _fit(u[keep], y[keep], fastest, floor)
+    held = floor is not None and level == floor and \
+        _fit(u[keep], y[keep], fastest, None)[2] < floor - _HELD * float(np.ptp(y[keep]))
     return ExponentialFit(a=amp, b=-rate / span, c=level, t0=t0, t1=t1,
                           end=_end_level(u[keep], y[keep]),
-                          kept=tuple(int(i) for i in keep), diverged=False, floor=floor)
+                          kept=tuple(int(i) for i in keep), diverged=False, floor=floor,
+                          held=held)
 
 
-def forecast_loss(losses, horizon, steps=None, **options):
+def forecast_loss(losses: ArrayLike, horizon: float, steps: Optional[ArrayLike] = None,
+                  **options: Any) -> float:
     """The loss to expect at step ``horizon``: :meth:`ExponentialFit.forecast` of the fit.
 
     The fitted curve at ``horizon`` when the series has bent, else the fitted

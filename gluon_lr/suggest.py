@@ -25,11 +25,14 @@ rates, by about ``smoothing / (1 - smoothing)`` points (19 at 0.95). The
 centred smoother runs the same mean forwards and then backwards, so the two
 lags cancel and the lowest point stays where the losses are lowest.
 """
+from __future__ import annotations
+
 import bisect
 import inspect
 import math
 import numbers
 import warnings
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -50,6 +53,9 @@ SUGGESTION_WIDTH = 0.3
 #: pytorch-lr-finder's running-mean weight (``smooth_f=0.05``), for 'steepest' and 'minimum'.
 RUNNING_MEAN_SMOOTHING = 0.95
 
+#: A curve: its learning rates and losses, as lists of the same length.
+Curve = Tuple[List[float], List[float]]
+
 #: The divergence edge is where the smoothed loss first rises this fraction above its lowest.
 EDGE_RISE = 0.1
 
@@ -62,20 +68,20 @@ VALLEY_SKIP_END = 5
 
 # -- input checks ------------------------------------------------------------------------------
 
-def _as_sequence(name, values, what):
+def _as_sequence(name: str, values: Any, what: str) -> List[Any]:
     """``values`` as a list, or a TypeError saying that ``name`` must be a sequence of ``what``."""
     if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError("{} must be a sequence of {}, got {!r}".format(name, what, values))
     return list(values)
 
 
-def _as_lrs(lrs):
+def _as_lrs(lrs: Any) -> List[float]:
     """The learning rates as a list of floats, each 0 or a float32-representable number."""
     what = "learning rates (0 or numbers in [{:.8g}, {:.8g}])".format(FLOAT32_TINY, FLOAT32_MAX)
     return [as_lr("lrs[{}]".format(i), lr) for i, lr in enumerate(_as_sequence("lrs", lrs, what))]
 
 
-def _as_losses(losses):
+def _as_losses(losses: Any) -> List[float]:
     """The losses as a list of floats; NaN and infinities are allowed (a diverged sweep)."""
     values = _as_sequence("losses", losses, "numbers (NaN and inf allowed)")
     for i, loss in enumerate(values):
@@ -85,7 +91,7 @@ def _as_losses(losses):
     return [float(loss) for loss in values]
 
 
-def as_curve(lrs, losses):
+def as_curve(lrs: Sequence[float], losses: Sequence[float]) -> Curve:
     """Return checked ``(lrs, losses)`` lists of the same length, or raise.
 
     Learning rates must be in float32's range; losses may be NaN or infinite.
@@ -97,13 +103,13 @@ def as_curve(lrs, losses):
     return lrs, losses
 
 
-def _finite(lrs, losses):
+def _finite(lrs: List[float], losses: List[float]) -> Curve:
     """The points whose loss is finite, as ``(lrs, losses)`` lists."""
     kept = [(lr, loss) for lr, loss in zip(lrs, losses) if math.isfinite(loss)]
     return [lr for lr, _ in kept], [loss for _, loss in kept]
 
 
-def _warn(message):
+def _warn(message: str) -> None:
     """Warn at the first caller outside this module (the rules call each other)."""
     frame, level = inspect.currentframe(), 1
     while frame is not None and frame.f_code.co_filename == __file__:
@@ -111,14 +117,14 @@ def _warn(message):
     warnings.warn(message, RuntimeWarning, stacklevel=level)
 
 
-def _too_few(rule, needed, have):
+def _too_few(rule: str, needed: str, have: int) -> None:
     _warn("cannot suggest a learning rate with the {!r} rule: it needs at least {}, "
           "got {}".format(rule, needed, have))
 
 
 # -- curves ------------------------------------------------------------------------------------
 
-def smooth(losses, smoothing):
+def smooth(losses: Sequence[float], smoothing: float) -> List[float]:
     """The finder's running mean: ``m_1 = l_1``, ``m_k = (1 - s) * l_k + s * m_{k-1}``.
 
     Parameters
@@ -141,7 +147,7 @@ def smooth(losses, smoothing):
     return smoothed
 
 
-def smooth_centred(losses, smoothing):
+def smooth_centred(losses: Sequence[float], smoothing: float) -> List[float]:
     """Zero-phase smoothing: the running mean of :func:`smooth`, forwards and then backwards.
 
     The forward pass lags features towards later points and the backward
@@ -181,7 +187,7 @@ def smooth_centred(losses, smoothing):
     return [math.exp(value) for value in smoothed] if logarithmic else smoothed
 
 
-def smooth_debiased(losses, beta=VALLEY_BETA):
+def smooth_debiased(losses: Sequence[float], beta: float = VALLEY_BETA) -> List[float]:
     """fastai's smoothed loss (``AvgSmoothLoss``): a running mean corrected for its zero start.
 
     ``v_0 = 0``, ``v_k = beta * v_{k-1} + (1 - beta) * l_k`` and the k-th value
@@ -207,7 +213,8 @@ def smooth_debiased(losses, beta=VALLEY_BETA):
     return smoothed
 
 
-def smoothed_curve(lrs, losses, width=SUGGESTION_WIDTH):
+def smoothed_curve(lrs: Sequence[float], losses: Sequence[float],
+                   width: float = SUGGESTION_WIDTH) -> Curve:
     """The finite points of a curve, centred-smoothed over ``width`` decades: ``(lrs, losses)``.
 
     :func:`smooth_centred` with the weight ``exp(-step / width)``, where
@@ -241,20 +248,22 @@ def smoothed_curve(lrs, losses, width=SUGGESTION_WIDTH):
     return lrs, smooth_centred(losses, weight)
 
 
-def _running_mean_curve(lrs, losses, smoothing):
+def _running_mean_curve(lrs: Sequence[float], losses: Sequence[float],
+                        smoothing: float) -> Curve:
     """The finite points of a curve, their losses smoothed by :func:`smooth` (it lags)."""
     lrs, losses = _finite(*as_curve(lrs, losses))
     return lrs, smooth(losses, smoothing)
 
 
-def _check_num_it(num_it, points):
+def _check_num_it(num_it: Optional[int], points: int) -> int:
     """``num_it``, or the number of points when it is None; never fewer than the points."""
     if num_it is None:
         return points
     return as_int("num_it", num_it, max(1, points))
 
 
-def valley_curve(lrs, losses, beta=VALLEY_BETA, num_it=None):
+def valley_curve(lrs: Sequence[float], losses: Sequence[float], beta: float = VALLEY_BETA,
+                 num_it: Optional[int] = None) -> Curve:
     """The curve fastai's valley rule reads: ``(lrs, smoothed losses)``.
 
     As fastai's ``Learner.lr_find``: the losses are smoothed over the whole
@@ -293,7 +302,8 @@ def valley_curve(lrs, losses, beta=VALLEY_BETA, num_it=None):
 
 # -- rules -------------------------------------------------------------------------------------
 
-def steepest(lrs, losses, skip_start=10, skip_end=5, smoothing=RUNNING_MEAN_SMOOTHING):
+def steepest(lrs: Sequence[float], losses: Sequence[float], skip_start: int = 10,
+             skip_end: int = 5, smoothing: float = RUNNING_MEAN_SMOOTHING) -> Optional[float]:
     """The learning rate where the loss falls fastest (pytorch-lr-finder's rule).
 
     Keeps the points with a finite loss, smooths them with the running mean
@@ -328,13 +338,14 @@ def steepest(lrs, losses, skip_start=10, skip_end=5, smoothing=RUNNING_MEAN_SMOO
     return kept_lrs[int(np.argmin(np.gradient(np.asarray(kept))))]
 
 
-def _longest_decrease(losses):
+def _longest_decrease(losses: Sequence[float]) -> Tuple[int, int]:
     """``(end, length)`` of the first longest strictly decreasing subsequence of ``losses``.
 
     ``tails[k]`` holds the largest last value of a decreasing subsequence of
     ``k + 1`` points seen so far, negated so that the list is ascending.
     """
-    tails, end, length = [], 0, 0
+    tails: List[float] = []
+    end, length = 0, 0
     for i, loss in enumerate(losses):
         place = bisect.bisect_left(tails, -loss)
         tails[place:place + 1] = [-loss]
@@ -343,7 +354,8 @@ def _longest_decrease(losses):
     return end, length
 
 
-def valley(lrs, losses, beta=VALLEY_BETA, num_it=None):
+def valley(lrs: Sequence[float], losses: Sequence[float], beta: float = VALLEY_BETA,
+           num_it: Optional[int] = None) -> Optional[float]:
     """fastai's "valley" suggestion: a point partway down the longest decreasing run.
 
     On the curve of :func:`valley_curve` (fastai's debiased smoothing with
@@ -397,7 +409,7 @@ def valley(lrs, losses, beta=VALLEY_BETA, num_it=None):
     return lrs[max(index, 0)]
 
 
-def _lowest_point(rule, lrs, losses):
+def _lowest_point(rule: str, lrs: List[float], losses: List[float]) -> Optional[float]:
     """The learning rate at the lowest loss of a finite curve; None, with a warning naming
     ``rule``, when the curve is empty."""
     if not losses:
@@ -406,7 +418,7 @@ def _lowest_point(rule, lrs, losses):
     return lrs[int(np.argmin(losses))]
 
 
-def _edge(lrs, curve, rise):
+def _edge(lrs: List[float], curve: List[float], rise: float) -> Optional[float]:
     """The last learning rate before ``curve`` first rises ``rise`` above its lowest point,
     looking only after that point; None when it never does."""
     low = int(np.argmin(curve))
@@ -415,7 +427,8 @@ def _edge(lrs, curve, rise):
                 None)
 
 
-def divergence_edge(lrs, losses, rise=None, width=SUGGESTION_WIDTH):
+def divergence_edge(lrs: Sequence[float], losses: Sequence[float], rise: Optional[float] = None,
+                    width: float = SUGGESTION_WIDTH) -> Optional[float]:
     """The last learning rate before the loss, past its lowest point, rises ``rise`` above it.
 
     On the centred curve :func:`smoothed_curve` gives (non-finite points
@@ -437,8 +450,9 @@ def divergence_edge(lrs, losses, rise=None, width=SUGGESTION_WIDTH):
     return _edge(xs, curve, rise) if curve else None
 
 
-def lowest(lrs, losses, divisor=None, edge_margin=None, width=SUGGESTION_WIDTH,
-           optimizer=None):
+def lowest(lrs: Sequence[float], losses: Sequence[float], divisor: Optional[float] = None,
+           edge_margin: Optional[float] = None, width: float = SUGGESTION_WIDTH,
+           optimizer: Optional[str] = None) -> Optional[float]:
     """The learning rate where the loss stops falling over ``divisor``, kept clear of divergence.
 
     On the centred curve (:func:`smoothed_curve` over ``width`` decades): the
@@ -499,7 +513,8 @@ def lowest(lrs, losses, divisor=None, edge_margin=None, width=SUGGESTION_WIDTH,
     return point / divisor
 
 
-def minimum(lrs, losses, divisor=10.0, smoothing=RUNNING_MEAN_SMOOTHING):
+def minimum(lrs: Sequence[float], losses: Sequence[float], divisor: float = 10.0,
+            smoothing: float = RUNNING_MEAN_SMOOTHING) -> Optional[float]:
     """fastai's "minimum": the learning rate at the lowest finite loss, divided by 10.
 
     On the running-mean curve (:func:`smooth`, weight ``smoothing``) of the
@@ -522,8 +537,8 @@ def minimum(lrs, losses, divisor=10.0, smoothing=RUNNING_MEAN_SMOOTHING):
     return None if point is None else point / divisor
 
 
-SUGGESTION_METHODS = {"lowest": lowest, "steepest": steepest, "valley": valley,
-                      "minimum": minimum}
+SUGGESTION_METHODS: Dict[str, Callable[..., Optional[float]]] = {
+    "lowest": lowest, "steepest": steepest, "valley": valley, "minimum": minimum}
 
 #: MXNet's optimizers that scale each step by running statistics of the gradient.
 ADAPTIVE_OPTIMIZERS = frozenset({"adabelief", "adadelta", "adagrad", "adam", "adamax", "adamw",
@@ -531,7 +546,7 @@ ADAPTIVE_OPTIMIZERS = frozenset({"adabelief", "adadelta", "adagrad", "adam", "ad
                                  "rmsprop"})
 
 
-def lowest_options(optimizer):
+def lowest_options(optimizer: Optional[str]) -> Dict[str, float]:
     """The :func:`lowest` options for a network trained by ``optimizer`` (a name, or None).
 
     An adaptive optimizer (:data:`ADAPTIVE_OPTIMIZERS`, and None: not said)
@@ -555,7 +570,7 @@ def lowest_options(optimizer):
 DEFAULT_RULE = "lowest"
 
 
-def rule_options(method):
+def rule_options(method: str) -> List[str]:
     """The names of the options the rule ``method`` takes after ``lrs`` and ``losses``.
 
     Examples
@@ -566,7 +581,7 @@ def rule_options(method):
     return list(inspect.signature(SUGGESTION_METHODS[method]).parameters)[2:]
 
 
-def _check_options(method, options):
+def _check_options(method: str, options: Dict[str, Any]) -> None:
     """Raise TypeError naming the rule's options if ``options`` has any other key."""
     accepted = rule_options(method)
     unknown = sorted(set(options) - set(accepted))
@@ -575,7 +590,8 @@ def _check_options(method, options):
             method, ", ".join(accepted), ", ".join(repr(name) for name in unknown)))
 
 
-def suggest_lr(lrs, losses, method=DEFAULT_RULE, **options):
+def suggest_lr(lrs: Sequence[float], losses: Sequence[float], method: str = DEFAULT_RULE,
+               **options: Any) -> Optional[float]:
     """Suggest a learning rate from a finder's ``(lr, loss)`` curve.
 
     Parameters
@@ -608,7 +624,9 @@ def suggest_lr(lrs, losses, method=DEFAULT_RULE, **options):
     return None if suggestion is None else float(suggestion)
 
 
-def falling_region(lrs, losses, width=SUGGESTION_WIDTH, drop=0.03):
+def falling_region(lrs: Sequence[float], losses: Sequence[float],
+                   width: float = SUGGESTION_WIDTH,
+                   drop: float = 0.03) -> Optional[Tuple[float, float]]:
     """The learning rates over which the smoothed loss falls: ``(low, high)`` or None.
 
     On the centred curve :func:`smoothed_curve` gives, ``low`` is the first learning

@@ -330,7 +330,7 @@ def test_a_curve_still_falling_straight_never_forecasts_below_the_floor():
     free = fit_exponential(losses, steps, floor=None)
     assert free.c < -0.5 and free.predict(1000) < 0
     fit = fit_exponential(losses, steps)
-    assert fit.c == 0.0 and not fit.bent
+    assert fit.c == 0.0 and fit.held and not fit.bent
     assert fit.predict(300) >= 0.0
     # no credit for the fall the window never saw: the fitted loss at the last step
     assert fit.predict(113) > 1.2
@@ -382,8 +382,11 @@ def test_bent_is_half_the_expected_fall_inside_the_window():
     assert fit(-0.01).forecast(50.0) == 0.5
     # a level the floor holds up is not known, however fast the curve fell
     held = ExponentialFit(a=1.0, b=-1.0, c=0.0, t0=0.0, t1=10.0, end=0.5, kept=(),
-                          diverged=False, floor=0.0)
+                          diverged=False, floor=0.0, held=True)
     assert not held.bent and held.forecast(50.0) == 0.5
+    # a clean curve that settles on the floor itself is not held up
+    settled = fit_exponential(np.exp(-0.055 * np.arange(100)))
+    assert settled.c == pytest.approx(0.0, abs=1e-12) and not settled.held and settled.bent
 
 
 def test_losses_below_the_floor_are_refused():

@@ -13,14 +13,15 @@ from ..forecast import ExponentialFit
 
 __all__ = ["Candidate", "Stage"]
 
-_FIT_FIELDS = ("a", "b", "c", "t0", "t1", "end", "kept", "diverged", "floor")
+_FIT_FIELDS = ("a", "b", "c", "t0", "t1", "end", "kept", "diverged", "floor", "held")
 
 
 def _fit_to_dict(fit):
     if fit is None:
         return None
     return {"a": fit.a, "b": fit.b, "c": fit.c, "t0": fit.t0, "t1": fit.t1, "end": fit.end,
-            "kept": list(fit.kept), "diverged": fit.diverged, "floor": fit.floor}
+            "kept": list(fit.kept), "diverged": fit.diverged, "floor": fit.floor,
+            "held": fit.held}
 
 
 def _fit_from_dict(data):
@@ -30,7 +31,8 @@ def _fit_from_dict(data):
                           t0=float(data["t0"]), t1=float(data["t1"]), end=float(data["end"]),
                           kept=tuple(int(i) for i in data["kept"]),
                           diverged=bool(data["diverged"]),
-                          floor=None if data["floor"] is None else float(data["floor"]))
+                          floor=None if data["floor"] is None else float(data["floor"]),
+                          held=bool(data["held"]))
 
 
 def _floats(values):
