@@ -32,7 +32,7 @@ are interrupted.
 import dataclasses
 import math
 import statistics
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, cast
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 import mxnet as mx
 
@@ -211,6 +211,47 @@ def _counts(candidates: int) -> List[int]:
     return counts
 
 
+def _checked_candidates(candidates: Sequence[float]) -> List[float]:
+    """The candidates as floats: at least one, each a rate in float32's range, all distinct."""
+    if not candidates:
+        raise ValueError("candidates must list at least one learning rate")
+    lrs = [as_lr("each of candidates", lr, allow_zero=False) for lr in candidates]
+    if len(set(lrs)) < len(lrs):
+        raise ValueError("candidates must be distinct learning rates, got {!r}".format(
+            list(candidates)))
+    return lrs
+
+
+def _halve(learner: Any, lrs: List[float], rounds: List[int],
+           scored: Callable[[List[float]], Tuple[float, float]], progress: bool
+           ) -> Tuple[Dict[float, List[float]], Dict[float, Tuple[float, float, int]], int]:
+    """Successive halving: every candidate's losses, ``(forecast, score, rounds)`` and the
+    steps spent. The learner is restored to its state at the call on the way out."""
+    batches = learner.peek_batches(sum(rounds))
+    per_step = len(batches) // sum(rounds)  # loader batches an optimizer step takes
+    losses: Dict[float, List[float]] = {lr: [] for lr in lrs}
+    results: Dict[float, Tuple[float, float, int]] = {}
+    states: Dict[float, Any] = {}
+    alive, spent, done = list(lrs), 0, 0
+    total = sum(steps * n for steps, n in zip(rounds, _counts(len(lrs))))
+    with ProgressBar(total, "confirm", enabled=progress) as bar, learner.trial() as start:
+        for index, steps in enumerate(rounds):
+            window = batches[done * per_step:(done + steps) * per_step]
+            for lr in alive:
+                learner.restore(states.get(lr, start))
+                with learner.replay(window):
+                    run = learner.run(steps, lr=lr, callback=bar)
+                losses[lr] += run
+                spent += len(run)
+                if index + 1 < len(rounds):
+                    states[lr] = learner.snapshot()
+                results[lr] = scored(losses[lr]) + (index + 1,)
+            done += steps
+            alive = sorted(alive, key=lambda lr: results[lr][1])[:math.ceil(len(alive) / 2)]
+            states = {lr: states[lr] for lr in alive if lr in states}
+    return losses, results, spent
+
+
 def _diverged(losses: Sequence[float]) -> bool:
     return not all(math.isfinite(loss) and loss <= DIVERGED * losses[0] for loss in losses)
 
@@ -271,9 +312,7 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
     -------
     Confirmation
     """
-    if not candidates:
-        raise ValueError("candidates must list at least one learning rate")
-    lrs = [as_lr("each of candidates", lr, allow_zero=False) for lr in candidates]
+    lrs = _checked_candidates(candidates)
     budget = as_int("budget", budget, 1)
     horizon = as_int("horizon", horizon, 1)
     as_choice("score", score, SCORES)
@@ -291,32 +330,12 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
                          "{} rounds: at least {}, got {}".format(
                              len(lrs), MIN_ROUND_STEPS, len(rounds),
                              MIN_ROUND_STEPS * len(lrs) * len(rounds), budget))
-    batches = learner.peek_batches(sum(rounds))
-    per_step = len(batches) // sum(rounds)  # loader batches an optimizer step takes
-    losses: Dict[float, List[float]] = {lr: [] for lr in lrs}
-    results: Dict[float, Tuple[float, float, int]] = {}
-    states: Dict[float, Any] = {}
-    alive, spent = list(lrs), 0
-    total = sum(steps * n for steps, n in zip(rounds, _counts(len(lrs))))
-    with ProgressBar(total, "confirm", enabled=progress) as bar, learner.trial() as start:
-        done = 0
-        for index, steps in enumerate(rounds):
-            window = batches[done * per_step:(done + steps) * per_step]
-            for lr in alive:
-                learner.restore(states.get(lr, start))
-                with learner.replay(window):
-                    run = learner.run(steps, lr=lr, callback=bar)
-                losses[lr] += run
-                spent += len(run)
-                if index + 1 < len(rounds):
-                    states[lr] = learner.snapshot()
-                with mx.autograd.predict_mode():
-                    results[lr] = _score(learner, losses[lr], score, horizon, tail, val_data,
-                                         floor) + (index + 1,)
-            done += steps
-            keep = math.ceil(len(alive) / 2)
-            alive = sorted(alive, key=lambda lr: results[lr][1])[:keep]
-            states = {lr: states[lr] for lr in alive if lr in states}
+
+    def scored(losses: List[float]) -> Tuple[float, float]:
+        with mx.autograd.predict_mode():
+            return _score(learner, losses, score, horizon, tail, val_data, floor)
+
+    losses, results, spent = _halve(learner, lrs, rounds, scored, progress)
     trials = tuple(Trial(lr=lr, losses=tuple(losses[lr]), forecast=results[lr][0],
                          score=results[lr][1], rounds=results[lr][2]) for lr in lrs)
     finalists = [t for t in trials if t.rounds == len(rounds) and math.isfinite(t.score)]

@@ -135,6 +135,8 @@ def test_finder_confirm_uses_the_sweep_and_keeps_the_table():
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"candidates": []}, ValueError, "candidates must list at least one"),
     ({"candidates": [0.1, -1]}, ValueError, "each of candidates must be a number in"),
+    ({"candidates": [0.1, 0.2, 0.1]}, ValueError,
+     r"candidates must be distinct learning rates, got \[0.1, 0.2, 0.1\]"),
     ({"budget": 0}, ValueError, "budget must be an int >= 1"),
     ({"budget": 5}, ValueError, "budget must give each of the 1 candidates 6 steps in the "
                                 "first of 1 rounds: at least 6, got 5"),
