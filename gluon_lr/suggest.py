@@ -31,6 +31,7 @@ import bisect
 import inspect
 import math
 import numbers
+import statistics
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -52,6 +53,11 @@ SUGGESTION_WIDTH = 0.3
 
 #: pytorch-lr-finder's running-mean weight (``smooth_f=0.05``), for 'steepest' and 'minimum'.
 RUNNING_MEAN_SMOOTHING = 0.95
+
+# A fall is measured from the median of this many first finite losses, and counts from
+# this fraction below it (falling_region's default drop).
+_START_POINTS = 5
+_FALL = 0.03
 
 #: A curve: its learning rates and losses, as lists of the same length.
 Curve = Tuple[List[float], List[float]]
@@ -486,16 +492,30 @@ def lowest(lrs: Sequence[float], losses: Sequence[float], divisor: Optional[floa
 
     Examples
     --------
-    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 1.05], width=0)
-    0.25
-    >>> lowest([0.1, 1.0, 10.0], [3.0, 1.0, 1.05], width=0, optimizer="sgd")
-    3.0
+    The loss falls from point 3 (3 % below the median of the first five),
+    is lowest at point 7 and rises 20 % at point 8, so the edge is point 7:
+    Adam's options take half the edge over 4, SGD's three times the lowest
+    point capped at the edge.
 
-    The loss blows up right after its lowest point (1.6), so the edge is 1.6
-    too and the suggestion ``1.6 / 2 / 4``:
+    >>> lrs = [10 ** (k / 4 - 3) for k in range(13)]                 # 1e-3 .. 1
+    >>> losses = [3.0, 2.9, 2.6, 2.2, 1.8, 1.4, 1.1, 1.0, 1.2, 2.0, 4.0, 8.0, 16.0]
+    >>> lowest(lrs, losses, width=0) == lrs[7] / 2 / 4
+    True
+    >>> lowest(lrs, losses, width=0, optimizer="sgd") == lrs[7] / 3 * 3
+    True
 
-    >>> lowest([0.1, 0.2, 0.4, 0.8, 1.6, 3.2], [3.0, 3.0, 2.9, 2.9, 2.8, 9.0], width=0)
+    A suggestion that no fall of the loss backs warns (here the loss falls
+    3 % only at 1.6, above the suggestion): the rule cannot tell noise from a
+    fall. The loss blows up right after its lowest point (1.6), so the edge
+    is 1.6 too and the suggestion ``1.6 / 2 / 4``:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     lowest([0.1, 0.2, 0.4, 0.8, 1.6, 3.2], [3.0, 3.0, 2.9, 2.9, 2.8, 9.0], width=0)
     0.2
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    the 'lowest' rule's suggestion 0.2 lies below the rates where the loss falls (from 1.6)...
     """
     defaults = lowest_options(optimizer)
     divisor = as_number("divisor", defaults["divisor"] if divisor is None else divisor,
@@ -503,14 +523,39 @@ def lowest(lrs: Sequence[float], losses: Sequence[float], divisor: Optional[floa
     edge_margin = as_number("edge_margin",
                             defaults["edge_margin"] if edge_margin is None else edge_margin,
                             low=1)
-    lrs, losses = smoothed_curve(lrs, losses, width)
-    point = _lowest_point("lowest", lrs, losses)
+    raw = _finite(*as_curve(lrs, losses))[1]
+    lrs, curve = smoothed_curve(lrs, losses, width)
+    point = _lowest_point("lowest", lrs, curve)
     if point is None:
         return None
-    edge = _edge(lrs, losses, EDGE_RISE)
+    edge = _edge(lrs, curve, EDGE_RISE)
     if edge is not None:
         point = min(point, edge / edge_margin)
+    _warn_if_absurd(point / divisor, lrs, _fall_start(lrs, curve, raw, _FALL))
     return point / divisor
+
+
+def _fall_start(lrs: List[float], curve: List[float], raw: List[float],
+                drop: float) -> Optional[int]:
+    """The index where the centred ``curve`` first lies ``drop`` below the start of the
+    ``raw`` losses (the median of the first 5); None if it never does."""
+    reference = statistics.median(raw[:_START_POINTS])
+    return next((i for i, value in enumerate(curve) if value < (1 - drop) * reference), None)
+
+
+def _warn_if_absurd(suggestion: float, lrs: List[float], start: Optional[int]) -> None:
+    """Warn when ``suggestion`` is not backed by a fall of the curve that starts at ``start``."""
+    if start is None:
+        _warn("the 'lowest' rule's suggestion {:.3g} comes from a sweep whose loss never fell "
+              "{:.0%} below its start: noise, not a fall, placed it. Sweep to higher rates, "
+              "or confirm it with LRFinder.confirm()".format(suggestion, _FALL))
+    elif suggestion < lrs[start]:
+        _warn("the 'lowest' rule's suggestion {:.3g} lies below the rates where the loss "
+              "falls (from {:.3g}): check the plot, or confirm it with "
+              "LRFinder.confirm()".format(suggestion, lrs[start]))
+    elif suggestion > lrs[-1]:
+        _warn("the 'lowest' rule's suggestion {:.3g} lies beyond the sweep's last rate {:.3g}: "
+              "the loss never rose again, so sweep to higher rates".format(suggestion, lrs[-1]))
 
 
 def minimum(lrs: Sequence[float], losses: Sequence[float], divisor: float = 10.0,
@@ -630,9 +675,11 @@ def falling_region(lrs: Sequence[float], losses: Sequence[float],
     """The learning rates over which the smoothed loss falls: ``(low, high)`` or None.
 
     On the centred curve :func:`smoothed_curve` gives, ``low`` is the first learning
-    rate whose smoothed loss is ``drop`` (a fraction) below the first one, and
+    rate whose smoothed loss is ``drop`` (a fraction) below the start, and
     ``high`` the learning rate of the lowest smoothed loss at or after it. This
     is the part of the curve the MXNet tutorial reads a learning rate from.
+    The start is the median of the first 5 finite losses: the centred curve's
+    own first value already leans towards the points after it.
 
     Returns
     -------
@@ -648,7 +695,7 @@ def falling_region(lrs: Sequence[float], losses: Sequence[float],
     xs, curve = smoothed_curve(lrs, losses, width)
     if not curve:
         return None
-    start = next((i for i, value in enumerate(curve) if value < (1 - drop) * curve[0]), None)
+    start = _fall_start(xs, curve, _finite(*as_curve(lrs, losses))[1], drop)
     if start is None:
         return None
     lowest = min(range(start, len(curve)), key=curve.__getitem__)

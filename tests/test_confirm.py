@@ -180,6 +180,7 @@ def test_default_candidates_are_a_grid_below_the_divergence_edge():
     assert default_candidates(lrs, losses, span=4) == [edge / 4, edge / 2, edge]
 
 
+@pytest.mark.filterwarnings("ignore:the 'lowest' rule's suggestion")  # a toy curve
 def test_rule_picks_between_grid_points_are_candidates_too():
     from gluon_lr.suggest import divergence_edge, suggest_lr
     lrs = [10 ** (k / 10 - 3) for k in range(31)]                       # 1e-3 .. 1
@@ -200,6 +201,7 @@ def test_a_trial_that_spikes_and_recovers_counts_as_diverged():
     assert score == 1.95 and math.isfinite(forecast)
 
 
+@pytest.mark.filterwarnings("ignore:the 'lowest' rule's suggestion")  # no fall: it warns
 def test_without_a_fall_the_candidates_still_hang_from_the_edge():
     from gluon_lr.suggest import divergence_edge
     lrs = [10 ** (k / 10 - 3) for k in range(31)]                       # 1e-3 .. 1

@@ -102,13 +102,35 @@ def test_steepest_skips_non_finite_points_itself():
 
 
 def test_lowest_divides_the_lowest_point_and_is_the_default():
-    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05], divisor=2, width=0) == 0.1 / 2
-    assert lowest([0.01, 0.1, 1.0], [3.0, 1.0, 1.05], divisor=4, width=0) == 0.1 / 4
-    assert lowest([0.01, 0.1, 1.0], [math.nan, 3.0, 2.0], divisor=1, width=0) == 1.0
+    lrs = [10 ** (k / 4 - 3) for k in range(13)]                       # 1e-3 .. 1
+    losses = [3.0, 2.9, 2.6, 2.2, 1.8, 1.4, 1.1, 1.0, 1.05, 1.08, 1.09, 1.1, 1.1]
+    # lowest at point 7, no rise of 10 % after it: no edge
+    assert lowest(lrs, losses, divisor=2, width=0) == lrs[7] / 2
+    assert lowest(lrs, losses, divisor=4, width=0) == lrs[7] / 4
     assert DEFAULT_RULE == "lowest"
-    # finite points (1, 3), (3, 1): lowest at lr 3
-    assert suggest_lr([1.0, 2.0, 3.0, 4.0], [3.0, math.nan, 1.0, math.inf], width=0,
-                      divisor=2) == 1.5
+    nans = [math.nan] + losses[1:]
+    assert lowest(lrs, nans, divisor=1, width=0) == lrs[7]
+    assert suggest_lr(lrs, nans, width=0, divisor=2) == lrs[7] / 2
+
+
+def test_lowest_warns_when_no_fall_backs_its_suggestion():
+    lrs = [10 ** (k / 4 - 3) for k in range(13)]
+    falling = [3.0, 2.9, 2.6, 2.2, 1.8, 1.4, 1.1, 1.0, 1.05, 1.08, 1.09, 1.1, 1.1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lowest(lrs, falling, width=0) == lrs[7] / 4             # from point 3: inside
+    # the loss falls from point 3 (lrs[3] = 0.0056); a divisor of 16 lands below it
+    with pytest.warns(RuntimeWarning, match=r"suggestion 0.00351 lies below the rates where "
+                                            r"the loss falls \(from 0.00562\)"):
+        lowest(lrs, falling, divisor=16, width=0)
+    # a flat sweep: nothing fell 3 %
+    with pytest.warns(RuntimeWarning, match="never fell 3% below its start: noise, not a fall"):
+        lowest(lrs, [2.3, 2.31, 2.29, 2.3, 2.32, 2.28, 2.3, 2.31, 2.29, 2.3, 2.3, 2.31, 2.3],
+               width=0)
+    # still falling at the end of the sweep: SGD's three times the lowest point is beyond it
+    with pytest.warns(RuntimeWarning, match=r"beyond the sweep's last rate 1: the loss never "
+                                            r"rose again"):
+        lowest(lrs, [3.0 - 0.2 * k for k in range(13)], width=0, optimizer="sgd")
 
 
 def test_lowest_reads_the_centred_curve():
@@ -122,6 +144,7 @@ def test_lowest_reads_the_centred_curve():
     assert lowest(lrs, losses, divisor=1, edge_margin=1) == xs[int(np.argmin(curve))] == lrs[11]
 
 
+@pytest.mark.filterwarnings("ignore:the 'lowest' rule's suggestion")  # toy curves, see above
 def test_lowest_stays_edge_margin_below_the_divergence_edge():
     lrs = [0.1 * 2 ** k for k in range(7)]                             # 0.1 .. 6.4
     # lowest at 1.6 (2.8); first 10 % above the lowest so far at 3.2 (9.0 > 3.08): edge 1.6
