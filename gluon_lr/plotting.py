@@ -73,11 +73,16 @@ def plot_finder(lrs: Sequence[float], losses: Sequence[float], suggestion: Optio
     suggestion : float, optional
         A learning rate to mark with a vertical line, in float32's range.
     ax : matplotlib.axes.Axes, optional
-        Where to draw. A new 6x8 inch figure is made when omitted.
+        Where to draw. A new 10x6 inch figure is made when omitted.
     show : bool, default True
         Call ``plt.show()``, but only if this function created the figure.
     smoothed : tuple of (lrs, losses), optional
         A smoothed curve to draw as a line over the points.
+
+    Tick labels are plain numbers (``2``, ``3``, ``0.01``), and the legend
+    names the points, the curve and the suggestion. A suggestion outside the
+    swept rates is drawn at the edge of the plot, dotted, and its label says
+    on which side it lies.
 
     Returns
     -------
@@ -107,26 +112,46 @@ def plot_finder(lrs: Sequence[float], losses: Sequence[float], suggestion: Optio
         smoothed = _smoothed(smoothed)
     points = [(lr, loss) for lr, loss in zip(lrs, losses)
               if lr > 0 and math.isfinite(loss) and loss > 0]
-    ax, created = axes_to_draw_on(ax, (6, 8), show)
+    ax, created = axes_to_draw_on(ax, (10, 6), show)
     if points:
         xs, ys = zip(*points)
-        ax.scatter(xs, ys)
+        ax.scatter(xs, ys, label="loss of one step")
         ax.set_xscale("log")
         ax.set_yscale("log")
         if 0 < lrs[0] < lrs[-1]:
             ax.set_xlim(lrs[0], lrs[-1])
         ax.set_ylim(min(ys) * 0.8, ys[0] * 4)
+        _plain_log_labels(ax)
     if smoothed is not None:
         ax.plot(smoothed[0], smoothed[1], color="tab:orange", label="smoothed")
     if suggestion is not None:
-        ax.axvline(suggestion, color="tab:red", linestyle="--",
-                   label="suggested lr = {:.3g}".format(suggestion))
-    if suggestion is not None or smoothed is not None:
+        _mark_suggestion(ax, suggestion, bool(points))
+    if points or suggestion is not None or smoothed is not None:
         ax.legend()
     ax.set_xlabel("Learning Rate")
     ax.set_ylabel("Loss")
     show_if_created(created, show)
     return ax
+
+
+def _plain_log_labels(ax: Axes) -> None:
+    """Label log axes with plain numbers: ``3`` where matplotlib writes 3x10^0."""
+    from matplotlib.ticker import LogFormatter
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(LogFormatter())
+    ax.yaxis.set_minor_formatter(LogFormatter(minor_thresholds=(2, 0.5)))
+
+
+def _mark_suggestion(ax: Axes, suggestion: float, clipped: bool) -> None:
+    """A dashed line at ``suggestion``; dotted at the plot's edge when it lies outside."""
+    label = "suggested lr = {:.3g}".format(suggestion)
+    low, high = ax.get_xlim()
+    if clipped and not low <= suggestion <= high:
+        side = "left" if suggestion < low else "right"
+        ax.axvline(low if side == "left" else high, color="tab:red", linestyle=":",
+                   linewidth=3, label="{} ({} of the plot)".format(label, side))
+    else:
+        ax.axvline(suggestion, color="tab:red", linestyle="--", label=label)
 
 
 def plot_schedule(schedule_fn: ScheduleFn, iterations: int = 1500,

@@ -424,7 +424,7 @@ def test_plot_follows_the_tutorial_and_marks_the_suggestion():
 def test_plot_without_suggestion_and_with_a_given_lr():
     finder = curve_finder()
     ax = finder.plot(suggestion=False, show=False, width=None)
-    assert len(ax.lines) == 0 and ax.figure.get_size_inches().tolist() == [6, 8]
+    assert len(ax.lines) == 0 and ax.figure.get_size_inches().tolist() == [10, 6]
     ax = finder.plot(suggestion=0.01, show=False)
     assert ax.lines[-1].get_xdata()[0] == 0.01
     plt.close("all")

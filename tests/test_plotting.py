@@ -44,6 +44,25 @@ def test_plot_finder_skips_what_a_log_axis_cannot_show():
     assert list(ax.lines[0].get_ydata()) == [2.0, 1.5]
 
 
+def test_plot_finder_is_landscape_with_plain_labels_and_a_legend_for_everything():
+    ax = plot_finder([0.01, 0.1, 1.0], [3.0, 2.0, 2.5], suggestion=0.05,
+                     smoothed=([0.01, 0.1, 1.0], [3.0, 2.2, 2.4]), show=False)
+    assert ax.figure.get_size_inches().tolist() == [10, 6]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "loss of one step", "smoothed", "suggested lr = 0.05"]
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.yaxis.get_ticklabels(which="both") if t.get_text()]
+    assert labels and all("times" not in label and "^" not in label for label in labels)
+
+
+@pytest.mark.parametrize("suggestion, side, edge", [(1e-4, "left", 0.01), (50.0, "right", 1.0)])
+def test_a_suggestion_off_the_plot_is_marked_at_its_edge(suggestion, side, edge):
+    ax = plot_finder([0.01, 0.1, 1.0], [3.0, 2.0, 2.5], suggestion=suggestion, show=False)
+    line = ax.lines[-1]
+    assert line.get_xdata()[0] == edge and line.get_linestyle() == ":"
+    assert line.get_label() == "suggested lr = {:.3g} ({} of the plot)".format(suggestion, side)
+
+
 def test_plot_finder_with_nothing_to_draw():
     ax = plot_finder([0.1, 1.0], [float("nan"), float("inf")], show=False)
     assert len(ax.collections) == 0 and ax.get_xlabel() == "Learning Rate"
