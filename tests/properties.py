@@ -1,8 +1,10 @@
 """Shared settings and strategies of the property-based tests (tests/test_properties_*.py).
 
 Every property test runs a bounded number of generated examples, with no deadline (the
-machines are shared, so one slow example says nothing) and no example database (the run
-writes nothing into the checkout). A failure prints the falsifying example to reproduce.
+machines are shared, so one slow example says nothing), no example database (the run
+writes nothing into the checkout) and derandomized: each test draws the same examples on
+every run, so CI passes or fails the same way twice. A failure prints the falsifying
+example to reproduce.
 """
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -12,7 +14,7 @@ from gluon_lr._validate import FLOAT32_MAX, FLOAT32_TINY
 
 def bounded(max_examples):
     """Hypothesis settings for ``max_examples`` examples, as described above."""
-    return settings(max_examples=max_examples, deadline=None, database=None,
+    return settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -10,14 +10,15 @@ import math
 import warnings
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gluon_lr.forecast import fit_exponential, forecast_loss
 from gluon_lr.suggest import (SUGGESTION_METHODS, lowest_options, smooth_centred,
                               smoothed_curve, suggest_lr)
+from properties import bounded
 
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = bounded(60)
 losses_strategy = st.lists(st.floats(min_value=1e-3, max_value=1e3), min_size=3, max_size=120)
 
 
