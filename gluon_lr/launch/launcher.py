@@ -246,11 +246,10 @@ class Launcher:
         try:
             try:
                 self._start()
-                outcome = self._watch()
+                status, failed, message = self._watch()
             except KeyboardInterrupt:  # raised by other means than our SIGINT handler
-                outcome = (128 + signal.SIGINT, None,
-                           self._interrupted_message(signal.SIGINT))
-            status, failed, message = outcome
+                status, failed = 128 + signal.SIGINT, None
+                message = self._interrupted_message(signal.SIGINT)
             if status == 0:
                 self._finish_servers()
             self._stop_all()
