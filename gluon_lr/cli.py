@@ -13,8 +13,12 @@ Threads
     ``OMP_NUM_THREADS`` or ``MXNET_OMP_MAX_THREADS`` is set, each worker gets
     ``--threads`` MXNet threads if given, else ``cores // workers`` (at least 1).
 """
+from __future__ import annotations
+
+import argparse
 import os
 import sys
+from typing import Any, Dict, List, Optional, Sequence, TextIO
 
 from ._validate import as_int
 from .commands import TRAINING, build_parser, execute, usage_error
@@ -33,7 +37,7 @@ WORKER_MODULE = "gluon_lr.distributed.worker"
 _LAUNCH_OPTIONS = ("--workers", "--servers", "--launcher", "--hostfile", "-s", "-H")
 
 
-def without_launch_options(argv):
+def without_launch_options(argv: Sequence[str]) -> List[str]:
     """``argv`` without its ``--workers``, ``-s/--servers``, ``--launcher`` and ``-H/--hostfile``.
 
     Examples
@@ -43,7 +47,8 @@ def without_launch_options(argv):
     >>> without_launch_options(["find", "--workers=2", "-Hhosts", "--launcher", "ssh"])
     ['find']
     """
-    kept, skip = [], False
+    kept: List[str] = []
+    skip = False
     for index, item in enumerate(argv):
         if skip:
             skip = False
@@ -55,12 +60,13 @@ def without_launch_options(argv):
     return kept
 
 
-def worker_command(argv):
+def worker_command(argv: Sequence[str]) -> List[str]:
     """The command line each worker runs for ``gluon-lr argv``."""
     return [sys.executable, "-m", WORKER_MODULE] + without_launch_options(argv)
 
 
-def _thread_environment(args, workers, launcher):
+def _thread_environment(args: argparse.Namespace, workers: int,
+                        launcher: str) -> Dict[str, str]:
     """``OMP_NUM_THREADS`` for local workers, unless the user set the threads in the environment.
 
     Workers on other machines read ``--threads`` or count their own cores.
@@ -71,7 +77,9 @@ def _thread_environment(args, workers, launcher):
     return {"OMP_NUM_THREADS": str(threads)}
 
 
-def _distribute(args, argv, workers, servers=1, launcher="local", hostfile=None, **options):
+def _distribute(args: argparse.Namespace, argv: Sequence[str], workers: int, servers: int = 1,
+                launcher: str = "local", hostfile: Optional[str] = None,
+                **options: Any) -> int:
     """Check that ``args`` can run on ``workers`` workers, then launch them; the exit status."""
     report = options.get("report")
     try:
@@ -84,8 +92,11 @@ def _distribute(args, argv, workers, servers=1, launcher="local", hostfile=None,
     return cluster.run()
 
 
-def run_distributed(argv, workers, servers=1, timeout=None, *, launcher="local", hostfile=None,
-                    stream=None, report=None, log_dir=None, grace=3.0):
+def run_distributed(argv: Sequence[str], workers: int, servers: int = 1,
+                    timeout: Optional[float] = None, *, launcher: str = "local",
+                    hostfile: Optional[str] = None, stream: Optional[TextIO] = None,
+                    report: Optional[TextIO] = None, log_dir: Optional[str] = None,
+                    grace: float = 3.0) -> int:
     """Run ``gluon-lr argv`` on ``workers`` ``dist_sync`` workers; return the exit status.
 
     Parameters
@@ -130,7 +141,7 @@ def run_distributed(argv, workers, servers=1, timeout=None, *, launcher="local",
                        stream=stream, report=report, log_dir=log_dir, grace=grace)
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     configure_threads(requested_threads(argv), warn=False)  # in-process callers: too late

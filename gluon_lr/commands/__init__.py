@@ -5,12 +5,19 @@ Each command module adds its parser (``add_parser(subparsers)``) and runs it
 this package does not import MXNet: the command modules load when the parser
 is built, after the thread count is set.
 """
+from __future__ import annotations
+
+import argparse
 import importlib
 import re
 import sys
+from typing import TYPE_CHECKING, Dict, Optional, TextIO
 
 from ..training import TrainingDiverged
 from .options import OneLineErrors
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 __all__ = ["NAMES", "TRAINING", "build_parser", "execute"]
 
@@ -21,7 +28,7 @@ NAMES = ("find", "compare", "train", "schedule")
 TRAINING = ("find", "compare", "train")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The ``gluon-lr`` parser; ``args.run`` is the chosen command's ``run``."""
     parser = OneLineErrors(
         prog="gluon-lr",
@@ -34,7 +41,7 @@ def build_parser():
     return parser
 
 
-def _option_names(args):
+def _option_names(args: argparse.Namespace) -> Dict[str, str]:
     """``{argument name: option}`` of the parsed command, e.g. ``{'train_size': '--train-size'}``.
 
     Every option of every subcommand is spelled ``--`` + its argument name with
@@ -43,7 +50,7 @@ def _option_names(args):
     return {dest: "--" + dest.replace("_", "-") for dest in vars(args)}
 
 
-def in_option_terms(message, args):
+def in_option_terms(message: str, args: argparse.Namespace) -> str:
     """The library's message, naming command-line options where it names their arguments.
 
     The message's first word is translated when it is an argument name; any
@@ -60,7 +67,7 @@ def in_option_terms(message, args):
     return message
 
 
-def usage_error(args, message, file=None):
+def usage_error(args: argparse.Namespace, message: str, file: Optional[TextIO] = None) -> int:
     """Print ``gluon-lr COMMAND: error: message`` (in option terms) to ``file``; return 2.
 
     ``file`` defaults to ``sys.stderr``.
@@ -71,14 +78,15 @@ def usage_error(args, message, file=None):
     return 2
 
 
-def execute(args, runtime):
+def execute(args: argparse.Namespace, runtime: Runtime) -> int:
     """Run the parsed command with ``runtime``; return its exit status.
 
     Bad input (``ValueError``, ``TypeError``, a missing file or key) is one
     line on stderr and status 2; a diverged training run 1; Ctrl-C 130.
     """
     try:
-        return args.run(args, runtime)
+        status: int = args.run(args, runtime)
+        return status
     except (ValueError, TypeError, FileNotFoundError, KeyError) as error:
         return usage_error(args, error.args[0] if isinstance(error, KeyError) and error.args
                            else str(error))

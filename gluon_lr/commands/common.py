@@ -5,9 +5,12 @@ call the library's recipes (:mod:`gluon_lr.recipes`) with the learner and
 loaders their runtime makes (:mod:`gluon_lr.commands.runtime`), and write
 files. The option types live in :mod:`gluon_lr.commands.options`.
 """
+from __future__ import annotations
+
 import argparse
 import json
 import os
+from typing import TYPE_CHECKING, Any, Dict
 
 from ..devices import resolve_devices
 from ..launch.cli import add_cluster_options
@@ -16,8 +19,11 @@ from .options import (  # noqa: F401  (the commands' option types, re-exported)
     above_one, at_least_two, learning_rate, non_negative_float, non_negative_int,
     open_unit_interval, positive_float, positive_int, seed_int, unit_interval)
 
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
-def add_common_options(parser, name):
+
+def add_common_options(parser: argparse.ArgumentParser, name: str) -> None:
     """The options of every subcommand."""
     group = parser.add_argument_group("common options")
     group.add_argument("--device", default="auto",
@@ -36,7 +42,7 @@ def add_common_options(parser, name):
                             "unless OMP_NUM_THREADS or MXNET_OMP_MAX_THREADS is set)")
 
 
-def add_data_options(parser):
+def add_data_options(parser: argparse.ArgumentParser) -> None:
     """Where CIFAR-10 comes from and how it is loaded."""
     group = parser.add_argument_group("data options")
     group.add_argument("--data-dir", default=None,
@@ -56,14 +62,14 @@ def add_data_options(parser):
     add_cluster_options(cluster)
 
 
-def add_test_size_option(parser):
+def add_test_size_option(parser: argparse.ArgumentParser) -> None:
     """``--test-size``, for the subcommands that report test accuracy."""
     parser.add_argument("--test-size", type=positive_int, default=None,
                         help="evaluate on a seeded slice of this many test images "
                              "(default: all 10,000)")
 
 
-def check_output_folder(folder):
+def check_output_folder(folder: str) -> None:
     """Raise ``ValueError`` unless ``folder`` is, or can become, a writable folder.
 
     Nothing is created: the folder is made only once there are results to write.
@@ -80,43 +86,43 @@ def check_output_folder(folder):
         raise ValueError("--out {}: cannot write into {}".format(folder, existing))
 
 
-def start(args):
+def start(args: argparse.Namespace) -> None:
     """Check the cheap options (device, model, output folder) before any data loads."""
     resolve_devices(args.device)
     build_model(args.model, classes=10)
     check_output_folder(args.out)
 
 
-def data_options(args):
+def data_options(args: argparse.Namespace) -> Dict[str, Any]:
     """The :func:`gluon_lr.recipes.cifar10_datasets` keywords the options give."""
     return {"data_dir": args.data_dir, "train_size": args.train_size,
             "test_size": getattr(args, "test_size", None), "seed": args.seed}
 
 
-def learner_options(args):
+def learner_options(args: argparse.Namespace) -> Dict[str, Any]:
     """The keywords of a runtime's ``learner`` (:func:`gluon_lr.recipes.cifar10_learner`'s)."""
     return {"model": args.model, "batch_size": args.batch_size, "device": args.device,
             "seed": args.seed, "num_workers": args.num_workers, "hybridize": args.hybridize}
 
 
-def show_progress(args, runtime):
+def show_progress(args: argparse.Namespace, runtime: Runtime) -> bool:
     """Draw progress bars? In the process that writes files, unless ``--no-progress``."""
     return runtime.writes_files and not args.no_progress
 
 
-def prepare_output(folder):
+def prepare_output(folder: str) -> str:
     """Create the output folder, once there are results to write; return its path."""
     os.makedirs(folder, exist_ok=True)
     return folder
 
 
-def write_json(path, payload):
+def write_json(path: str, payload: object) -> None:
     with open(path, "w") as handle:
         json.dump(payload, handle, indent=2, sort_keys=True)
         handle.write("\n")
 
 
-def describe(args, runtime):
+def describe(args: argparse.Namespace, runtime: Runtime) -> Dict[str, Any]:
     """The run's settings and its processes (``runtime.describe``), for summary files."""
     return {**runtime.describe(args.batch_size),
             "model": args.model, "batch_size": args.batch_size, "seed": args.seed,

@@ -1,6 +1,10 @@
 """``gluon-lr compare``: the tutorial's comparison of learning rates from one start."""
+from __future__ import annotations
+
+import argparse
 import csv
 import os
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping
 
 from matplotlib.figure import Figure
 
@@ -9,8 +13,12 @@ from ..recipes import (DEFAULT_COMPARE_LRS, cifar10_datasets, compare_from_one_s
                        summarize_comparison)
 from . import common
 
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
-def add_parser(subparsers):
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
+               ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "compare", help="train from the same start at several learning rates",
         description="Build one initial parameter set, then train --iterations steps at each "
@@ -28,7 +36,7 @@ def add_parser(subparsers):
     return parser
 
 
-def markdown_table(rows, tail=20):
+def markdown_table(rows: Iterable[Mapping[str, Any]], tail: int = 20) -> str:
     lines = ["| lr | first loss | final loss | mean of last {} | test accuracy |".format(tail),
              "|---:|---:|---:|---:|---:|"]
     for row in rows:
@@ -38,7 +46,7 @@ def markdown_table(rows, tail=20):
     return "\n".join(lines) + "\n"
 
 
-def write_curves(runs, path):
+def write_curves(runs: Iterable[Mapping[str, Any]], path: str) -> None:
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["lr", "iteration", "loss"])
@@ -46,7 +54,7 @@ def write_curves(runs, path):
             writer.writerows((run["lr"], i, loss) for i, loss in enumerate(run["losses"]))
 
 
-def run(args, runtime):
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if not args.lrs:
         raise ValueError("--lrs needs at least one learning rate")
     common.start(args)
@@ -65,7 +73,8 @@ def run(args, runtime):
     return 0
 
 
-def write_files(args, runtime, runs, rows, table):
+def write_files(args: argparse.Namespace, runtime: Runtime, runs: List[Dict[str, Any]],
+                rows: List[Dict[str, Any]], table: str) -> None:
     """compare.csv, compare.md, compare.png and summary.json, in ``--out``."""
     out = common.prepare_output(args.out)
     write_curves(runs, os.path.join(out, "compare.csv"))

@@ -1,17 +1,25 @@
 """``gluon-lr find``: the learning-rate finder on CIFAR-10, with plot, CSV and summary."""
+from __future__ import annotations
+
+import argparse
 import csv
 import os
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from matplotlib.figure import Figure
 
 from .._validate import check_order
 from ..recipes import DEFAULT_SWEEP, cifar10_datasets, find_learning_rate
 from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
-from ..sweeps import build_sweep
+from ..sweeps import Sweep, build_sweep
 from . import common
 
+if TYPE_CHECKING:
+    from ..finder import LRFinder
+    from .runtime import Runtime
 
-def add_sweep_options(parser):
+
+def add_sweep_options(parser: argparse.ArgumentParser) -> None:
     """The finder's options, shared with ``gluon-lr train``."""
     sweep = parser.add_argument_group("finder options")
     sweep.add_argument("--lr-start", type=common.learning_rate,
@@ -48,7 +56,7 @@ def add_sweep_options(parser):
                        help="iterations for all confirmation trials (default: 4 x the sweep's)")
 
 
-def sweep_from_options(args):
+def sweep_from_options(args: argparse.Namespace) -> Sweep:
     """The sweep the finder options describe; a ValueError names the option."""
     check_order("--lr-start", args.lr_start, "--lr-end", args.lr_end)
     if args.mode != "linear" and (args.step_size or args.step_rate or args.staircase):
@@ -61,7 +69,7 @@ def sweep_from_options(args):
                        **({} if args.mode == "linear" else exponential))
 
 
-def sweep_options(args, runtime):
+def sweep_options(args: argparse.Namespace, runtime: Runtime) -> Dict[str, Any]:
     """The :func:`gluon_lr.recipes.find_learning_rate` keywords the options give."""
     return {"sweep": sweep_from_options(args), "smoothing": args.smoothing,
             "method": args.suggest, "confirm": args.confirm,
@@ -69,7 +77,8 @@ def sweep_options(args, runtime):
             "progress": common.show_progress(args, runtime)}
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
+               ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "find", help="run the learning-rate finder and suggest a learning rate",
         description="Sweep the learning rate upwards one batch at a time until the loss "
@@ -82,7 +91,7 @@ def add_parser(subparsers):
     return parser
 
 
-def save_plot(finder, suggestion, path):
+def save_plot(finder: LRFinder, suggestion: Optional[float], path: str) -> None:
     figure = Figure(figsize=(6, 8))
     ax = figure.subplots()
     finder.plot(ax=ax, suggestion=suggestion if suggestion is not None else False)
@@ -92,25 +101,27 @@ def save_plot(finder, suggestion, path):
     figure.savefig(path, dpi=100)
 
 
-def save_confirmation(finder, folder):
+def save_confirmation(finder: LRFinder, folder: str) -> None:
     """``confirm.csv`` (one row per trial step) and ``confirm.png`` (sweep and trials)."""
+    confirmation = finder.confirmation
+    assert confirmation is not None  # run() saves it after --confirm ran it
     with open(os.path.join(folder, "confirm.csv"), "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["lr", "iteration", "loss", "forecast", "score", "chosen"])
-        for trial in finder.confirmation.trials:
-            chosen = trial.lr == finder.confirmation.lr
+        for trial in confirmation.trials:
+            chosen = trial.lr == confirmation.lr
             writer.writerows((trial.lr, i, loss, trial.forecast, trial.score, chosen)
                              for i, loss in enumerate(trial.losses))
     figure = Figure(figsize=(13, 5))
     sweep_ax, trials_ax = figure.subplots(1, 2)
-    finder.plot(ax=sweep_ax, suggestion=finder.confirmation.lr)
-    sweep_ax.set_title("LR finder: confirmed lr = {:.3g}".format(finder.confirmation.lr))
+    finder.plot(ax=sweep_ax, suggestion=confirmation.lr)
+    sweep_ax.set_title("LR finder: confirmed lr = {:.3g}".format(confirmation.lr))
     finder.plot_trials(ax=trials_ax)
     figure.tight_layout()
     figure.savefig(os.path.join(folder, "confirm.png"), dpi=100)
 
 
-def write_files(finder, summary, confirm, out):
+def write_files(finder: LRFinder, summary: Dict[str, Any], confirm: bool, out: str) -> None:
     """finder.csv, finder.png, summary.json and with ``confirm`` confirm.csv and confirm.png."""
     finder.to_csv(os.path.join(out, "finder.csv"))
     save_plot(finder, summary["suggested_lr"], os.path.join(out, "finder.png"))
@@ -119,7 +130,7 @@ def write_files(finder, summary, confirm, out):
     common.write_json(os.path.join(out, "summary.json"), summary)
 
 
-def run(args, runtime):
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     common.start(args)
     sweep_from_options(args)
     train_set, _ = cifar10_datasets(**common.data_options(args))

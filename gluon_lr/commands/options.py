@@ -3,9 +3,14 @@
 Option types wrap the library's own checks (:mod:`gluon_lr._validate`), so
 every rule is written once.
 """
+from __future__ import annotations
+
 import argparse
+from typing import Any, Callable, NoReturn, Optional, Sequence, TypeVar
 
 from .._validate import as_int, as_lr, as_number
+
+_Checked = TypeVar("_Checked")
 
 __all__ = ["OneLineErrors", "requested_threads", "option_type", "positive_int",
            "non_negative_int", "at_least_two", "seed_int", "learning_rate", "non_negative_float",
@@ -15,11 +20,11 @@ __all__ = ["OneLineErrors", "requested_threads", "option_type", "positive_int",
 class OneLineErrors(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit code 2)."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, "{}: error: {}\n".format(self.prog, message))
 
 
-def requested_threads(argv):
+def requested_threads(argv: Sequence[str]) -> Optional[int]:
     """``--threads N`` if given as a valid number (the full parser reports a bad one).
 
     MXNet reads its thread count when it loads, so this is read before the
@@ -38,14 +43,15 @@ def requested_threads(argv):
     return int(value) if value is not None and value.isdigit() and int(value) > 0 else None
 
 
-def option_type(check, parse=float):
+def option_type(check: Callable[[str, Any], _Checked],
+                parse: Callable[[str], object] = float) -> Callable[[str], _Checked]:
     """An argparse type: ``parse`` the text, then ``check(name, value)`` it.
 
     The check's message (``value must be ...``) becomes argparse's one-line error.
     """
-    def convert(text):
+    def convert(text: str) -> _Checked:
         try:
-            value = parse(text)
+            value: object = parse(text)
         except ValueError:
             value = text  # the check names the expected type
         try:

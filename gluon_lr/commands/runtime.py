@@ -7,7 +7,11 @@ not a second code path: :class:`Runtime` is one process;
 ``dist_sync`` cluster (its share of every batch, a
 :class:`~gluon_lr.distributed.DistributedLearner`, and files from rank 0 only).
 """
-from ..data import continuous_loader
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from ..data import WatchedDataLoader, continuous_loader
 from ..learner import Learner
 from ..recipes import cifar10_learner
 
@@ -28,19 +32,23 @@ class Runtime:
     2
     """
 
-    #: Whether this process writes the output files and shows progress bars.
-    writes_files = True
+    @property
+    def writes_files(self) -> bool:
+        """Whether this process writes the output files and shows progress bars."""
+        return True
 
-    def loader(self, dataset, batch_size, seed, num_workers=2):
+    def loader(self, dataset: Any, batch_size: int, seed: int,
+               num_workers: int = 2) -> WatchedDataLoader:
         """Endless seeded batches of ``dataset`` (:func:`gluon_lr.data.continuous_loader`)."""
         return continuous_loader(dataset, batch_size=batch_size, seed=seed,
                                  num_workers=num_workers)
 
-    def learner_keywords(self):
+    def learner_keywords(self) -> Dict[str, Any]:
         """The Learner class and its extra keywords, for :meth:`learner`."""
         return {"learner_class": Learner}
 
-    def learner(self, train_set, *, batch_size=128, seed=0, num_workers=2, **options):
+    def learner(self, train_set: Any, *, batch_size: int = 128, seed: int = 0,
+                num_workers: int = 2, **options: Any) -> Learner:
         """:func:`gluon_lr.recipes.cifar10_learner` over :meth:`loader`'s batches.
 
         ``options`` are the recipe's other keywords (``model``, ``device``,
@@ -51,6 +59,6 @@ class Runtime:
             loader=self.loader(train_set, batch_size, seed, num_workers),
             **self.learner_keywords(), **options)
 
-    def describe(self, batch_size):
+    def describe(self, batch_size: int) -> Dict[str, Any]:
         """What a summary file records about the run's processes (nothing for one process)."""
         return {}

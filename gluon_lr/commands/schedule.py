@@ -2,18 +2,26 @@
 
 Also home of the schedule options, shared with ``gluon-lr train``.
 """
+from __future__ import annotations
+
+import argparse
 import csv
 import json
 import os
+from typing import TYPE_CHECKING, List, Optional, Sequence, cast
 
 from matplotlib.figure import Figure
 
 from ..plotting import plot_schedule
-from ..schedules import SCHEDULE_NAMES, create_schedule, from_config
+from ..schedules import SCHEDULE_NAMES, Schedule, create_schedule, from_config
 from . import common
 
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
-def add_schedule_options(parser, default, extra_names=()):
+
+def add_schedule_options(parser: argparse.ArgumentParser, default: str,
+                         extra_names: Sequence[str] = ()) -> None:
     group = parser.add_argument_group("schedule options")
     group.add_argument("--schedule", default=default,
                        help="one of {} or a JSON file with a DeepSpeed scheduler block "
@@ -34,7 +42,7 @@ def add_schedule_options(parser, default, extra_names=()):
                        help="onecycle: fraction of steps spent rising (default: 0.3)")
 
 
-def is_config_file(args):
+def is_config_file(args: argparse.Namespace) -> bool:
     """Whether ``--schedule`` names a DeepSpeed JSON file; fails on anything else unknown."""
     if args.schedule in SCHEDULE_NAMES:
         return False
@@ -44,7 +52,8 @@ def is_config_file(args):
     return True
 
 
-def build_schedule(args, total_steps, max_lr=None):
+def build_schedule(args: argparse.Namespace, total_steps: int,
+                   max_lr: Optional[float] = None) -> Schedule:
     """The schedule the options describe; ``max_lr`` overrides ``--max-lr``."""
     if is_config_file(args):
         with open(args.schedule) as handle:
@@ -55,7 +64,8 @@ def build_schedule(args, total_steps, max_lr=None):
                            pct_start=args.pct_start)
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
+               ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "schedule", help="plot a learning-rate schedule without training",
         description="Draw a schedule over --iterations updates; write schedule.png, "
@@ -68,7 +78,7 @@ def add_parser(subparsers):
     return parser
 
 
-def run(args, runtime):
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     """Draw the schedule; ``runtime`` is unused (nothing trains)."""
     common.check_output_folder(args.out)
     schedule = build_schedule(args, args.iterations)
@@ -85,7 +95,8 @@ def run(args, runtime):
     plot_schedule(schedule, iterations=args.iterations, ax=ax)
     if momenta[0] is not None:
         twin = ax.twinx()
-        twin.plot(list(steps), momenta, color="tab:orange", label="momentum")
+        # A schedule with momentum gives one at every step.
+        twin.plot(list(steps), cast(List[float], momenta), color="tab:orange", label="momentum")
         twin.set_ylabel("Momentum")
     ax.set_title("schedule: {}".format(os.path.basename(args.schedule)))
     figure.tight_layout()

@@ -1,6 +1,10 @@
 """``gluon-lr train``: epochs on CIFAR-10 with a named or DeepSpeed-config schedule."""
+from __future__ import annotations
+
+import argparse
 import csv
 import os
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from matplotlib.figure import Figure
 
@@ -12,8 +16,14 @@ from . import common
 from .find import add_sweep_options, sweep_from_options, sweep_options
 from .schedule import add_schedule_options, build_schedule, is_config_file
 
+if TYPE_CHECKING:
+    from ..autolrs import AutoLRS
+    from ..learner import Learner
+    from .runtime import Runtime
 
-def add_parser(subparsers):
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
+               ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "train", help="train for some epochs with a learning-rate schedule",
         description="Train with SGD and a schedule; report train loss and test accuracy per "
@@ -51,7 +61,8 @@ def add_parser(subparsers):
 AUTOLRS = "autolrs"
 
 
-def peak_lr(args, runtime, learner):
+def peak_lr(args: argparse.Namespace, runtime: Runtime,
+            learner: Learner) -> Tuple[Optional[float], Optional[str]]:
     """--max-lr, else the LR in --finder-summary, else a finder run's suggestion."""
     if args.max_lr is not None or is_config_file(args) or not needs_max_lr(args.schedule):
         return args.max_lr, None
@@ -69,7 +80,8 @@ def peak_lr(args, runtime, learner):
     return suggestion, source
 
 
-def autolrs_interval(args, runtime, learner):
+def autolrs_interval(args: argparse.Namespace, runtime: Runtime,
+                     learner: Learner) -> Tuple[float, float]:
     """--min-lr and --max-lr, the missing ones from a finder run's falling region."""
     if args.min_lr is not None and args.max_lr is not None:
         return args.min_lr, args.max_lr
@@ -81,14 +93,15 @@ def autolrs_interval(args, runtime, learner):
     return interval
 
 
-def save_model(learner, args, runtime):
+def save_model(learner: Learner, args: argparse.Namespace, runtime: Runtime) -> None:
     """``--out``/model.params, from the process that writes files."""
     if runtime.writes_files:
         learner.net.save_parameters(os.path.join(common.prepare_output(args.out),
                                                  "model.params"))
 
 
-def run_autolrs(args, runtime, train_set, test_set, total):
+def run_autolrs(args: argparse.Namespace, runtime: Runtime, train_set: Any, test_set: Any,
+                total: int) -> int:
     """``--schedule autolrs``: train ``total`` steps, search included; write the schedule."""
     sgd_params = {"learning_rate": args.lr, "momentum": args.momentum, "wd": args.wd}
     with runtime.learner(train_set, optimizer_params=sgd_params,
@@ -115,7 +128,8 @@ def run_autolrs(args, runtime, train_set, test_set, total):
     return 0
 
 
-def write_autolrs_files(args, runtime, autolrs, stages, results):
+def write_autolrs_files(args: argparse.Namespace, runtime: Runtime, autolrs: AutoLRS,
+                        stages: List[Dict[str, Any]], results: Dict[str, Any]) -> None:
     """autolrs.csv, autolrs.png and summary.json, in ``--out``."""
     out = common.prepare_output(args.out)
     with open(os.path.join(out, "autolrs.csv"), "w", newline="") as handle:
@@ -133,7 +147,7 @@ def write_autolrs_files(args, runtime, autolrs, stages, results):
         steps_spent=autolrs.steps_spent, stages=stages, **results))
 
 
-def run(args, runtime):
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
     common.start(args)
     if args.schedule != AUTOLRS:
         is_config_file(args)

@@ -25,7 +25,10 @@ python train.py``, or ``gluon-lr COMMAND --workers 2``. A worker uses:
 Importing this package does not import MXNet (the names that need it load
 on first use), so that a worker can still set MXNet's thread count.
 """
+from __future__ import annotations
+
 import importlib
+from typing import Any, List
 
 from .collective import KEY_BASE, NUM_KEYS, agree_all, agree_any, allreduce_mean, allreduce_sum
 from .data import sharded_loader, worker_batch_size
@@ -46,7 +49,7 @@ __all__ = ["create_kvstore", "report_rank", "fail_fast", "install_excepthook", "
            "DistributedRuntime"]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
     value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
@@ -54,5 +57,5 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> List[str]:
     return sorted(list(globals()) + list(_LAZY))

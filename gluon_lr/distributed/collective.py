@@ -33,9 +33,13 @@ Precision
 ``kv=None`` stands for a single process: the values come back unchanged.
 A ``'local'`` or ``'device'`` kvstore works too (one worker).
 """
+from __future__ import annotations
+
 import weakref
+from typing import Any, Dict, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_bool, as_int
 
@@ -49,10 +53,10 @@ NUM_KEYS = 1024
 _AGREE_KEY = NUM_KEYS - 1
 
 # kvstore -> {kvstore key: float32 buffer}; a key's length is fixed at its first use.
-_BUFFERS = weakref.WeakKeyDictionary()
+_BUFFERS: weakref.WeakKeyDictionary[Any, Dict[int, Any]] = weakref.WeakKeyDictionary()
 
 
-def _as_values(values):
+def _as_values(values: ArrayLike) -> NDArray[np.float64]:
     if hasattr(values, "asnumpy"):  # an MXNet array
         values = values.asnumpy()
     try:
@@ -65,14 +69,14 @@ def _as_values(values):
     return array
 
 
-def _as_key(key):
+def _as_key(key: int) -> int:
     key = as_int("key", key, 0)
     if key > NUM_KEYS - 2:
         raise ValueError("key must be an int in [0, {}], got {!r}".format(NUM_KEYS - 2, key))
     return key
 
 
-def _check_kv(kv):
+def _check_kv(kv: Any) -> Any:
     for attr in ("init", "pushpull", "num_workers"):
         if not hasattr(kv, attr):
             raise TypeError("kv must be None or an mxnet KVStore (with init, pushpull and "
@@ -80,7 +84,7 @@ def _check_kv(kv):
     return kv
 
 
-def _sum(kv, slot, values):
+def _sum(kv: Any, slot: int, values: NDArray[np.float64]) -> NDArray[np.float64]:
     """One round: push ``values`` and a check value 1 on every worker, pull the sums."""
     if kv is None:
         return values.copy()
@@ -99,7 +103,7 @@ def _sum(kv, slot, values):
                          "got {}".format(buf.shape[0] - 1, slot, values.size))
     send = mx.np.array(np.append(values, 1.0), dtype="float32", device=mx.cpu())
     kv.pushpull(key, send, out=buf)  # on CPU pushpull also overwrites `send`
-    result = buf.asnumpy().astype(np.float64)
+    result: NDArray[np.float64] = buf.asnumpy().astype(np.float64)
     workers = kv.num_workers
     if result[-1] != workers:
         raise RuntimeError(
@@ -109,7 +113,7 @@ def _sum(kv, slot, values):
     return result[:-1]
 
 
-def allreduce_sum(kv, key, values):
+def allreduce_sum(kv: Any, key: int, values: ArrayLike) -> NDArray[np.float64]:
     """The element-wise sum of ``values`` over all workers.
 
     Collective: every worker must make the same call (see the module notes).
@@ -135,7 +139,7 @@ def allreduce_sum(kv, key, values):
     return _sum(kv, _as_key(key), _as_values(values))
 
 
-def allreduce_mean(kv, key, values):
+def allreduce_mean(kv: Any, key: int, values: ArrayLike) -> NDArray[np.float64]:
     """The element-wise mean of ``values`` over all workers.
 
     Collective: every worker must make the same call (see the module notes).
@@ -162,13 +166,13 @@ def allreduce_mean(kv, key, values):
     return total / (1 if kv is None else kv.num_workers)
 
 
-def _as_flag(flag):
+def _as_flag(flag: Union[bool, np.bool_]) -> bool:
     if isinstance(flag, np.bool_):
         flag = bool(flag)
     return as_bool("flag", flag)
 
 
-def agree_any(kv, flag):
+def agree_any(kv: Any, flag: Union[bool, np.bool_]) -> bool:
     """Whether ``flag`` is ``True`` on at least one worker; the same answer on all.
 
     Collective: every worker must make the same call (see the module notes),
@@ -193,7 +197,7 @@ def agree_any(kv, flag):
     return bool(_sum(kv, _AGREE_KEY, np.array([float(flag)]))[0] > 0)
 
 
-def agree_all(kv, flag):
+def agree_all(kv: Any, flag: Union[bool, np.bool_]) -> bool:
     """Whether ``flag`` is ``True`` on every worker; the same answer on all.
 
     Collective: every worker must make the same call (see the module notes).

@@ -1,12 +1,20 @@
 """A worker's loader: its share of the batches of :func:`gluon_lr.data.continuous_loader`."""
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
 from .._validate import as_bool, as_int
 from ..commands import TRAINING
 from .sampler import ShardedContinuousBatchSampler
 
+if TYPE_CHECKING:
+    from ..data import WatchedDataLoader
+
 __all__ = ["worker_batch_size", "check_command", "sharded_loader"]
 
 
-def worker_batch_size(global_batch_size, workers):
+def worker_batch_size(global_batch_size: int, workers: int) -> int:
     """Each worker's batch: ``global_batch_size / workers``, which must be a whole number.
 
     Raises
@@ -32,7 +40,7 @@ def worker_batch_size(global_batch_size, workers):
     return global_batch_size // workers
 
 
-def check_command(args, workers):
+def check_command(args: argparse.Namespace, workers: int) -> None:
     """Raise ``ValueError`` unless the parsed ``gluon-lr`` command can run on ``workers`` workers.
 
     Only the commands that train can, and their global ``args.batch_size``
@@ -57,8 +65,8 @@ def check_command(args, workers):
                                                                        workers)) from None
 
 
-def sharded_loader(dataset, batch_size, seed, rank, workers, num_workers=2, *,
-                   thread_pool=True):
+def sharded_loader(dataset: Any, batch_size: int, seed: int, rank: int, workers: int,
+                   num_workers: int = 2, *, thread_pool: bool = True) -> WatchedDataLoader:
     """Worker ``rank``'s endless batches: its block of each global batch of ``batch_size``.
 
     Together the ``workers`` loaders give exactly the batches of

@@ -16,15 +16,19 @@ exit code and stops the rest.
 A successful worker should exit normally, so that the barrier lets the
 servers and the scheduler shut down by themselves.
 """
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
 import traceback
+from types import TracebackType
+from typing import Iterator, NoReturn, Optional, Type
 
 __all__ = ["fail_fast", "install_excepthook", "exit_now"]
 
 
-def exit_now(code):
+def exit_now(code: int) -> NoReturn:
     """Flush stdout and stderr, then end the process with ``code`` (no clean-up)."""
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -34,7 +38,7 @@ def exit_now(code):
     os._exit(code)
 
 
-def _exit_code(code):
+def _exit_code(code: object) -> int:
     """The status ``sys.exit(code)`` would give (printing a non-int ``code`` as it does)."""
     if code is None:
         return 0
@@ -45,7 +49,7 @@ def _exit_code(code):
 
 
 @contextlib.contextmanager
-def fail_fast():
+def fail_fast() -> Iterator[None]:
     """Leave with :func:`exit_now` if the block raises or calls ``sys.exit(non-zero)``.
 
     An exception prints its traceback and exits with 1; ``sys.exit(n)``
@@ -70,7 +74,7 @@ def fail_fast():
         exit_now(1)
 
 
-def install_excepthook():
+def install_excepthook() -> None:
     """Make an uncaught exception print its traceback and :func:`exit_now` with 1.
 
     Idempotent; keeps the previous hook for printing.
@@ -79,9 +83,10 @@ def install_excepthook():
         return
     previous = sys.excepthook
 
-    def hook(kind, value, tb):
+    def hook(kind: Type[BaseException], value: BaseException,
+             tb: Optional[TracebackType]) -> None:
         previous(kind, value, tb)
         exit_now(1)
 
-    hook._gluon_lr_fail_fast = True
+    hook._gluon_lr_fail_fast = True  # type: ignore[attr-defined]  # the mark of our hook
     sys.excepthook = hook

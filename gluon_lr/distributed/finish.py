@@ -7,12 +7,16 @@ worker waiting in ``MXNotifyShutdown`` for that operation while the other
 waits in the kvstore's exit barrier. Waiting for every operation and then
 for every worker first avoided it (0 hangs in 10 runs of the same script).
 """
+from __future__ import annotations
+
+from typing import Any
+
 from .collective import agree_all
 
 __all__ = ["finish_worker"]
 
 
-def finish_worker(kv):
+def finish_worker(kv: Any) -> None:
     """Wait for this worker's kvstore operations, then for every worker.
 
     Collective: call it on every worker, once, as the last thing before a

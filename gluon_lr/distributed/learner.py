@@ -48,14 +48,18 @@ Not averaged
     statistics and the same data it is the same number on every worker of
     identical machines; give every worker the same ``val_data``.
 """
+from __future__ import annotations
+
 import math
 import weakref
+from typing import Any, Iterable, List, Sequence, Set
 
 import mxnet as mx
 import numpy as np
+from numpy.typing import NDArray
 
 from .._validate import as_bool
-from ..learner import Learner
+from ..learner import Batch, Learner
 from ..mxnet_internals import param_has_data
 from .collective import NUM_KEYS, allreduce_sum
 from .trainer import broadcast_parameters
@@ -67,13 +71,13 @@ __all__ = ["DistributedLearner", "LEARNER_KEY", "batchnorm_statistics"]
 LEARNER_KEY = NUM_KEYS - 2
 # The kvstores a DistributedLearner's Trainer uses: a second Trainer on one kvstore would
 # initialize the keys 0, 1, ... again, which a 'dist_sync' kvstore waits on for ever.
-_TAKEN = weakref.WeakSet()
+_TAKEN: weakref.WeakSet[Any] = weakref.WeakSet()
 # Learning rates of the workers may differ by this much (relative) before it is an error:
 # they travel as float32 and are summed.
 _LR_TOLERANCE = 1e-6
 
 
-def batchnorm_statistics(net):
+def batchnorm_statistics(net: Any) -> List[Any]:
     """The running mean and variance Parameters of every BatchNorm layer of ``net``.
 
     ``BatchNorm``, its ``SyncBatchNorm`` subclass and ``BatchNormReLU``; each
@@ -87,9 +91,10 @@ def batchnorm_statistics(net):
     >>> [param.name for param in batchnorm_statistics(net)]
     ['running_mean', 'running_var']
     """
-    found, seen = [], set()
+    found: List[Any] = []
+    seen: Set[int] = set()
 
-    def visit(block):
+    def visit(block: Any) -> None:
         if isinstance(block, (mx.gluon.nn.BatchNorm, mx.gluon.nn.BatchNormReLU)):
             for param in (block.running_mean, block.running_var):
                 if id(param) not in seen:
@@ -100,7 +105,7 @@ def batchnorm_statistics(net):
     return found
 
 
-def _plain_layout(net):
+def _plain_layout(net: Any) -> None:
     """Give every parameter fresh arrays in MXNet's plain layout, with the same values.
 
     A forward pass in inference mode (:meth:`~gluon_lr.Learner.initialize_parameters`,
@@ -117,7 +122,7 @@ def _plain_layout(net):
             param.reset_device(param.list_device())
 
 
-def _checked_kvstore(kvstore):
+def _checked_kvstore(kvstore: Any) -> Any:
     for attr in ("type", "rank", "num_workers", "init", "pushpull"):
         if not hasattr(kvstore, attr):
             raise TypeError("kvstore must be an mxnet KVStore, made once per process with "
@@ -189,8 +194,8 @@ class DistributedLearner(Learner):
     (0, 1, True)
     """
 
-    def __init__(self, net, data_loader, device=None, *, kvstore, sync_statistics=True,
-                 **options):
+    def __init__(self, net: Any, data_loader: Iterable[Batch], device: Any = None, *,
+                 kvstore: Any, sync_statistics: bool = True, **options: Any) -> None:
         if "trainer" in options:
             raise TypeError("DistributedLearner builds its own Trainer on the kvstore: pass "
                             "optimizer= and optimizer_params= instead of trainer=")
@@ -209,11 +214,11 @@ class DistributedLearner(Learner):
         _plain_layout(net)
         broadcast_parameters(self.trainer)
 
-    def _step_batch_size(self, samples):
+    def _step_batch_size(self, samples: int) -> int:
         """The global batch: every worker trains on ``samples``."""
         return samples * self.workers
 
-    def _mean_loss(self, losses, samples):
+    def _mean_loss(self, losses: Sequence[Any], samples: int) -> float:
         """The loss averaged over all workers' samples; the iteration's collective round."""
         local = sum(loss.sum().item() for loss in losses)
         lr = self.trainer.learning_rate
@@ -225,11 +230,11 @@ class DistributedLearner(Learner):
             self._write_statistics(totals[3:] / (self.workers * len(self.devices)))
         return float(totals[0] / totals[1])
 
-    def _local_statistics(self):
+    def _local_statistics(self) -> NDArray[np.float64]:
         """This worker's BatchNorm statistics, summed over its devices, as one float64 vector."""
         if not self._statistics:
             return np.zeros(0)
-        parts = []
+        parts: List[NDArray[np.float64]] = []
         for param in self._statistics:
             arrays = param.list_data()
             total = arrays[0].asnumpy().astype(np.float64)
@@ -238,7 +243,7 @@ class DistributedLearner(Learner):
             parts.append(total.ravel())
         return np.concatenate(parts)
 
-    def _write_statistics(self, values):
+    def _write_statistics(self, values: NDArray[np.float64]) -> None:
         offset = 0
         for param in self._statistics:
             arrays = param.list_data()
@@ -248,7 +253,8 @@ class DistributedLearner(Learner):
             for array in arrays:
                 array[:] = mx.np.array(mean, dtype=array.dtype, device=array.device)
 
-    def _check_agreement(self, total_samples, samples, total_lr, lr):
+    def _check_agreement(self, total_samples: float, samples: int, total_lr: float,
+                         lr: float) -> None:
         if total_samples != samples * self.workers:
             raise ValueError(
                 "workers trained on different numbers of samples in one step (this worker "

@@ -3,7 +3,10 @@
 Outside the launcher :data:`~gluon_lr.launch.rank.RANK_FILE_ENV` is unset and
 reporting does nothing.
 """
+from __future__ import annotations
+
 import os
+from typing import Any, Optional
 
 from .._validate import as_int
 from ..launch.rank import RANK_FILE_ENV, write_rank
@@ -12,7 +15,7 @@ from .failfast import install_excepthook
 __all__ = ["report_rank", "create_kvstore"]
 
 
-def report_rank(kv, path=None):
+def report_rank(kv: Any, path: Optional[str] = None) -> bool:
     """Write ``kv.rank`` and ``kv.num_workers`` for the launcher to read.
 
     Parameters
@@ -50,7 +53,7 @@ def report_rank(kv, path=None):
     return True
 
 
-def create_kvstore(name="dist_sync"):
+def create_kvstore(name: str = "dist_sync") -> Any:
     """``mx.kv.create(name)``, with the rank reported to the launcher.
 
     Call it once per worker, where ``mx.kv.create`` would be called (and

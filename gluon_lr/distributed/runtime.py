@@ -7,9 +7,13 @@ its learning rates mean what they mean in one process. Every decision taken
 on losses is the same on every worker (the
 :class:`~gluon_lr.distributed.DistributedLearner` averages them).
 """
+from __future__ import annotations
+
 import os
+from typing import Any, Dict
 
 from ..commands.runtime import Runtime
+from ..data import WatchedDataLoader
 from .data import sharded_loader
 from .learner import DistributedLearner
 
@@ -29,22 +33,23 @@ class DistributedRuntime(Runtime):
         The cluster's ``dist_sync`` kvstore.
     """
 
-    def __init__(self, kv):
+    def __init__(self, kv: Any) -> None:
         self.kv = kv
 
     @property
-    def writes_files(self):
-        return self.kv.rank == 0
+    def writes_files(self) -> bool:
+        return bool(self.kv.rank == 0)
 
-    def loader(self, dataset, batch_size, seed, num_workers=2):
+    def loader(self, dataset: Any, batch_size: int, seed: int,
+               num_workers: int = 2) -> WatchedDataLoader:
         """This worker's block of each global batch of ``batch_size`` (:func:`sharded_loader`)."""
         return sharded_loader(dataset, batch_size, seed, self.kv.rank, self.kv.num_workers,
                               num_workers=num_workers)
 
-    def learner_keywords(self):
+    def learner_keywords(self) -> Dict[str, Any]:
         return {"learner_class": DistributedLearner, "kvstore": self.kv}
 
-    def describe(self, batch_size):
+    def describe(self, batch_size: int) -> Dict[str, Any]:
         """The cluster's shape, for the ``distributed`` entry of summary files."""
         return {"distributed": {
             "workers": self.kv.num_workers,

@@ -26,6 +26,10 @@ A worker draws the whole permutation of each pass (``length`` integers) and
 keeps its block of each global batch: it needs access to every item, as each
 pass gives it different ones.
 """
+from __future__ import annotations
+
+from typing import Iterator, List
+
 import numpy as np
 
 from .._validate import as_int
@@ -73,7 +77,8 @@ class ShardedContinuousBatchSampler:
     [[2, 0, 1, 3], [4, 0, 2, 1]]
     """
 
-    def __init__(self, length, batch_size, rank, workers, seed):
+    def __init__(self, length: int, batch_size: int, rank: int, workers: int,
+                 seed: int) -> None:
         self._length = as_int("length", length, 1)
         self._batch_size = as_int("batch_size", batch_size, 1)
         self._workers = as_int("workers", workers, 1)
@@ -86,11 +91,11 @@ class ShardedContinuousBatchSampler:
         self._seed = seed
 
     @property
-    def global_batch_size(self):
+    def global_batch_size(self) -> int:
         """Indices per global batch, over all workers."""
         return self._batch_size * self._workers
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[List[int]]:
         rng = np.random.RandomState(self._seed)
         size = self.global_batch_size
         low = self._rank * self._batch_size
@@ -103,7 +108,7 @@ class ShardedContinuousBatchSampler:
                 yield stream[start + low:start + high].tolist()
             stream = stream[full * size:]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "ShardedContinuousBatchSampler(length={}, batch_size={}, rank={}, " \
                "workers={}, seed={})".format(self._length, self._batch_size, self._rank,
                                              self._workers, self._seed)

@@ -16,6 +16,10 @@ through the public ``Trainer.update(..., ignore_stale_grad=True)`` (which
 initializes the kvstore and skips every parameter without a fresh
 gradient), and waits for it.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import mxnet as mx
 
 from .. import mxnet_internals
@@ -23,7 +27,7 @@ from .. import mxnet_internals
 __all__ = ["broadcast_parameters"]
 
 
-def broadcast_parameters(trainer):
+def broadcast_parameters(trainer: Any) -> None:
     """Copy rank 0's parameters to every worker through ``trainer``'s kvstore, and wait.
 
     Call it on every worker right after creating the Trainer, before the

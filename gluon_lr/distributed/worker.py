@@ -24,7 +24,11 @@ Exit status: the command's (0, 2 for a usage or data error, 1 when training
 diverged); a failing worker leaves at once (:func:`~gluon_lr.distributed.fail_fast`)
 so that the launcher can stop the others.
 """
+from __future__ import annotations
+
+import argparse
 import sys
+from typing import Any, Optional, Sequence
 
 from ..commands import build_parser, execute, usage_error
 from ..commands.options import requested_threads
@@ -35,7 +39,7 @@ from .failfast import fail_fast
 __all__ = ["main", "run_command"]
 
 
-def run_command(kv, args):
+def run_command(kv: Any, args: argparse.Namespace) -> int:
     """Run the parsed ``gluon-lr`` command as the worker of ``kv``; return its exit status.
 
     Collective: every worker calls it with the same arguments.
@@ -48,7 +52,7 @@ def run_command(kv, args):
     return execute(args, DistributedRuntime(kv))
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """The worker's entry point: create the kvstore, run the command, return 0."""
     argv = sys.argv[1:] if argv is None else list(argv)
     configure_threads(requested_threads(argv), warn=False)  # before MXNet loads

@@ -1,5 +1,8 @@
 """``python -m gluon_lr.distributed``: run a command as the workers of a cluster."""
+from __future__ import annotations
+
 import argparse
+from typing import List, Optional
 
 from ..commands.options import OneLineErrors, positive_float, positive_int
 from .launcher import launch
@@ -8,7 +11,7 @@ from .protocol import LAUNCHERS
 __all__ = ["add_cluster_options", "build_parser", "main"]
 
 
-def add_cluster_options(group):
+def add_cluster_options(group: argparse._ActionsContainer) -> None:
     """``-s/--servers``, ``--launcher`` and ``-H/--hostfile``, shared with ``gluon-lr``."""
     group.add_argument("-s", "--servers", type=positive_int, default=1,
                        help="number of kvstore servers (default: 1)")
@@ -20,7 +23,7 @@ def add_cluster_options(group):
                        help="hosts for ssh and mpi, one per line")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrors(
         prog="python -m gluon_lr.distributed",
         description="Run COMMAND as the workers of a dist_sync cluster (1 scheduler, S "
@@ -42,7 +45,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> int:
     """Parse ``argv`` and launch; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)

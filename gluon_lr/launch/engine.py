@@ -11,16 +11,20 @@ The launcher (:mod:`gluon_lr.launch.launcher`) runs this in a process group
 of its own, so that stopping that group stops whatever the back-end started
 on this machine. The tracker imports no MXNet.
 """
+from __future__ import annotations
+
 import importlib
 import json
 import logging
 import sys
 import threading
+from typing import Optional, Sequence
 
 __all__ = ["submit", "main"]
 
 
-def submit(launcher, workers, servers, command, hostfile=None):
+def submit(launcher: str, workers: int, servers: int, command: Sequence[str],
+           hostfile: Optional[str] = None) -> None:
     """Start the cluster with ``dmlc_tracker``'s ``launcher`` back-end; return when it ends.
 
     Parameters
@@ -34,7 +38,7 @@ def submit(launcher, workers, servers, command, hostfile=None):
     """
     # dmlc_tracker/tracker.py waits on its threads with Thread.isAlive(), which Python 3.9
     # removed. The alias is set here, in the tracker's own process, and nowhere else.
-    threading.Thread.isAlive = threading.Thread.is_alive
+    threading.Thread.isAlive = threading.Thread.is_alive  # type: ignore[attr-defined]
     from dmlc_tracker import opts
     options = ["--cluster", launcher, "--num-workers", str(workers),
                "--num-servers", str(servers)]
@@ -50,7 +54,7 @@ def submit(launcher, workers, servers, command, hostfile=None):
             thread.join()
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """``argv`` is ``[SPEC]``: :func:`submit`'s arguments as a JSON object."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s", level=logging.INFO)
     submit(**json.loads((sys.argv[1:] if argv is None else argv)[0]))

@@ -34,6 +34,8 @@ Exit status: 0; a failed process's exit code, or 128 + its signal number;
 124 for the time limit; 128 + the signal number (130 for SIGINT, 143 for
 SIGTERM) when the launcher is interrupted.
 """
+from __future__ import annotations
+
 import json
 import os
 import queue
@@ -45,6 +47,8 @@ import sys
 import tempfile
 import threading
 import time
+from types import FrameType
+from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Sequence, TextIO, Tuple, Union
 
 from .._validate import as_callable, as_choice, as_int, as_number
 from . import procs
@@ -63,20 +67,27 @@ TAIL_LINES = 20
 SILENCE = 15.0
 
 _POLL = 0.05
+#: A path given by the caller.
+_Path = Union[str, "os.PathLike[str]"]
+
+#: What :meth:`Launcher._watch` ends with: ``(status, failed node, message)``.
+_Outcome = Tuple[int, Optional["_Node"], Optional[str]]
+
 _LOOPBACK = {"DMLC_PS_ROOT_URI": "127.0.0.1", "DMLC_NODE_HOST": "127.0.0.1"}
 
 
 class _Node:
     """One node as its records describe it: role, place, log, rank and exit code."""
 
-    def __init__(self, role, index, pid, local, log_path, stream):
+    def __init__(self, role: str, index: int, pid: int, local: bool, log_path: str,
+                 stream: TextIO) -> None:
         self.role = role
         self.index = index
         self.pid = pid
         self.local = local
         self.log_path = log_path
-        self.rank = None
-        self.returncode = None
+        self.rank: Optional[int] = None
+        self.returncode: Optional[int] = None
         self.shown = False
         self.heard = time.monotonic()
         self._log = open(log_path, "w", encoding="utf-8")
@@ -84,21 +95,21 @@ class _Node:
         self._broken = False
 
     @property
-    def name(self):
+    def name(self) -> str:
         return "scheduler" if self.role == "scheduler" else "{} {}".format(self.role, self.index)
 
-    def describe(self):
+    def describe(self) -> str:
         """``worker 1 (rank 0, pid 4242)``."""
         rank = "" if self.rank is None else "rank {}, ".format(self.rank)
         return "{} ({}pid {})".format(self.name, rank, self.pid)
 
-    def write(self, text):
+    def write(self, text: str) -> None:
         self._log.write(text)
         self._log.flush()
         if self.shown:
             self._copy(text)
 
-    def show(self):
+    def show(self) -> None:
         """Copy what was logged so far to the stream, and every later piece too."""
         self.shown = True
         with open(self.log_path, encoding="utf-8") as handle:
@@ -106,7 +117,7 @@ class _Node:
         if text:
             self._copy(text)
 
-    def _copy(self, text):
+    def _copy(self, text: str) -> None:
         """A broken stream must not stop the run (the log has everything)."""
         if self._broken:
             return
@@ -116,16 +127,16 @@ class _Node:
         except (OSError, ValueError):
             self._broken = True
 
-    def tail(self, lines):
+    def tail(self, lines: int) -> List[str]:
         """The last ``lines`` lines logged, without their line ends."""
         with open(self.log_path, encoding="utf-8") as handle:
             return handle.read().splitlines()[-lines:]
 
-    def close(self):
+    def close(self) -> None:
         self._log.close()
 
 
-def _check_command(command):
+def _check_command(command: object) -> List[str]:
     if isinstance(command, (str, bytes)) or not isinstance(command, (list, tuple)):
         raise TypeError("command must be a non-empty list of str, got {!r}".format(command))
     if not command or not all(isinstance(part, str) for part in command):
@@ -133,7 +144,7 @@ def _check_command(command):
     return list(command)
 
 
-def _check_env(env):
+def _check_env(env: object) -> Dict[str, str]:
     if env is None:
         return {}
     if not isinstance(env, dict) or not all(
@@ -142,12 +153,13 @@ def _check_env(env):
     return dict(env)
 
 
-def _check_stream(name, stream):
-    as_callable(name + ".write", getattr(stream, "write", None), "write(str)")
+def _check_stream(name: str, stream: TextIO) -> TextIO:
+    write: Any = getattr(stream, "write", None)  # callers may pass any object
+    as_callable(name + ".write", write, "write(str)")
     return stream
 
 
-def _check_hostfile(launcher, hostfile):
+def _check_hostfile(launcher: str, hostfile: Optional[_Path]) -> Optional[str]:
     if hostfile is None:
         if launcher == "ssh":
             raise ValueError("hostfile is required by the ssh launcher (one host per line)")
@@ -159,7 +171,7 @@ def _check_hostfile(launcher, hostfile):
     return os.path.abspath(hostfile)
 
 
-def _join_names(nodes):
+def _join_names(nodes: Sequence[_Node]) -> str:
     names = [node.describe() for node in nodes]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -188,8 +200,11 @@ class Launcher:
         The one line written to ``report``, if any.
     """
 
-    def __init__(self, command, workers, servers=1, timeout=None, env=None, stream=None,
-                 report=None, log_dir=None, grace=3.0, launcher="local", hostfile=None):
+    def __init__(self, command: Sequence[str], workers: int, servers: int = 1,
+                 timeout: Optional[float] = None, env: Optional[Dict[str, str]] = None,
+                 stream: Optional[TextIO] = None, report: Optional[TextIO] = None,
+                 log_dir: Optional[_Path] = None, grace: float = 3.0, launcher: str = "local",
+                 hostfile: Optional[_Path] = None) -> None:
         self.command = _check_command(command)
         self.workers = as_int("workers", workers, 1)
         self.servers = as_int("servers", servers, 1)
@@ -204,28 +219,29 @@ class Launcher:
         self.launcher = as_choice("launcher", launcher, LAUNCHERS)
         self.hostfile = _check_hostfile(self.launcher, hostfile)
         self._given_log_dir = None if log_dir is None else os.fspath(log_dir)
-        self.log_dir = None
-        self.pids = {"scheduler": [], "server": [], "worker": []}
-        self.ranks = {}
-        self.message = None
-        self._nodes = {}
-        self._engine = None
-        self._signal = None
+        self.log_dir: Optional[str] = None
+        self.pids: Dict[str, List[int]] = {"scheduler": [], "server": [], "worker": []}
+        self.ranks: Dict[int, int] = {}
+        self.message: Optional[str] = None
+        self._nodes: Dict[str, _Node] = {}
+        self._engine: Optional[subprocess.Popen[bytes]] = None
+        self._signal: Optional[int] = None
         self._machine = machine_id()
 
     # -- running ---------------------------------------------------------------------------
 
-    def run(self):
+    def run(self) -> int:
         """Start the cluster, wait for it, stop it; return the exit status (0 = success)."""
         self._out = sys.stdout if self.stream is None else self.stream
         self._report = sys.stderr if self.report is None else self.report
         if self._engine is not None:
             raise RuntimeError("a Launcher runs once; create a new one")
         if self._given_log_dir is None:
-            self.log_dir = tempfile.mkdtemp(prefix="gluon-lr-launch-")
+            self._folder = tempfile.mkdtemp(prefix="gluon-lr-launch-")
         else:
             os.makedirs(self._given_log_dir, exist_ok=True)
-            self.log_dir = self._given_log_dir
+            self._folder = self._given_log_dir
+        self.log_dir = self._folder
         restore = self._catch_signals()
         try:
             try:
@@ -247,33 +263,34 @@ class Launcher:
                 item.close()
             restore()
 
-    def _catch_signals(self):
+    def _catch_signals(self) -> Callable[[], None]:
         """Turn SIGINT/SIGTERM into a flag the watch loop reads (main thread only)."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
 
-        def handler(signum, frame):
+        def handler(signum: int, frame: Optional[FrameType]) -> None:
             self._signal = signum
 
         previous = {signum: signal.signal(signum, handler)
                     for signum in (signal.SIGINT, signal.SIGTERM)}
 
-        def restore():
+        def restore() -> None:
             for signum, old in previous.items():
                 signal.signal(signum, old)
         return restore
 
-    def _start(self):
+    def _start(self) -> None:
         """Start the tracker, and a thread that queues the lines of its stdout."""
-        open(os.path.join(self.log_dir, "pids"), "w").close()
+        open(os.path.join(self._folder, "pids"), "w").close()
         env = dict(self.env, **(_LOOPBACK if self.launcher == "local" else {}))
         spec = encode({"command": self.command, "env": env, "grace": self.grace})
         node_command = [shlex.quote(sys.executable), "-m", "gluon_lr.launch.node", spec]
-        engine = {"launcher": self.launcher, "workers": self.workers, "servers": self.servers,
-                  "command": node_command, "hostfile": self.hostfile}
+        engine: Dict[str, object] = {
+            "launcher": self.launcher, "workers": self.workers, "servers": self.servers,
+            "command": node_command, "hostfile": self.hostfile}
         self._started_at = time.monotonic()
-        self._lines = queue.Queue()
-        self._tracker_log = open(os.path.join(self.log_dir, "tracker.log"), "w")
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._tracker_log = open(os.path.join(self._folder, "tracker.log"), "w")
         self._engine = procs.start([sys.executable, "-m", "gluon_lr.launch.engine",
                                     json.dumps(engine)], dict(os.environ),
                                    stdout=subprocess.PIPE, stderr=self._tracker_log)
@@ -281,12 +298,12 @@ class Launcher:
                                         daemon=True)
         self._reader.start()
 
-    def _read(self, pipe):
+    def _read(self, pipe: IO[bytes]) -> None:
         for raw in iter(pipe.readline, b""):
             self._lines.put(raw.decode("utf-8", errors="replace"))
         pipe.close()
 
-    def _receive(self, wait=0.0):
+    def _receive(self, wait: float = 0.0) -> None:
         """Handle every queued line (waiting up to ``wait`` s for the first)."""
         try:
             line = self._lines.get(timeout=wait) if wait else self._lines.get_nowait()
@@ -296,7 +313,7 @@ class Launcher:
         except queue.Empty:
             pass
 
-    def _handle(self, line):
+    def _handle(self, line: str) -> None:
         record = parse_record(line)
         if record is None:
             self._tracker_log.write(line)
@@ -319,25 +336,25 @@ class Launcher:
         elif kind == "exit":
             node.returncode = payload
 
-    def _add_node(self, key, start):
+    def _add_node(self, key: str, start: Mapping[str, Any]) -> None:
         role = start["role"]
         index = len(self.pids[role])
-        log_path = os.path.join(self.log_dir, "{}.log".format(
+        log_path = os.path.join(self._folder, "{}.log".format(
             "scheduler" if role == "scheduler" else "{}-{}".format(role, index)))
         self._nodes[key] = _Node(role, index, start["pid"],
                                  key.rpartition(":")[0] == self._machine, log_path, self._out)
         self.pids[role].append(start["pid"])
-        with open(os.path.join(self.log_dir, "pids"), "w") as handle:
+        with open(os.path.join(self._folder, "pids"), "w") as handle:
             handle.writelines("{} {} {}\n".format(role, i, pid)
                               for role in ("scheduler", "server", "worker")
                               for i, pid in enumerate(self.pids[role]))
 
-    def _workers(self):
+    def _workers(self) -> List[_Node]:
         return [node for node in self._nodes.values() if node.role == "worker"]
 
-    def _watch(self):
+    def _watch(self) -> _Outcome:
         """Poll until success or failure; return ``(status, failed node, message)``."""
-        deadline = None if self.timeout is None else self._started_at + self.timeout
+        assert self._engine is not None  # _start started it
         while True:
             self._receive(_POLL)
             if self._signal is not None:
@@ -363,19 +380,20 @@ class Launcher:
                     return 1, lost[0], "{} ended without reporting how".format(lost[0].describe())
                 return 1, None, "dmlc_tracker ({} launcher) ended with {} of {} workers " \
                     "started; see tracker.log".format(self.launcher, len(workers), self.workers)
-            if deadline is not None and time.monotonic() >= deadline:
+            if self.timeout is not None and \
+                    time.monotonic() >= self._started_at + self.timeout:
                 return TIMEOUT_STATUS, None, "time limit of {:g} s reached with {} still " \
                     "running".format(self.timeout, self._running_workers())
 
-    def _running_workers(self):
+    def _running_workers(self) -> str:
         running = [node for node in self._workers() if node.returncode is None]
         return _join_names(running) if running else "no worker"
 
-    def _interrupted_message(self, signum):
+    def _interrupted_message(self, signum: int) -> str:
         return "interrupted by {} with {} still running".format(
             signal.Signals(signum).name, self._running_workers())
 
-    def _finish_servers(self):
+    def _finish_servers(self) -> None:
         """After the workers' success, give scheduler and servers ``grace`` s to exit."""
         deadline = time.monotonic() + self.grace
         others = [node for node in self._nodes.values() if node.role != "worker"]
@@ -383,7 +401,7 @@ class Launcher:
                 time.monotonic() < deadline and self._signal is None:
             self._receive(_POLL)
 
-    def _stop_all(self):
+    def _stop_all(self) -> None:
         """The tracker's process group, and every role's group on this machine, by PID."""
         if self._engine is None:
             return
@@ -393,12 +411,12 @@ class Launcher:
 
     # -- reporting -------------------------------------------------------------------------
 
-    def _conclude(self, status, failed, message):
+    def _conclude(self, status: int, failed: Optional[_Node], message: Optional[str]) -> None:
         self._tracker_log.close()
         if status == 0:
             if any(node.rank == 0 for node in self._workers()):
                 if self._given_log_dir is None:
-                    shutil.rmtree(self.log_dir, ignore_errors=True)
+                    shutil.rmtree(self._folder, ignore_errors=True)
                     self.log_dir = None
                 return
             message = "launch: no worker reported its rank, so none was streamed " \
@@ -415,8 +433,11 @@ class Launcher:
         self._report.flush()
 
 
-def launch(command, workers, servers=1, timeout=None, env=None, stream=None, *,
-           report=None, log_dir=None, grace=3.0, launcher="local", hostfile=None):
+def launch(command: Sequence[str], workers: int, servers: int = 1,
+           timeout: Optional[float] = None, env: Optional[Dict[str, str]] = None,
+           stream: Optional[TextIO] = None, *, report: Optional[TextIO] = None,
+           log_dir: Optional[_Path] = None, grace: float = 3.0, launcher: str = "local",
+           hostfile: Optional[_Path] = None) -> int:
     """Run ``command`` as ``workers`` workers of a ``dist_sync`` cluster.
 
     Parameters

@@ -25,6 +25,8 @@ command dies with the node if the node is killed (Linux).
 ``SPEC`` is :func:`~gluon_lr.launch.protocol.encode`'s text (shell-safe, since
 the back-ends pass commands through a shell, and ssh inside quotes).
 """
+from __future__ import annotations
+
 import json
 import os
 import signal
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from typing import IO, Any, Dict, List, Mapping, Optional, Sequence
 
 from . import procs
 from .protocol import BEAT, PREFIX, decode, machine_id
@@ -52,12 +55,12 @@ _PIECE = 500  # characters of output per record: at most 6 bytes each once JSON-
 class _Channel:
     """Records to stdout, one ``os.write`` each; remembers when the launcher is gone."""
 
-    def __init__(self, key):
+    def __init__(self, key: str) -> None:
         self.key = key
         self.broken = False
         self._lock = threading.Lock()
 
-    def send(self, kind, payload=None):
+    def send(self, kind: str, payload: object = None) -> None:
         data = "{} {} {} {}\n".format(PREFIX, self.key, kind, json.dumps(payload)).encode()
         with self._lock:
             if self.broken:
@@ -67,7 +70,7 @@ class _Channel:
             except OSError:
                 self.broken = True
 
-    def relay(self, pipe):
+    def relay(self, pipe: IO[bytes]) -> None:
         """Send every line of ``pipe`` as ``out`` records, in pieces, until EOF."""
         for raw in iter(pipe.readline, b""):
             text = raw.decode("utf-8", errors="replace")
@@ -76,7 +79,8 @@ class _Channel:
         pipe.close()
 
 
-def _environment(role, spec, rank_path):
+def _environment(role: str, spec: Mapping[str, Any], rank_path: Optional[str]
+                 ) -> Dict[str, str]:
     env = dict(os.environ)
     env.pop(RANK_FILE_ENV, None)
     defaults = {"PYTHONUNBUFFERED": "1"} if role == "worker" else {"OMP_NUM_THREADS": "1"}
@@ -88,9 +92,10 @@ def _environment(role, spec, rank_path):
     return env
 
 
-def run(command, env, role, rank_path, grace):
+def run(command: Sequence[str], env: Dict[str, str], role: str, rank_path: Optional[str],
+        grace: float) -> int:
     """Run ``command`` as this node's ``role``, reporting to stdout; return its exit status."""
-    stopping = []
+    stopping: List[int] = []
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, lambda signum, frame: stopping.append(signum))
     channel = _Channel("{}:{}".format(machine_id(), os.getpid()))
@@ -125,7 +130,7 @@ def run(command, env, role, rank_path, grace):
     return procs.exit_status(popen.returncode)
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """The node's entry point: ``argv`` is ``[SPEC]``; return the command's exit status."""
     spec = decode((sys.argv[1:] if argv is None else argv)[0])
     role = os.environ.get("DMLC_ROLE", "worker")

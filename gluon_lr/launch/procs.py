@@ -9,6 +9,8 @@ On Linux each child also asks the kernel (``prctl(PR_SET_PDEATHSIG)``) for a
 SIGKILL when the thread that started it dies, so that even a launcher killed
 with SIGKILL leaves no cluster behind.
 """
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
 import os
@@ -16,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import IO, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .._validate import as_int, as_number
 
@@ -24,8 +27,11 @@ __all__ = ["start", "stop", "live_members", "pid_alive", "describe_exit", "exit_
 _PR_SET_PDEATHSIG = 1
 _POLL = 0.02
 
+#: What a child's stdout or stderr may be, as for :class:`subprocess.Popen`.
+_Target = Union[None, int, IO[Any]]
 
-def _load_prctl():
+
+def _load_prctl() -> Optional[Callable[..., int]]:
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -37,12 +43,14 @@ def _load_prctl():
 _PRCTL = _load_prctl()
 
 
-def _die_with_parent():
+def _die_with_parent() -> None:
     # Runs in the child between fork and exec: keep it to one C call.
+    assert _PRCTL is not None  # start() passes this function only when it is
     _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(command, env, stdout, stderr=subprocess.STDOUT):
+def start(command: Sequence[str], env: Dict[str, str], stdout: _Target,
+          stderr: _Target = subprocess.STDOUT) -> subprocess.Popen[bytes]:
     """Start ``command`` in a new session (its own process group).
 
     Parameters
@@ -63,7 +71,7 @@ def start(command, env, stdout, stderr=subprocess.STDOUT):
                             preexec_fn=_die_with_parent if _PRCTL is not None else None)
 
 
-def _proc_stat(pid):
+def _proc_stat(pid: Union[int, str]) -> Optional[Tuple[str, int]]:
     """``(state, pgrp)`` of ``pid`` from ``/proc``, or ``None`` if it is gone."""
     try:
         with open("/proc/{}/stat".format(pid)) as handle:
@@ -74,7 +82,7 @@ def _proc_stat(pid):
     return fields[0], int(fields[2])
 
 
-def pid_alive(pid):
+def pid_alive(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie.
 
     Examples
@@ -95,7 +103,7 @@ def pid_alive(pid):
     return stat[0] not in ("Z", "X")
 
 
-def live_members(pgid):
+def live_members(pgid: int) -> List[int]:
     """PIDs of the live (non-zombie) processes in process group ``pgid``.
 
     Reads ``/proc`` on Linux; elsewhere it can only tell whether the group
@@ -124,14 +132,14 @@ def live_members(pgid):
     return sorted(members)
 
 
-def _signal_group(pgid, signum):
+def _signal_group(pgid: int, signum: int) -> None:
     try:
         os.killpg(pgid, signum)
     except (ProcessLookupError, PermissionError):
         pass
 
 
-def _wait_gone(groups, deadline):
+def _wait_gone(groups: Iterable[int], deadline: float) -> List[int]:
     """Wait for the groups to have no live member, until ``deadline``; the ones left."""
     remaining = list(groups)
     while remaining:
@@ -142,7 +150,7 @@ def _wait_gone(groups, deadline):
     return remaining
 
 
-def stop(groups, grace=3.0):
+def stop(groups: Iterable[int], grace: float = 3.0) -> List[int]:
     """Stop every process group in ``groups``: SIGTERM, ``grace`` seconds, SIGKILL.
 
     Parameters
@@ -171,14 +179,14 @@ def stop(groups, grace=3.0):
     return _wait_gone(remaining, time.monotonic() + 2.0)
 
 
-def _signal_name(signum):
+def _signal_name(signum: int) -> str:
     try:
         return signal.Signals(signum).name
     except ValueError:
         return "signal {}".format(signum)
 
 
-def describe_exit(returncode):
+def describe_exit(returncode: int) -> str:
     """How a process ended, from its :attr:`subprocess.Popen.returncode`.
 
     Examples
@@ -193,7 +201,7 @@ def describe_exit(returncode):
     return "exited with code {}".format(returncode)
 
 
-def exit_status(returncode):
+def exit_status(returncode: int) -> int:
     """A shell-style exit status: the code itself, or 128 + the signal number.
 
     Examples

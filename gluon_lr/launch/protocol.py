@@ -6,9 +6,12 @@ Every ``dmlc_tracker`` back-end carries a node's stdout home (a pipe locally,
 the ssh connection, mpirun's or srun's output), so records reach the launcher
 from any machine; any other line there is the tracker's own.
 """
+from __future__ import annotations
+
 import base64
 import json
 import socket
+from typing import Any, Optional, Tuple
 
 __all__ = ["LAUNCHERS", "PREFIX", "BEAT", "encode", "decode", "machine_id", "parse_record"]
 
@@ -21,7 +24,7 @@ PREFIX = "@gluon-lr-node"
 #: Seconds between heartbeats.
 BEAT = 1.0
 
-def encode(spec):
+def encode(spec: object) -> str:
     """``spec`` (JSON-able) as one shell-safe word.
 
     Examples
@@ -32,12 +35,12 @@ def encode(spec):
     return base64.urlsafe_b64encode(json.dumps(spec).encode("utf-8")).decode("ascii")
 
 
-def decode(word):
+def decode(word: str) -> Any:
     """The spec :func:`encode` gave ``word`` for."""
     return json.loads(base64.urlsafe_b64decode(word.encode("ascii")).decode("utf-8"))
 
 
-def machine_id():
+def machine_id() -> str:
     """This machine's boot id (its host name where there is none): equal on one machine only."""
     try:
         with open("/proc/sys/kernel/random/boot_id") as handle:
@@ -46,7 +49,7 @@ def machine_id():
         return socket.gethostname()
 
 
-def parse_record(line):
+def parse_record(line: str) -> Optional[Tuple[str, str, Any]]:
     """``(node key, kind, payload)`` of a record line, or ``None`` for any other line.
 
     Examples

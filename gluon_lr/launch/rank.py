@@ -8,7 +8,10 @@ environment variable :data:`RANK_FILE_ENV`; the worker writes
 (:func:`gluon_lr.distributed.report_rank`), and the node passes it on to the
 launcher, which streams the output of the worker with rank 0.
 """
+from __future__ import annotations
+
 import os
+from typing import Optional, Tuple
 
 __all__ = ["RANK_FILE_ENV", "write_rank", "read_rank"]
 
@@ -16,7 +19,7 @@ __all__ = ["RANK_FILE_ENV", "write_rank", "read_rank"]
 RANK_FILE_ENV = "GLUON_LR_RANK_FILE"
 
 
-def write_rank(path, rank, workers):
+def write_rank(path: str, rank: int, workers: int) -> None:
     """Write ``"<rank> <workers>"`` to ``path`` at once (never half a line).
 
     Examples
@@ -35,7 +38,7 @@ def write_rank(path, rank, workers):
     os.replace(partial, path)
 
 
-def read_rank(path):
+def read_rank(path: str) -> Optional[Tuple[int, int]]:
     """``(rank, workers)`` as written by :func:`write_rank`, or ``None`` if not (yet).
 
     Examples

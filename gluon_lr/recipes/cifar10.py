@@ -1,20 +1,24 @@
 """CIFAR-10 datasets, a model-zoo network in a Learner, and test accuracy."""
+from __future__ import annotations
+
+import os
 import random
+from typing import Any, Dict, Iterable, Optional, Tuple, Type, Union
 
 import mxnet as mx
 import numpy as np
 
 from .._validate import as_bool, as_int
 from ..data import cifar10, continuous_loader, finite_loader, subset
-from ..devices import resolve_devices
+from ..devices import DeviceSpec, resolve_devices
 from ..evaluation import accuracy
-from ..learner import Learner
+from ..learner import Batch, Learner
 from ..models import build_model
 
 __all__ = ["seed_everything", "cifar10_datasets", "cifar10_learner", "evaluate_accuracy"]
 
 
-def seed_everything(seed):
+def seed_everything(seed: int) -> None:
     """Seed Python's, NumPy's and MXNet's global generators with ``seed`` (an int >= 0)."""
     seed = as_int("seed", seed, 0)
     random.seed(seed)
@@ -22,7 +26,7 @@ def seed_everything(seed):
     mx.random.seed(seed)
 
 
-def _slice(dataset, size, name, seed):
+def _slice(dataset: Any, size: Optional[int], name: str, seed: int) -> Any:
     if size is None:
         return dataset
     as_int(name, size, 1)
@@ -32,8 +36,9 @@ def _slice(dataset, size, name, seed):
     return subset(dataset, size, seed=seed)
 
 
-def cifar10_datasets(*, data_dir=None, train_size=None, test_size=None, augment=False,
-                     seed=0):
+def cifar10_datasets(*, data_dir: Union[str, os.PathLike[str], None] = None,
+                     train_size: Optional[int] = None, test_size: Optional[int] = None,
+                     augment: bool = False, seed: int = 0) -> Tuple[Any, Any]:
     """The CIFAR-10 training and test sets with the tutorial's transforms.
 
     Parameters
@@ -59,9 +64,12 @@ def cifar10_datasets(*, data_dir=None, train_size=None, test_size=None, augment=
             _slice(test, test_size, "test_size", seed))
 
 
-def cifar10_learner(train_set, *, model="resnet18_v2", batch_size=128, device="auto", seed=0,
-                    num_workers=2, hybridize=True, optimizer="sgd", optimizer_params=None,
-                    loader=None, learner_class=Learner, **learner_options):
+def cifar10_learner(train_set: Any, *, model: str = "resnet18_v2", batch_size: int = 128,
+                    device: DeviceSpec = "auto", seed: int = 0, num_workers: int = 2,
+                    hybridize: bool = True, optimizer: Union[str, mx.optimizer.Optimizer] = "sgd",
+                    optimizer_params: Optional[Dict[str, Any]] = None,
+                    loader: Optional[Iterable[Batch]] = None,
+                    learner_class: Type[Learner] = Learner, **learner_options: Any) -> Learner:
     """A model-zoo network for 10 classes in a Learner over endless seeded batches.
 
     Parameters
@@ -104,7 +112,8 @@ def cifar10_learner(train_set, *, model="resnet18_v2", batch_size=128, device="a
         optimizer=optimizer, optimizer_params=optimizer_params, **learner_options)
 
 
-def evaluate_accuracy(learner, test_set, *, batch_size=128, num_workers=2):
+def evaluate_accuracy(learner: Learner, test_set: Any, *, batch_size: int = 128,
+                      num_workers: int = 2) -> float:
     """The Learner's network's accuracy on ``test_set``, in inference mode."""
     return accuracy(learner.net, finite_loader(test_set, batch_size=batch_size,
                                                num_workers=num_workers), learner.devices)

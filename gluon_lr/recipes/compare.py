@@ -1,10 +1,16 @@
 """The tutorial's comparison on a dataset: one start, the same batches, several LRs."""
+from __future__ import annotations
+
 import statistics
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Sequence
 
 from ..callbacks import ProgressBar
 from ..comparison import compare_learning_rates
 from ..data import continuous_loader
 from .cifar10 import evaluate_accuracy
+
+if TYPE_CHECKING:
+    from ..learner import Learner
 
 __all__ = ["DEFAULT_COMPARE_LRS", "compare_from_one_start", "summarize_comparison"]
 
@@ -12,9 +18,12 @@ __all__ = ["DEFAULT_COMPARE_LRS", "compare_from_one_start", "summarize_compariso
 DEFAULT_COMPARE_LRS = (0.05, 0.5, 0.005)
 
 
-def compare_from_one_start(learner, train_set, test_set=None, *, lrs=DEFAULT_COMPARE_LRS,
-                           iterations=300, batch_size=128, seed=0, num_workers=2,
-                           progress=True, make_loader=continuous_loader):
+def compare_from_one_start(learner: Learner, train_set: Any, test_set: Any = None, *,
+                           lrs: Sequence[float] = DEFAULT_COMPARE_LRS, iterations: int = 300,
+                           batch_size: int = 128, seed: int = 0, num_workers: int = 2,
+                           progress: bool = True,
+                           make_loader: Callable[[Any, int, int, int], Iterable[Any]]
+                           = continuous_loader) -> List[Dict[str, Any]]:
     """Train ``iterations`` steps at each of ``lrs`` from the learner's current state.
 
     Every run sees the same batches of ``train_set`` (a loader seeded with
@@ -32,10 +41,10 @@ def compare_from_one_start(learner, train_set, test_set=None, *, lrs=DEFAULT_COM
         ``{'lr', 'losses', 'evaluation'}`` per learning rate (see
         :func:`gluon_lr.comparison.compare_learning_rates`).
     """
-    def loader():
+    def loader() -> Iterable[Any]:
         return make_loader(train_set, batch_size, seed, num_workers)
 
-    def evaluate(lrn):
+    def evaluate(lrn: Learner) -> float:
         return evaluate_accuracy(lrn, test_set, batch_size=batch_size, num_workers=num_workers)
 
     with ProgressBar(len(lrs) * iterations, "compare", enabled=progress) as bar:
@@ -44,7 +53,8 @@ def compare_from_one_start(learner, train_set, test_set=None, *, lrs=DEFAULT_COM
                                       callback=bar)
 
 
-def summarize_comparison(runs, tail=20):
+def summarize_comparison(runs: Iterable[Mapping[str, Any]],
+                         tail: int = 20) -> List[Dict[str, Any]]:
     """Rows of first, final and mean-of-last-``tail`` loss and the evaluation per LR."""
     return [{"lr": run["lr"], "first_loss": run["losses"][0], "final_loss": run["losses"][-1],
              "mean_last_{}".format(tail): statistics.fmean(run["losses"][-tail:]),

@@ -1,9 +1,15 @@
 """The finder as ``gluon-lr find`` runs it: a sweep, a suggestion and a summary."""
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from ..finder import LRFinder
 from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
-from ..sweeps import ExponentialSweep
+from ..sweeps import ExponentialSweep, Sweep
+
+if TYPE_CHECKING:
+    from ..learner import Learner
 
 __all__ = ["DEFAULT_SWEEP", "find_learning_rate"]
 
@@ -14,8 +20,10 @@ __all__ = ["DEFAULT_SWEEP", "find_learning_rate"]
 DEFAULT_SWEEP = ExponentialSweep(1e-5, lr_end=10.0, num_points=75)
 
 
-def find_learning_rate(learner, *, sweep=DEFAULT_SWEEP, smoothing=0.3, method=DEFAULT_RULE,
-                       confirm=False, confirm_budget=None, progress=True):
+def find_learning_rate(learner: Learner, *, sweep: Sweep = DEFAULT_SWEEP, smoothing: float = 0.3,
+                       method: str = DEFAULT_RULE, confirm: bool = False,
+                       confirm_budget: Optional[int] = None,
+                       progress: bool = True) -> Tuple[LRFinder, Dict[str, Any]]:
     """Run :meth:`LRFinder.find` and suggest a learning rate.
 
     Parameters
@@ -49,7 +57,7 @@ def find_learning_rate(learner, *, sweep=DEFAULT_SWEEP, smoothing=0.3, method=DE
     started = time.perf_counter()
     results = finder.find(sweep=sweep, smoothing=smoothing, progress=progress)
     seconds = time.perf_counter() - started
-    summary = {"suggested_lr": finder.suggest(method), "method": method,
+    summary: Dict[str, Any] = {"suggested_lr": finder.suggest(method), "method": method,
                "iterations": len(results), "seconds": round(seconds, 2),
                "first_lr": results[0][0], "last_lr": results[-1][0],
                "stopped_by": finder.stop_reason,
@@ -58,7 +66,9 @@ def find_learning_rate(learner, *, sweep=DEFAULT_SWEEP, smoothing=0.3, method=DE
         started = time.perf_counter()
         summary["confirmed_lr"] = finder.confirm(budget=confirm_budget,
                                                  progress=progress)
-        summary.update(confirm_steps=finder.confirmation.steps_spent,
+        confirmation = finder.confirmation
+        assert confirmation is not None  # confirm() records it
+        summary.update(confirm_steps=confirmation.steps_spent,
                        confirm_seconds=round(time.perf_counter() - started, 2),
-                       trials=finder.confirmation.table())
+                       trials=confirmation.table())
     return finder, summary

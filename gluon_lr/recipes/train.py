@@ -1,6 +1,9 @@
 """Epoch training with a schedule, and the peak learning rate a finder run suggested."""
+from __future__ import annotations
+
 import json
 import math
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .._validate import as_int, as_lr
 from ..callbacks import ProgressBar
@@ -8,11 +11,16 @@ from ..suggest import falling_region
 from ..training import train_epochs
 from .cifar10 import evaluate_accuracy
 
+if TYPE_CHECKING:
+    from ..autolrs import AutoLRS
+    from ..finder import LRFinder
+    from ..learner import Learner
+
 __all__ = ["train_with_schedule", "suggested_lr_from_summary", "batches_per_epoch",
            "autolrs_range", "train_with_autolrs"]
 
 
-def suggested_lr_from_summary(path):
+def suggested_lr_from_summary(path: str) -> Tuple[Optional[float], str]:
     """The learning rate a ``gluon-lr find`` ``summary.json`` suggests.
 
     A confirmed learning rate (``confirmed_lr``) is preferred to the rule's
@@ -45,8 +53,10 @@ def suggested_lr_from_summary(path):
     return None, "suggested_lr"
 
 
-def train_with_schedule(learner, *, epochs, iterations_per_epoch, schedule=None, test_set=None,
-                        batch_size=128, num_workers=2, progress=True):
+def train_with_schedule(learner: Learner, *, epochs: int, iterations_per_epoch: int,
+                        schedule: Optional[Callable[[int], float]] = None, test_set: Any = None,
+                        batch_size: int = 128, num_workers: int = 2,
+                        progress: bool = True) -> List[Dict[str, Any]]:
     """Train epochs with ``schedule`` as the optimizer's ``lr_scheduler``.
 
     Parameters
@@ -69,7 +79,7 @@ def train_with_schedule(learner, *, epochs, iterations_per_epoch, schedule=None,
     if schedule is not None:
         learner.trainer.optimizer.lr_scheduler = schedule
 
-    def evaluate(lrn):
+    def evaluate(lrn: Learner) -> float:
         return evaluate_accuracy(lrn, test_set, batch_size=batch_size, num_workers=num_workers)
 
     with ProgressBar(total, "train", enabled=progress) as bar:
@@ -77,12 +87,12 @@ def train_with_schedule(learner, *, epochs, iterations_per_epoch, schedule=None,
                             evaluate=None if test_set is None else evaluate, callback=bar)
 
 
-def batches_per_epoch(dataset_size, batch_size):
+def batches_per_epoch(dataset_size: int, batch_size: int) -> int:
     """Batches in one pass over ``dataset_size`` items, the last one partial."""
     return math.ceil(dataset_size / batch_size)
 
 
-def autolrs_range(finder):
+def autolrs_range(finder: LRFinder) -> Tuple[float, float]:
     """``(min_lr, max_lr)`` for AutoLRS from a finder sweep: its falling region.
 
     Raises
@@ -97,8 +107,9 @@ def autolrs_range(finder):
     return region
 
 
-def train_with_autolrs(learner, *, total_steps, min_lr, max_lr, tau=None, k=10, tau_max=None,
-                       seed=0, progress=True):
+def train_with_autolrs(learner: Learner, *, total_steps: int, min_lr: float, max_lr: float,
+                       tau: Optional[int] = None, k: int = 10, tau_max: Optional[int] = None,
+                       seed: int = 0, progress: bool = True) -> AutoLRS:
     """Train ``total_steps`` optimizer steps, search included, with AutoLRS.
 
     Parameters
