@@ -41,6 +41,7 @@ from .callbacks import ProgressBar
 from .evaluation import mean_loss
 from .forecast import forecast_loss
 from .suggest import SUGGESTION_METHODS, as_curve, divergence_edge, suggest_lr
+from .trial import Trial
 
 __all__ = ["Trial", "Confirmation", "default_candidates", "affordable", "confirm_learning_rate",
            "halving_rounds", "SCORES", "DIVERGED", "MIN_ROUND_STEPS"]
@@ -53,20 +54,6 @@ MIN_ROUND_STEPS = 6
 DIVERGED = 4.0
 # Two candidates closer than this ratio are one candidate.
 _SAME_LR = 1.05
-
-
-@dataclasses.dataclass(frozen=True)
-class Trial:
-    """One candidate's trial: its losses from its first step, the forecast and the score.
-
-    ``rounds`` is how many rounds of successive halving it trained in.
-    """
-
-    lr: float
-    losses: Tuple[float, ...] = dataclasses.field(repr=False)
-    forecast: float
-    score: float
-    rounds: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 from .._validate import as_bool, as_callable, as_int, check_order
 from ..callbacks import ProgressBar
 from .plot import plot_autolrs
-from .record import Candidate, Stage
+from ..trial import Trial
+from .record import Stage
 from ._optional import require_sklearn
 from .search import LRSearch
 from .stages import MIN_TRIAL_STEPS, StageLength, StagePlan, plan_stage, stage_length, \
@@ -471,5 +472,5 @@ class AutoLRS:
                 raise ValueError("state['pending'] is missing {}".format(", ".join(missing)))
             autolrs._pending = dict(
                 {key: pending[key] for key in _PENDING_KEYS},
-                candidates=[Candidate.from_dict(c) for c in pending["candidates"]])
+                candidates=[Trial.from_dict(c) for c in pending["candidates"]])
         return autolrs

@@ -50,9 +50,9 @@ def plot_autolrs(stages, ax=None, show=True):
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from gluon_lr.autolrs.record import Candidate
-    >>> tried = (Candidate(0.1, (2.0, 1.8, 1.7), (), (), None, 1.5),
-    ...          Candidate(1.0, (2.0, 9.0, float("nan")), (), (), None, float("inf")))
+    >>> from gluon_lr.trial import Trial
+    >>> tried = (Trial(0.1, (2.0, 1.8, 1.7), 1.5, 1.5),
+    ...          Trial(1.0, (2.0, 9.0, float("nan")), float("inf"), float("inf")))
     >>> stage = Stage(index=0, first_step=0, tau_prime=3, tau=4, scored_on="train", seed=1,
     ...               candidates=tried, lr=0.1, train_losses=(2.0, 1.8, 1.7, 1.6))
     >>> ax = plot_autolrs([stage], show=False)

@@ -15,7 +15,7 @@ from .._validate import as_int
 from ..callbacks import chain
 from ..evaluation import mean_loss
 from ..forecast import fit_exponential
-from .record import Candidate
+from ..trial import Trial
 from .stages import MIN_TRIAL_STEPS
 
 __all__ = ["validation_steps", "score_trial", "run_candidate"]
@@ -97,7 +97,8 @@ def run_candidate(learner, lr, steps, horizon, val_data=None, val_points=16, cal
 
     Returns
     -------
-    Candidate
+    Trial
+        Scored by its forecast.
     """
     steps = as_int("steps", steps, MIN_TRIAL_STEPS)
     measure_at = set(validation_steps(steps, val_points)) if val_data is not None else set()
@@ -113,5 +114,5 @@ def run_candidate(learner, lr, steps, horizon, val_data=None, val_points=16, cal
 
     losses = learner.run(steps, lr=lr, callback=chain(callback, measure))
     fit, forecast = score_trial(losses, horizon, val_steps, val_losses)
-    return Candidate(lr=lr, losses=tuple(losses), val_steps=tuple(val_steps),
-                     val_losses=tuple(val_losses), fit=fit, forecast=forecast)
+    return Trial(lr=lr, losses=tuple(losses), forecast=forecast, score=forecast,
+                 val_steps=tuple(val_steps), val_losses=tuple(val_losses), fit=fit)
