@@ -7,7 +7,10 @@ and from JSON-able dicts (:meth:`Stage.to_dict`, :meth:`Stage.from_dict`) for
 infinity need a JSON writer that accepts them, as Python's ``json`` does by
 default.
 """
+from __future__ import annotations
+
 import dataclasses
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..trial import Trial, checked_mapping, floats
 
@@ -46,36 +49,36 @@ class Stage:
     first_step: int
     tau_prime: int
     tau: int
-    scored_on: object
+    scored_on: Optional[str]
     seed: int
-    candidates: tuple
+    candidates: Tuple[Trial, ...]
     lr: float
-    train_losses: tuple
+    train_losses: Tuple[float, ...]
 
     @property
-    def search_steps(self):
+    def search_steps(self) -> int:
         """Optimizer steps the candidates took."""
         return sum(candidate.steps for candidate in self.candidates)
 
     @property
-    def train_steps(self):
+    def train_steps(self) -> int:
         """Optimizer steps trained at :attr:`lr`."""
         return len(self.train_losses)
 
     @property
-    def steps(self):
+    def steps(self) -> int:
         """All the stage's optimizer steps: search and training."""
         return self.search_steps + self.train_steps
 
     @property
-    def chosen(self):
+    def chosen(self) -> Optional[Trial]:
         """The trial whose rate was chosen, or ``None`` for a stage without search."""
         for candidate in self.candidates:
             if candidate.lr == self.lr:
                 return candidate
         return None
 
-    def to_dict(self):
+    def to_dict(self) -> Dict[str, Any]:
         """The stage as plain Python values (JSON-serialisable)."""
         return {"index": self.index, "first_step": self.first_step,
                 "tau_prime": self.tau_prime, "tau": self.tau, "scored_on": self.scored_on,
@@ -83,7 +86,7 @@ class Stage:
                 "lr": self.lr, "train_losses": list(self.train_losses)}
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> Stage:
         """Rebuild a stage from :meth:`to_dict`.
 
         Examples
