@@ -117,8 +117,8 @@ class Trial:
     def from_dict(cls, data: Mapping[str, Any]) -> Trial:
         """Rebuild a trial from :meth:`to_dict`.
 
-        ``score`` and ``rounds``, absent from AutoLRS's records before they
-        were shared with confirm, default to the forecast and 1.
+        ``score`` and ``rounds`` may be absent (AutoLRS's older states lack
+        them); they default to the forecast and 1.
 
         Examples
         --------

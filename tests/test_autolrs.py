@@ -348,7 +348,7 @@ def test_state_dict_round_trips_through_json_and_refuses_a_mismatch():
 
 
 def test_a_state_dict_without_the_trials_score_and_rounds_loads_with_their_defaults():
-    # AutoLRS's records had no score or rounds before they became confirm's Trial too.
+    # States saved by earlier versions keep their trials without score and rounds.
     autolrs = AutoLRS(small_learner(), 1e-3, 0.5, seed=3, **SMALL)
     autolrs.run(24)
     state = json.loads(json.dumps(autolrs.state_dict()))
