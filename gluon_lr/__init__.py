@@ -6,6 +6,7 @@ any setting: each name below loads its module on first use, so that
 :func:`configure_threads` can still set MXNet's thread count.
 """
 import importlib
+from typing import Any, List
 
 __version__ = "0.1.0"
 
@@ -29,7 +30,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError("module 'gluon_lr' has no attribute {!r}".format(name))
     value = getattr(importlib.import_module("." + _EXPORTS[name], __name__), name)
@@ -37,5 +38,5 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> List[str]:
     return sorted(list(globals()) + __all__)

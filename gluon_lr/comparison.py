@@ -10,7 +10,7 @@ __all__ = ["compare_learning_rates"]
 
 
 def compare_learning_rates(learner: "Learner", lrs: Sequence[float], iterations: int,
-                           make_loader: Callable[[], Iterable],
+                           make_loader: Callable[[], Iterable[Any]],
                            evaluate: Optional[Callable[[Any], float]] = None,
                            callback: Optional["StepCallback"] = None
                            ) -> List[Dict[str, Any]]:
@@ -54,7 +54,7 @@ def compare_learning_rates(learner: "Learner", lrs: Sequence[float], iterations:
     as_callable("make_loader", make_loader, "() -> data loader")
     if evaluate is not None:
         as_callable("evaluate", evaluate, "learner -> float")
-    runs = []
+    runs: List[Dict[str, Any]] = []
     with learner.trial() as start:
         for lr in lrs:
             learner.restore(start)

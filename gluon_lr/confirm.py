@@ -20,8 +20,9 @@ cheap:
 3. **Score** (lower is better), of a candidate's losses from its first step
    on. ``'forecast'``: the loss at ``horizon`` forecast by an exponential fit
    of the second half of the losses (:mod:`gluon_lr.forecast`) that respects
-   the loss's ``floor`` and extrapolates only a curve that has bent. ``'mean'``: the mean of the last
-   ``tail`` losses. ``'validation'``: the mean loss on ``val_data``. A trial
+   the loss's ``floor`` and extrapolates only a curve that has bent.
+   ``'mean'``: the mean of the last ``tail`` losses. ``'validation'``: the
+   mean loss on ``val_data``. A trial
    that meets a NaN or infinite loss, or a loss above ``DIVERGED`` times its
    first (even one it recovers from: its curve says nothing about the long
    run), scores ``inf``.
@@ -41,6 +42,7 @@ from .callbacks import ProgressBar
 from .evaluation import mean_loss
 from .forecast import forecast_loss
 from .suggest import SUGGESTION_METHODS, as_curve, divergence_edge, suggest_lr
+from .trial import Trial
 
 __all__ = ["Trial", "Confirmation", "default_candidates", "affordable", "confirm_learning_rate",
            "halving_rounds", "SCORES", "DIVERGED", "MIN_ROUND_STEPS"]
@@ -53,20 +55,6 @@ MIN_ROUND_STEPS = 6
 DIVERGED = 4.0
 # Two candidates closer than this ratio are one candidate.
 _SAME_LR = 1.05
-
-
-@dataclasses.dataclass(frozen=True)
-class Trial:
-    """One candidate's trial: its losses from its first step, the forecast and the score.
-
-    ``rounds`` is how many rounds of successive halving it trained in.
-    """
-
-    lr: float
-    losses: Tuple[float, ...] = dataclasses.field(repr=False)
-    forecast: float
-    score: float
-    rounds: int
 
 
 @dataclasses.dataclass(frozen=True)

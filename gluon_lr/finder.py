@@ -4,8 +4,8 @@ import inspect
 import math
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Tuple, \
-    Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, \
+    Tuple, Union
 
 from ._validate import as_bool, as_callable, as_int, as_number
 from .callbacks import ProgressBar, chain
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from .confirm import Confirmation
-    from .learner import Learner
+    from .learner import Learner, StepCallback
 
 __all__ = ["LRFinder"]
 
@@ -174,11 +174,12 @@ class LRFinder:
                              lr=sweep, callback=chain(bar, self._recorder(sweep, stop)))
         return self.results
 
-    def _recorder(self, sweep: Sweep, stop: Callable[[float], bool]):
+    def _recorder(self, sweep: Sweep, stop: Callable[[float], bool]) -> "StepCallback":
         """The sweep's ``(step, lr, loss)`` callback: record, then decide whether to stop."""
 
-        def record(step, lr, loss):
+        def record(step: int, lr: float, loss: float) -> bool:
             self.results.append((lr, loss))
+            reason: Optional[str]
             if not math.isfinite(loss):
                 reason = "non-finite loss"
             elif stop(loss):
@@ -195,7 +196,7 @@ class LRFinder:
 
     def confirm(self, candidates: Optional[Sequence[float]] = None, *,
                 budget: Optional[int] = None, horizon: int = 300, score: str = "forecast",
-                tail: int = 10, val_data: Optional[Iterable] = None,
+                tail: int = 10, val_data: Optional[Iterable[Any]] = None,
                 floor: Optional[float] = 0.0, progress: bool = True) -> float:
         """Confirm the learning rate with short trials from the exact snapshot.
 
@@ -292,7 +293,7 @@ class LRFinder:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
-            Draw here; a new 6x8 inch figure otherwise (shown only then).
+            Draw here; a new 10x6 inch figure otherwise (shown only then).
         suggestion : bool or float, default True
             Mark :meth:`suggest` ``(method, smoothing, **options)``; or mark this
             learning rate; or nothing with ``False``.
@@ -317,7 +318,7 @@ class LRFinder:
         return plot_finder(self.lrs, self.losses, suggestion=mark, ax=ax, show=show,
                            smoothed=curve)
 
-    def to_csv(self, path: Union[str, os.PathLike]) -> None:
+    def to_csv(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Write ``lr,loss`` rows of the last sweep to ``path``."""
         with open(path, "w", newline="") as handle:
             writer = csv.writer(handle)
@@ -325,7 +326,7 @@ class LRFinder:
             writer.writerows(self.results)
 
 
-def _chosen_sweep(sweep: Optional[Sweep], given: dict) -> Sweep:
+def _chosen_sweep(sweep: Optional[Sweep], given: Dict[str, Any]) -> Sweep:
     """``sweep``, or the sweep that :meth:`LRFinder.find`'s other arguments describe."""
     if sweep is None:
         return build_sweep(**given)

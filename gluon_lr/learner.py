@@ -7,6 +7,8 @@ ends, and :meth:`Learner.run`, which runs a number of steps at a fixed learning
 rate, a schedule, or the optimizer's own ``lr_scheduler``, and reports every
 step to one callback shape, ``callback(step, lr, loss) -> stop?``.
 """
+from __future__ import annotations
+
 import collections
 import contextlib
 import math
@@ -35,31 +37,31 @@ StepCallback = Callable[[int, float, float], Any]
 Rate = Union[None, float, Callable[[int], float]]
 
 
-def _checked_loader(data_loader):
+def _checked_loader(data_loader: Any) -> Iterable[Batch]:
     if not hasattr(data_loader, "__iter__"):
         raise TypeError("data_loader must be iterable (e.g. an mx.gluon.data.DataLoader); "
                         "got {!r}".format(type(data_loader)))
-    return data_loader
+    return cast(Iterable[Batch], data_loader)
 
 
-def _is_uninitialized(param):
+def _is_uninitialized(param: Any) -> bool:
     return not param_has_data(param) and not param_is_deferred(param)
 
 
-def _checked_hybridize(hybridize):
+def _checked_hybridize(hybridize: Any) -> Union[bool, Dict[str, Any]]:
     if isinstance(hybridize, dict):
         return hybridize
     return as_bool("hybridize", hybridize)
 
 
-def _checked_loss_fn(loss_fn):
+def _checked_loss_fn(loss_fn: Optional[Callable[..., Any]]) -> Callable[..., Any]:
     if loss_fn is None:
-        return mx.gluon.loss.SoftmaxCrossEntropyLoss()
+        return cast(Callable[..., Any], mx.gluon.loss.SoftmaxCrossEntropyLoss())
     return as_callable("loss_fn", loss_fn, "an mx.gluon.loss.Loss or (prediction, label) -> "
                        "per-sample losses")
 
 
-def _checked_initializer(initializer):
+def _checked_initializer(initializer: Any) -> Any:
     if initializer is None:
         return mx.init.Xavier()
     if not isinstance(initializer, mx.init.Initializer):
@@ -69,7 +71,7 @@ def _checked_initializer(initializer):
 
 
 @contextlib.contextmanager
-def _scheduler_set_aside(optimizer):
+def _scheduler_set_aside(optimizer: Any) -> Iterator[None]:
     """Take the optimizer's ``lr_scheduler`` off inside the block; put it back after.
 
     The optimizer's own rate goes back too: MXNet ignores it while a scheduler
@@ -170,7 +172,7 @@ class Learner:
     """
 
     def __init__(self, net: mx.gluon.Block, data_loader: Iterable[Batch], device: Any = None, *,
-                 loss_fn: Optional[Callable] = None,
+                 loss_fn: Optional[Callable[..., Any]] = None,
                  optimizer: Union[str, mx.optimizer.Optimizer] = "sgd",
                  optimizer_params: Optional[Dict[str, Any]] = None,
                  trainer: Optional[mx.gluon.Trainer] = None,
@@ -203,7 +205,7 @@ class Learner:
         self.trainer = self._make_trainer(trainer, optimizer, optimizer_params, kvstore)
         self.iteration_loss: Optional[float] = None
         self.iteration_lr: Optional[float] = None
-        self._data_iter = None
+        self._data_iter: Optional[Iterator[Batch]] = None
         # batches drawn ahead, served before the loader's
         self._pending: Deque[Batch] = collections.deque()
         self._closed = False
@@ -213,14 +215,14 @@ class Learner:
         """MXNet 1.x name of :attr:`device`."""
         return self.device
 
-    def _initialize(self, initializer):
+    def _initialize(self, initializer: Any) -> None:
         for param in self.net.collect_params().values():
             if _is_uninitialized(param):
                 param.initialize(init=None, device=self.devices, default_init=initializer)
             elif list(param.list_device()) != self.devices:
                 param.reset_device(self.devices)
 
-    def _accumulate_gradients(self):
+    def _accumulate_gradients(self) -> None:
         """Gradients add up over a step's batches: ``grad_req='add'``, zeroed after each step."""
         for param in self.net.collect_params().values():
             if param.grad_req == "write":
@@ -228,7 +230,8 @@ class Learner:
         if all(param_has_data(p) for p in self.net.collect_params().values()):
             self.net.zero_grad()
 
-    def _make_trainer(self, trainer, optimizer, optimizer_params, kvstore):
+    def _make_trainer(self, trainer: Any, optimizer: Any,
+                      optimizer_params: Optional[Dict[str, Any]], kvstore: Any) -> Any:
         if trainer is not None:
             if optimizer != "sgd" or optimizer_params is not None:
                 raise TypeError("pass either trainer or optimizer/optimizer_params, not both")
@@ -249,7 +252,7 @@ class Learner:
 
     # -- training -------------------------------------------------------------------------
 
-    def _set_learning_rate(self, lr):
+    def _set_learning_rate(self, lr: float) -> None:
         lr = as_lr("lr", lr)
         optimizer = self.trainer.optimizer
         if optimizer.lr_scheduler is not None:
@@ -270,12 +273,12 @@ class Learner:
         self._pending.clear()
         self.data_loader = data_loader
 
-    def _next_batch(self):
+    def _next_batch(self) -> Batch:
         if self._pending:
             return self._pending.popleft()
         return self._read_loader()
 
-    def _read_loader(self):
+    def _read_loader(self) -> Batch:
         if self._data_iter is None:
             self._data_iter = iter(self.data_loader)
         try:
@@ -289,7 +292,7 @@ class Learner:
         except StopIteration:
             raise ValueError("data_loader yields no batches (is the dataset empty?)") from None
 
-    def _draw_ahead(self, count):
+    def _draw_ahead(self, count: int) -> List[Batch]:
         """The next ``count`` loader batches, drawn now and kept to be trained on next."""
         if self._closed:
             raise RuntimeError("this Learner is closed")
@@ -347,10 +350,10 @@ class Learner:
         finally:
             self.data_loader, self._data_iter, self._pending = saved
 
-    def _to_devices(self, array):
+    def _to_devices(self, array: Any) -> List[Any]:
         if len(self.devices) == 1:
             return [array.to_device(self.devices[0])]
-        return split_and_load(array, self.devices, even_split=False)
+        return cast(List[Any], split_and_load(array, self.devices, even_split=False))
 
     def initialize_parameters(self) -> None:
         """Finish deferred parameter initialization without changing any state.
@@ -416,15 +419,15 @@ class Learner:
         self.iteration_loss = loss = self._mean_loss(batch_losses, samples)
         return loss
 
-    def _step_batch_size(self, samples):
+    def _step_batch_size(self, samples: int) -> int:
         """The batch size ``trainer.step`` normalises the summed gradients by."""
         return samples
 
-    def _mean_loss(self, losses, samples):
+    def _mean_loss(self, losses: Sequence[Any], samples: int) -> float:
         """The mean per-sample loss of one step's loss arrays (the tutorial's for one array)."""
         if len(losses) == 1:
-            return mx.np.mean(losses[0]).item()
-        return sum(loss.sum().item() for loss in losses) / samples
+            return cast(float, mx.np.mean(losses[0]).item())
+        return cast(float, sum(loss.sum().item() for loss in losses) / samples)
 
     def run(self, steps: int, lr: Rate = None,
             callback: Optional[StepCallback] = None) -> List[float]:
@@ -553,7 +556,7 @@ class Learner:
         self._closed = True
         self._release_iterator()
 
-    def _release_iterator(self):
+    def _release_iterator(self) -> None:
         data_iter, self._data_iter = self._data_iter, None
         for name in ("shutdown", "close"):
             method = getattr(data_iter, name, None)

@@ -5,7 +5,10 @@ reaches past MXNet's public API belongs in one place where it can be found and
 checked. Nothing else in ``gluon_lr`` reads or writes an attribute of an MXNet
 object whose name starts with an underscore.
 """
+from __future__ import annotations
+
 import os
+from typing import Any, Callable, Dict, List, Tuple, cast
 
 import mxnet as mx
 
@@ -17,7 +20,7 @@ __all__ = ["param_has_data", "param_is_deferred", "trainer_params", "trainer_upd
 
 # -- parameters ----------------------------------------------------------------------------
 
-def param_has_data(param):
+def param_has_data(param: Any) -> bool:
     """Whether ``param`` holds arrays.
 
     Reason: ``Parameter.data()`` raises for an uninitialized parameter and for
@@ -26,7 +29,7 @@ def param_has_data(param):
     return param._data is not None
 
 
-def param_is_deferred(param):
+def param_is_deferred(param: Any) -> bool:
     """Whether ``param`` waits for its first forward pass to learn its shape.
 
     Reason: Gluon exposes no public flag for deferred initialization.
@@ -36,7 +39,7 @@ def param_is_deferred(param):
 
 # -- the Trainer ---------------------------------------------------------------------------
 
-def trainer_params(trainer):
+def trainer_params(trainer: Any) -> List[Any]:
     """The Parameters ``trainer`` updates, in its own order.
 
     Reason: ``Trainer`` keeps them in ``_params`` and has no public accessor;
@@ -45,7 +48,7 @@ def trainer_params(trainer):
     return list(trainer._params)
 
 
-def trainer_updaters(trainer):
+def trainer_updaters(trainer: Any) -> List[Any]:
     """The Trainer's per-device ``Updater`` objects, which hold the optimizer states.
 
     Reason: optimizer states (momentum and the like) live only there;
@@ -54,7 +57,7 @@ def trainer_updaters(trainer):
     return list(trainer._updaters)
 
 
-def trainer_devices(trainer):
+def trainer_devices(trainer: Any) -> List[Any]:
     """The devices ``trainer``'s parameters live on.
 
     Reason: ``Trainer`` records them in ``_devices`` at construction and
@@ -63,7 +66,7 @@ def trainer_devices(trainer):
     return list(trainer._devices)
 
 
-def trainer_kvstore_settings(trainer):
+def trainer_kvstore_settings(trainer: Any) -> Tuple[Any, Any]:
     """``(kvstore, update_on_kvstore)`` as given to the Trainer's constructor.
 
     Reason: ``Trainer`` keeps the constructor's arguments in ``_kvstore_params``
@@ -73,7 +76,7 @@ def trainer_kvstore_settings(trainer):
     return settings["kvstore"], settings["update_on_kvstore"]
 
 
-def updates_on_kvstore(trainer):
+def updates_on_kvstore(trainer: Any) -> bool:
     """Whether ``trainer`` updates (or will update) its weights inside the kvstore.
 
     After the first step this is what the Trainer decided. Before it, this
@@ -134,27 +137,27 @@ def updates_on_kvstore(trainer):
 
 # -- the Optimizer -------------------------------------------------------------------------
 
-def index_update_count(optimizer):
+def index_update_count(optimizer: Any) -> Dict[int, int]:
     """The optimizer's per-parameter update counts, ``{index: count}``.
 
     Reason: ``Optimizer`` derives ``num_update`` from these counts and has no
     public view of them; tests read them to check a restore.
     """
-    return optimizer._index_update_count
+    return cast(Dict[int, int], optimizer._index_update_count)
 
 
 # -- data loading --------------------------------------------------------------------------
 
-def gluon_repo_file_url(namespace, filename):
+def gluon_repo_file_url(namespace: str, filename: str) -> str:
     """The URL of ``filename`` in the Gluon repository, ``$MXNET_GLUON_REPO`` if set.
 
     Reason: ``mx.gluon.utils`` builds it in ``_get_repo_file_url`` only; the
     CIFAR-10 download checks the server that MXNet's own ``CIFAR10`` will use.
     """
-    return mx.gluon.utils._get_repo_file_url(namespace, filename)
+    return cast(str, mx.gluon.utils._get_repo_file_url(namespace, filename))
 
 
-def loader_worker_pool(loader):
+def loader_worker_pool(loader: Any) -> Any:
     """The pool of ``loader``'s workers (a ``ThreadPool`` for threads), or None without one.
 
     Reason: ``DataLoader`` keeps it in ``_worker_pool`` and has no accessor; it
@@ -163,7 +166,7 @@ def loader_worker_pool(loader):
     return loader._worker_pool
 
 
-def pool_processes(pool):
+def pool_processes(pool: Any) -> List[Any]:
     """The worker processes of ``multiprocessing.Pool`` ``pool`` now.
 
     Reason: ``Pool`` lists them in ``_pool`` only, and silently replaces a
@@ -172,7 +175,7 @@ def pool_processes(pool):
     return list(pool._pool)
 
 
-def next_process_batch(data_iter, wait):
+def next_process_batch(data_iter: Any, wait: Callable[[Any], None]) -> Any:
     """``next(data_iter)`` for a DataLoader iterator on worker processes, waiting by ``wait``.
 
     ``wait(result)`` gets the batch's ``multiprocessing`` ``AsyncResult`` and
@@ -204,7 +207,7 @@ def next_process_batch(data_iter, wait):
     return batch
 
 
-def terminate_pool(pool, timeout=10.0):
+def terminate_pool(pool: Any, timeout: float = 10.0) -> bool:
     """Terminate ``multiprocessing.Pool`` ``pool``, also after a worker was killed.
 
     Returns True if the pool ended within about ``timeout`` seconds.

@@ -19,7 +19,10 @@ Not covered: MXNet's global random number generator (used by dropout and random
 augmentation) and the position of the data iterator; MXNet 2.0 offers no way to
 read the former.
 """
+from __future__ import annotations
+
 import copy
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import mxnet as mx
 from mxnet.ndarray import NDArray
@@ -35,7 +38,7 @@ __all__ = ["TrainingState"]
 _OPTIMIZER_REFERENCES = ("param_dict", "lr_scheduler")
 
 
-def _copy_arrays(value, device=None):
+def _copy_arrays(value: Any, device: Any = None) -> Any:
     """Copy an optimizer state: arrays (onto ``device``, or where they are), and
     dicts, tuples or lists of them."""
     if isinstance(value, (NDArray, mnp.ndarray)):
@@ -47,7 +50,7 @@ def _copy_arrays(value, device=None):
     return copy.deepcopy(value)
 
 
-def _copies(arrays, device, every_replica):
+def _copies(arrays: Sequence[Any], device: Any, every_replica: bool) -> List[Any]:
     """Copies of a parameter's per-device arrays: each beside itself, or on ``device``.
 
     On ``device`` one copy stands for all replicas, except with
@@ -59,14 +62,15 @@ def _copies(arrays, device, every_replica):
     return [array.copyto(device) for array in (arrays if every_replica else arrays[:1])]
 
 
-def _write_back(saved, live):
+def _write_back(saved: Sequence[Any], live: Sequence[Any]) -> None:
     """Copy saved arrays into the live ones: one each, or one into all."""
     for index, target in enumerate(live):
         saved[index if len(saved) == len(live) else 0].copyto(target)
 
 
-def _unique_params(net, trainer):
-    params, seen = [], set()
+def _unique_params(net: Any, trainer: Any) -> List[Any]:
+    params: List[Any] = []
+    seen: Set[int] = set()
     for param in list(net.collect_params().values()) + trainer_params(trainer):
         if id(param) not in seen:
             seen.add(id(param))
@@ -74,7 +78,7 @@ def _unique_params(net, trainer):
     return params
 
 
-def _check_supported(net, trainer):
+def _check_supported(net: Any, trainer: Any) -> None:
     if not isinstance(net, mx.gluon.Block):
         raise TypeError("net must be an mx.gluon.Block; got {!r}".format(net))
     if not isinstance(trainer, mx.gluon.Trainer):
@@ -116,7 +120,7 @@ class TrainingState:
     0.1
     """
 
-    def __init__(self, net, trainer, device=None):
+    def __init__(self, net: Any, trainer: Any, device: Any = None) -> None:
         _check_supported(net, trainer)
         if device is not None and not isinstance(device, mx.device.Device):
             raise TypeError("device must be an mx.device.Device or None; got {!r}".format(device))
@@ -125,7 +129,7 @@ class TrainingState:
         mx.npx.waitall()
         self._trainer = trainer
         self._optimizer = trainer.optimizer
-        self._params = []
+        self._params: List[Tuple[Any, List[Any], Optional[List[Any]]]] = []
         for param in _unique_params(net, trainer):
             if not param_has_data(param):
                 continue  # not initialized yet: nothing to save
@@ -137,8 +141,9 @@ class TrainingState:
         updaters = trainer_updaters(trainer)
         if device is not None:
             updaters = updaters[:1]  # the replicas' updaters hold identical states
-        self._updaters = [(_copy_arrays(updater.states, device), dict(updater.states_synced))
-                          for updater in updaters]
+        self._updaters: List[Tuple[Any, Dict[Any, Any]]] = [
+            (_copy_arrays(updater.states, device), dict(updater.states_synced))
+            for updater in updaters]
         self._device = device
         self._optimizer_vars = copy.deepcopy(
             {k: v for k, v in vars(self._optimizer).items() if k not in _OPTIMIZER_REFERENCES})
@@ -147,11 +152,11 @@ class TrainingState:
             if hasattr(self._scheduler, "__dict__") else None
 
     @property
-    def trainer(self):
+    def trainer(self) -> Any:
         """The Trainer this snapshot restores into."""
         return self._trainer
 
-    def restore(self):
+    def restore(self) -> None:
         """Write the saved values back into the captured objects, in place.
 
         Raises

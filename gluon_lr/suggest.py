@@ -649,8 +649,9 @@ def suggest_lr(lrs: Sequence[float], losses: Sequence[float], method: str = DEFA
         :func:`minimum`.
     **options
         The rule's own options (:func:`rule_options`): ``divisor``,
-        ``edge_margin``, ``width``, ``optimizer`` (lowest); ``skip_start``, ``skip_end``, ``smoothing`` (steepest);
-        ``beta``, ``num_it`` (valley); ``divisor``, ``smoothing`` (minimum).
+        ``edge_margin``, ``width``, ``optimizer`` (lowest); ``skip_start``,
+        ``skip_end``, ``smoothing`` (steepest); ``beta``, ``num_it`` (valley);
+        ``divisor``, ``smoothing`` (minimum).
 
     Returns
     -------

@@ -347,6 +347,20 @@ def test_state_dict_round_trips_through_json_and_refuses_a_mismatch():
         AutoLRS.from_state(small_learner(), [state])
 
 
+def test_a_state_dict_without_the_trials_score_and_rounds_loads_with_their_defaults():
+    # States saved by earlier versions keep their trials without score and rounds.
+    autolrs = AutoLRS(small_learner(), 1e-3, 0.5, seed=3, **SMALL)
+    autolrs.run(24)
+    state = json.loads(json.dumps(autolrs.state_dict()))
+    for stage in state["stages"]:
+        for trial in stage["candidates"]:
+            del trial["score"], trial["rounds"]
+    again = AutoLRS.from_state(small_learner(), state, progress=False)
+    assert again.stages == autolrs.stages
+    assert all(trial.score == trial.forecast and trial.rounds == 1
+               for stage in again.stages for trial in stage.candidates)
+
+
 # -- divergence ------------------------------------------------------------------------------
 
 def test_a_stage_whose_every_candidate_diverges_fails_and_restores_its_start():

@@ -13,7 +13,8 @@ The search needs scikit-learn (``pip install "gluon-lr[auto]"``) when an
 imported.
 """
 from .driver import AutoLRS
-from .record import Candidate, Stage
+from ..trial import Trial
+from .record import Stage
 from .search import LRSearch
 
-__all__ = ["AutoLRS", "Candidate", "LRSearch", "Stage"]
+__all__ = ["AutoLRS", "LRSearch", "Stage", "Trial"]

@@ -4,17 +4,21 @@
 imports it, through :func:`require_sklearn`, so that a missing install is
 reported once, at the boundary, with the command that fixes it.
 """
+from __future__ import annotations
+
 import importlib
+from types import ModuleType
+from typing import Any, ContextManager, List, cast
 
 __all__ = ["INSTALL_HINT", "require_sklearn", "single_blas_thread"]
 
 #: The install command named by every missing-dependency error of AutoLRS.
 INSTALL_HINT = 'pip install "gluon-lr[auto]"'
 
-_CONTROLLER = []
+_CONTROLLER: List[Any] = []
 
 
-def require_sklearn(feature):
+def require_sklearn(feature: str) -> ModuleType:
     """Return ``sklearn.gaussian_process``, or raise ``ImportError`` saying how to install it.
 
     Parameters
@@ -46,7 +50,7 @@ def require_sklearn(feature):
                           "({})".format(feature, INSTALL_HINT, error)) from error
 
 
-def single_blas_thread():
+def single_blas_thread() -> ContextManager[Any]:
     """Return a context manager that runs NumPy's and SciPy's BLAS on one thread.
 
     The GP of a search works on matrices of a few rows, where a multi-threaded
@@ -63,4 +67,4 @@ def single_blas_thread():
     """
     if not _CONTROLLER:
         _CONTROLLER.append(importlib.import_module("threadpoolctl").ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+    return cast(ContextManager[Any], _CONTROLLER[0].limit(limits=1, user_api="blas"))

@@ -18,15 +18,18 @@ Stage lengths double until ``tau`` reaches ``tau_max``; after that, when
 :class:`~gluon_lr.Learner`'s ``run``, ``snapshot``/``restore`` and
 ``peek_batches``/``replay``.
 """
+from __future__ import annotations
+
 import contextlib
 import math
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple, cast
 
 from .._validate import as_bool, as_callable, as_int, check_order
 from ..callbacks import ProgressBar
 from .plot import plot_autolrs
-from .record import Candidate, Stage
+from ..trial import Trial
+from .record import Stage
 from ._optional import require_sklearn
 from .search import LRSearch
 from .stages import MIN_TRIAL_STEPS, StageLength, StagePlan, plan_stage, stage_length, \
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from ..learner import Learner
+    from ..state import TrainingState
 
 __all__ = ["AutoLRS"]
 
@@ -49,7 +53,7 @@ _CONFIG_KEYS = ("min_lr", "max_lr", "tau", "k", "tau_max", "seed", "tau_prime", 
 _PENDING_KEYS = ("index", "first_step", "tau_prime", "tau", "scored_on", "seed")
 
 
-def _checked_learner(learner):
+def _checked_learner(learner: Any) -> Learner:
     for name in _LEARNER_METHODS:
         if not callable(getattr(learner, name, None)):
             raise TypeError("learner must be a gluon_lr.Learner (it needs {}()); got {!r}".format(
@@ -57,10 +61,10 @@ def _checked_learner(learner):
     if getattr(learner, "trainer", None) is None:
         raise TypeError("learner must be a gluon_lr.Learner with a trainer; got {!r}".format(
             type(learner)))
-    return learner
+    return cast("Learner", learner)
 
 
-def _checked_val_data(val_data):
+def _checked_val_data(val_data: Any) -> Optional[Iterable[Any]]:
     if val_data is None:
         return None
     if not hasattr(val_data, "__iter__"):
@@ -69,7 +73,7 @@ def _checked_val_data(val_data):
     if isinstance(val_data, Iterator):
         raise TypeError("val_data must be iterable again and again (a list of batches or a "
                         "DataLoader), not a one-shot iterator; got {!r}".format(val_data))
-    return val_data
+    return cast(Iterable[Any], val_data)
 
 
 class AutoLRS:
@@ -194,7 +198,7 @@ class AutoLRS:
     """
 
     def __init__(self, learner: "Learner", min_lr: float, max_lr: float, tau: int = 1000,
-                 k: int = 10, tau_max: int = 8000, val_data: Optional[Iterable] = None,
+                 k: int = 10, tau_max: int = 8000, val_data: Optional[Iterable[Any]] = None,
                  seed: int = 0, progress: bool = True, *, tau_prime: Optional[int] = None,
                  kappa: float = 1e6, val_points: int = 16, replay: bool = True) -> None:
         self.learner = _checked_learner(learner)
@@ -329,9 +333,9 @@ class AutoLRS:
         plan = plan_stage(length, self.k, total - self.steps_spent, bool(self._stages))
         return length, plan
 
-    def _run_stage(self, length, plan, bar):
+    def _run_stage(self, length: StageLength, plan: StagePlan, bar: ProgressBar) -> Stage:
         """Search and train one stage; on any failure restore its start and re-raise."""
-        header = {"index": len(self._stages), "first_step": self.steps_spent,
+        header: Dict[str, Any] = {"index": len(self._stages), "first_step": self.steps_spent,
                   "tau_prime": plan.tau_prime, "tau": plan.tau,
                   "scored_on": None, "seed": stage_seed(self.seed, len(self._stages))}
         if plan.k:
@@ -359,11 +363,12 @@ class AutoLRS:
             raise
         return Stage(candidates=tuple(candidates), lr=lr, train_losses=tuple(losses), **header)
 
-    def _search(self, header, plan, start, bar):
+    def _search(self, header: Dict[str, Any], plan: StagePlan, start: TrainingState,
+                bar: ProgressBar) -> Tuple[Tuple[Trial, ...], float]:
         """Try the stage's candidates from ``start``; return them and the chosen rate."""
         if self._pending is None or {key: self._pending[key] for key in _PENDING_KEYS} != header:
             self._pending = dict(header, candidates=[])
-        done = self._pending["candidates"]
+        done: List[Trial] = self._pending["candidates"]
         search = LRSearch(self.min_lr, self.max_lr, plan.k, kappa=self.kappa,
                           seed=header["seed"])
         for candidate in done:
@@ -416,7 +421,8 @@ class AutoLRS:
                 "stages": [stage.to_dict() for stage in self._stages], "pending": pending}
 
     @classmethod
-    def from_state(cls, learner: "Learner", state: Mapping, val_data: Optional[Iterable] = None,
+    def from_state(cls, learner: "Learner", state: Mapping[str, Any],
+                   val_data: Optional[Iterable[Any]] = None,
                    progress: bool = True) -> "AutoLRS":
         """Rebuild a run from :meth:`state_dict` to continue it with :meth:`run`.
 
@@ -471,5 +477,5 @@ class AutoLRS:
                 raise ValueError("state['pending'] is missing {}".format(", ".join(missing)))
             autolrs._pending = dict(
                 {key: pending[key] for key in _PENDING_KEYS},
-                candidates=[Candidate.from_dict(c) for c in pending["candidates"]])
+                candidates=[Trial.from_dict(c) for c in pending["candidates"]])
         return autolrs

@@ -3,7 +3,10 @@
 Like every plot in gluon-lr it takes ``ax=None``, returns the Axes it drew on,
 and calls ``plt.show()`` only when it created the figure itself.
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -11,17 +14,21 @@ from .._validate import as_bool
 from ..plotting import axes_to_draw_on, show_if_created
 from .record import Stage
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_autolrs"]
 
 
-def _checked_stages(stages):
-    stages = tuple(stages) if isinstance(stages, (list, tuple)) else None
-    if not stages or not all(isinstance(stage, Stage) for stage in stages):
+def _checked_stages(stages: Any) -> Tuple[Stage, ...]:
+    checked = tuple(stages) if isinstance(stages, (list, tuple)) else None
+    if not checked or not all(isinstance(stage, Stage) for stage in checked):
         raise TypeError("stages must be a non-empty sequence of Stage records (AutoLRS.stages)")
-    return stages
+    return checked
 
 
-def plot_autolrs(stages, ax=None, show=True):
+def plot_autolrs(stages: Sequence[Stage], ax: Optional[Axes] = None,
+                 show: bool = True) -> Axes:
     """Draw the learning rate of every training step and what each stage forecast.
 
     On ``ax``, against the training step (the steps of
@@ -50,21 +57,25 @@ def plot_autolrs(stages, ax=None, show=True):
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from gluon_lr.autolrs.record import Candidate
-    >>> tried = (Candidate(0.1, (2.0, 1.8, 1.7), (), (), None, 1.5),
-    ...          Candidate(1.0, (2.0, 9.0, float("nan")), (), (), None, float("inf")))
+    >>> from gluon_lr.trial import Trial
+    >>> tried = (Trial(0.1, (2.0, 1.8, 1.7), 1.5, 1.5),
+    ...          Trial(1.0, (2.0, 9.0, float("nan")), float("inf"), float("inf")))
     >>> stage = Stage(index=0, first_step=0, tau_prime=3, tau=4, scored_on="train", seed=1,
     ...               candidates=tried, lr=0.1, train_losses=(2.0, 1.8, 1.7, 1.6))
     >>> ax = plot_autolrs([stage], show=False)
     >>> ax.lines[0].get_xydata().tolist()
     [[1.0, 0.1], [2.0, 0.1], [3.0, 0.1], [4.0, 0.1]]
     """
-    stages = _checked_stages(stages)
+    checked = _checked_stages(stages)
     as_bool("show", show)
     ax, created = axes_to_draw_on(ax, (9, 5), show)
     losses_ax = ax.twinx()
-    offset, steps, lrs, tried, losses = 0, [], [], [], []
-    for stage in stages:
+    offset = 0
+    steps: List[int] = []
+    lrs: List[float] = []
+    tried: List[Tuple[int, float]] = []
+    losses: List[float] = []
+    for stage in checked:
         steps.extend(range(offset + 1, offset + stage.train_steps + 1))
         lrs.extend([stage.lr] * stage.train_steps)
         losses.extend(stage.train_losses)
@@ -77,7 +88,8 @@ def plot_autolrs(stages, ax=None, show=True):
         offset += stage.train_steps
     ax.step(steps, lrs, where="post", color="tab:blue", label="learning rate")
     if tried:
-        ax.scatter(*zip(*tried), s=12, color="tab:blue", alpha=0.4, label="candidates")
+        ax.scatter([step for step, _ in tried], [lr for _, lr in tried], s=12, color="tab:blue",
+                   alpha=0.4, label="candidates")
     ax.set_yscale("log")
     ax.set_xlabel("Training step (search excluded)")
     ax.set_ylabel("Learning Rate")

@@ -20,13 +20,17 @@ The method follows the reference implementation (which used scikit-optimize
   the GP is least sure about;
 * the pick is the best observed score, not a GP prediction.
 """
+from __future__ import annotations
+
 import importlib
 import math
 import numbers
 import warnings
 from collections.abc import Mapping
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._validate import as_int, as_lr, as_number
 from ._optional import require_sklearn, single_blas_thread
@@ -126,7 +130,8 @@ class LRSearch:
     [-1.45, -4.0, 0.0, -2.73, -0.73, -3.4, -2.08, -0.31, -3.74, -1.09]
     """
 
-    def __init__(self, min_lr, max_lr, k, kappa=1e6, seed=0, grid_size=1001):
+    def __init__(self, min_lr: float, max_lr: float, k: int, kappa: float = 1e6, seed: int = 0,
+                 grid_size: int = 1001) -> None:
         self.min_lr = as_lr("min_lr", min_lr, allow_zero=False)
         self.max_lr = as_lr("max_lr", max_lr, allow_zero=False)
         if not self.min_lr < self.max_lr:
@@ -146,26 +151,26 @@ class LRSearch:
         self._log_span = math.log10(self.max_lr) - self._log_min
         self._grid = np.linspace(0.0, 1.0, self.grid_size)
         self._first_x = float(np.random.default_rng(self.seed).random())
-        self._observations = []
-        self._pending = None
+        self._observations: List[Tuple[float, float]] = []
+        self._pending: Optional[float] = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "LRSearch(min_lr={!r}, max_lr={!r}, k={!r}, kappa={!r}, seed={!r}, " \
                "grid_size={!r}) with {} of {} scores told".format(
                    self.min_lr, self.max_lr, self.k, self.kappa, self.seed, self.grid_size,
                    len(self._observations), self.k)
 
     @property
-    def observations(self):
+    def observations(self) -> Tuple[Tuple[float, float], ...]:
         """The ``(lr, score)`` pairs told so far, in order, as a tuple (scores as told)."""
         return tuple(self._observations)
 
     @property
-    def done(self):
+    def done(self) -> bool:
         """Whether all ``k`` scores have been told."""
         return len(self._observations) >= self.k
 
-    def ask(self):
+    def ask(self) -> float:
         """Return the next learning rate to evaluate.
 
         Returns
@@ -185,7 +190,7 @@ class LRSearch:
             self._pending = self._propose()
         return self._pending
 
-    def tell(self, lr, score):
+    def tell(self, lr: float, score: float) -> None:
         """Record the score of a learning rate (usually the one :meth:`ask` returned).
 
         Parameters
@@ -214,7 +219,7 @@ class LRSearch:
         self._observations.append((lr, float(score)))
         self._pending = None
 
-    def best(self):
+    def best(self) -> Tuple[float, float]:
         """Return the observed ``(lr, score)`` with the lowest finite score.
 
         Ties go to the earliest observation. If every score is NaN or
@@ -233,7 +238,7 @@ class LRSearch:
             return min(finite, key=lambda obs: obs[1])
         return min(self._observations, key=lambda obs: obs[0])
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """Return the search's state as plain Python values (JSON-serialisable).
 
         Scores are stored as told, so a diverged trial's NaN or inf needs a
@@ -255,7 +260,7 @@ class LRSearch:
                 "observations": [[lr, score] for lr, score in self._observations]}
 
     @classmethod
-    def from_state(cls, state):
+    def from_state(cls, state: Mapping[str, Any]) -> LRSearch:
         """Rebuild a search from :meth:`state_dict`, replaying its observations.
 
         The rebuilt search proposes exactly what the saved one would have.
@@ -287,18 +292,18 @@ class LRSearch:
 
     # -- internals -------------------------------------------------------------------
 
-    def _to_x(self, lr):
+    def _to_x(self, lr: float) -> float:
         return min(max((math.log10(lr) - self._log_min) / self._log_span, 0.0), 1.0)
 
-    def _to_lr(self, x):
+    def _to_lr(self, x: float) -> float:
         if x <= 0.0:
             return self.min_lr
         if x >= 1.0:
             return self.max_lr
-        lr = 10.0 ** (self._log_min + x * self._log_span)
+        lr: float = 10.0 ** (self._log_min + x * self._log_span)
         return min(max(lr, self.min_lr), self.max_lr)
 
-    def _targets(self):
+    def _targets(self) -> NDArray[np.float64]:
         """The scores fed to the GP: non-finite ones replaced (see the class notes)."""
         scores = np.array([score for _, score in self._observations])
         finite = np.isfinite(scores)
@@ -312,7 +317,7 @@ class LRSearch:
             penalty = 1.0
         return np.where(finite, scores, penalty)
 
-    def _propose(self):
+    def _propose(self) -> float:
         if not self._observations:
             return self._to_lr(self._first_x)
         kernels = self._gp.kernels

@@ -15,7 +15,10 @@ two, the last doubling passes it, as in the reference.
 
 All functions here are pure arithmetic on ints.
 """
+from __future__ import annotations
+
 import dataclasses
+from typing import List, Tuple
 
 import numpy as np
 
@@ -73,12 +76,12 @@ class StagePlan:
     last: bool
 
     @property
-    def cost(self):
+    def cost(self) -> int:
         """Optimizer steps the stage takes when every candidate runs in full."""
         return self.k * self.tau_prime + self.tau
 
 
-def _check_lengths(tau, tau_prime, tau_max):
+def _check_lengths(tau: int, tau_prime: int, tau_max: int) -> Tuple[int, int, int]:
     tau_prime = as_int("tau_prime", tau_prime, MIN_TRIAL_STEPS)
     tau = as_int("tau", tau, 1)
     check_order("tau_prime", tau_prime, "tau", tau)
@@ -87,7 +90,7 @@ def _check_lengths(tau, tau_prime, tau_max):
     return tau, tau_prime, tau_max
 
 
-def _doublings(tau, tau_max):
+def _doublings(tau: int, tau_max: int) -> int:
     """How many times the stage length doubles: until ``tau`` reaches ``tau_max``."""
     count = 0
     while tau << count < tau_max:
@@ -95,7 +98,8 @@ def _doublings(tau, tau_max):
     return count
 
 
-def stage_length(index, tau=1000, tau_prime=100, tau_max=8000):
+def stage_length(index: int, tau: int = 1000, tau_prime: int = 100,
+                 tau_max: int = 8000) -> StageLength:
     """The full length of stage ``index`` (0-based).
 
     Parameters
@@ -127,7 +131,8 @@ StageLength(tau_prime=800, tau=8000, validation=True))
                        validation=index > doublings)
 
 
-def stage_lengths(count, tau=1000, tau_prime=100, tau_max=8000):
+def stage_lengths(count: int, tau: int = 1000, tau_prime: int = 100,
+                  tau_max: int = 8000) -> List[StageLength]:
     """The full lengths of the first ``count`` stages.
 
     Examples
@@ -139,7 +144,8 @@ def stage_lengths(count, tau=1000, tau_prime=100, tau_max=8000):
     return [stage_length(index, tau, tau_prime, tau_max) for index in range(count)]
 
 
-def plan_stage(length, k, remaining, can_only_train):
+def plan_stage(length: StageLength, k: int, remaining: int,
+               can_only_train: bool) -> StagePlan:
     """Plan a stage of full length ``length`` with ``remaining`` steps of budget left.
 
     * The budget covers the full stage (``k * tau_prime + tau`` steps): the full
@@ -195,7 +201,7 @@ def plan_stage(length, k, remaining, can_only_train):
     return StagePlan(k=0, tau_prime=0, tau=remaining, last=True)
 
 
-def first_stage_budget(length, k):
+def first_stage_budget(length: StageLength, k: int) -> int:
     """The smallest budget with which a stage of ``length`` still searches.
 
     Examples
@@ -207,7 +213,7 @@ def first_stage_budget(length, k):
     return -(-MIN_TRIAL_STEPS * cost // length.tau_prime)
 
 
-def stage_seed(seed, index):
+def stage_seed(seed: int, index: int) -> int:
     """The seed of stage ``index``'s search, derived from the run's ``seed``.
 
     ``numpy.random.SeedSequence([seed, index])``'s first 32-bit word: stable

@@ -7,21 +7,27 @@ AutoLRS scores on validation loss, the validation losses measured
 with its defaults, on the actual step numbers, so the forecast is the loss
 after ``tau`` steps of training from the stage's snapshot.
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Tuple, cast
 
 import mxnet as mx
 
 from .._validate import as_int
 from ..callbacks import chain
 from ..evaluation import mean_loss
-from ..forecast import fit_exponential
-from .record import Candidate
+from ..forecast import ExponentialFit, fit_exponential
+from ..trial import Trial
 from .stages import MIN_TRIAL_STEPS
+
+if TYPE_CHECKING:
+    from ..learner import Learner, StepCallback
 
 __all__ = ["validation_steps", "score_trial", "run_candidate"]
 
 
-def validation_steps(steps, points):
+def validation_steps(steps: int, points: int) -> Tuple[int, ...]:
     """The trial steps after which the validation loss is measured: ``points`` of them, evenly.
 
     Step ``i * steps // n`` for ``i = 1 .. n``, ``n = min(points, steps)``: the
@@ -40,7 +46,8 @@ def validation_steps(steps, points):
     return tuple(i * steps // count for i in range(1, count + 1))
 
 
-def score_trial(losses, horizon, val_steps=(), val_losses=()):
+def score_trial(losses: Sequence[float], horizon: int, val_steps: Sequence[int] = (),
+                val_losses: Sequence[float] = ()) -> Tuple[Optional[ExponentialFit], float]:
     """Fit the trial's scored series and forecast its loss at step ``horizon``.
 
     Parameters
@@ -76,7 +83,9 @@ def score_trial(losses, horizon, val_steps=(), val_losses=()):
     return fit, fit.forecast(horizon)
 
 
-def run_candidate(learner, lr, steps, horizon, val_data=None, val_points=16, callback=None):
+def run_candidate(learner: Learner, lr: float, steps: int, horizon: int,
+                  val_data: Optional[Iterable[Any]] = None, val_points: int = 16,
+                  callback: Optional[StepCallback] = None) -> Trial:
     """Train ``steps`` steps at ``lr`` from the learner's current state and score them.
 
     Parameters
@@ -97,21 +106,25 @@ def run_candidate(learner, lr, steps, horizon, val_data=None, val_points=16, cal
 
     Returns
     -------
-    Candidate
+    Trial
+        Scored by its forecast.
     """
     steps = as_int("steps", steps, MIN_TRIAL_STEPS)
     measure_at = set(validation_steps(steps, val_points)) if val_data is not None else set()
-    val_steps, val_losses = [], []
+    val_steps: List[int] = []
+    val_losses: List[float] = []
 
-    def measure(step, _lr, loss):
+    def measure(step: int, _lr: float, loss: float) -> bool:
         if step in measure_at and math.isfinite(loss):
             with mx.autograd.predict_mode():
-                val_losses.append(mean_loss(learner.net, learner.loss_fn, val_data,
+                # measure_at is empty without val_data
+                val_losses.append(mean_loss(learner.net, learner.loss_fn,
+                                            cast(Iterable[Tuple[Any, Any]], val_data),
                                             learner.devices))
             val_steps.append(step)
         return False
 
     losses = learner.run(steps, lr=lr, callback=chain(callback, measure))
     fit, forecast = score_trial(losses, horizon, val_steps, val_losses)
-    return Candidate(lr=lr, losses=tuple(losses), val_steps=tuple(val_steps),
-                     val_losses=tuple(val_losses), fit=fit, forecast=forecast)
+    return Trial(lr=lr, losses=tuple(losses), forecast=forecast, score=forecast,
+                 val_steps=tuple(val_steps), val_losses=tuple(val_losses), fit=fit)

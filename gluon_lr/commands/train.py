@@ -113,10 +113,11 @@ def run_autolrs(args: argparse.Namespace, runtime: Runtime, train_set: Any, test
         accuracy = evaluate_accuracy(learner, test_set, batch_size=args.batch_size,
                                      num_workers=args.num_workers)
         save_model(learner, args, runtime)
-    stages = [{"stage": stage.index, "lr": stage.lr, "search_steps": stage.search_steps,
-               "train_steps": stage.train_steps,
-               "candidates": [{"lr": c.lr, "forecast": c.forecast} for c in stage.candidates]}
-              for stage in autolrs.stages]
+    stages: List[Dict[str, Any]] = [
+        {"stage": stage.index, "lr": stage.lr, "search_steps": stage.search_steps,
+         "train_steps": stage.train_steps,
+         "candidates": [{"lr": c.lr, "forecast": c.forecast} for c in stage.candidates]}
+        for stage in autolrs.stages]
     if runtime.writes_files:
         write_autolrs_files(args, runtime, autolrs, stages, dict(
             min_lr=min_lr, max_lr=max_lr, iterations=total, test_accuracy=accuracy))
