@@ -64,6 +64,7 @@ def test_restore_on_two_devices_is_exact(batchnorm):
         2 * len(learner.net.collect_params())  # both replicas of every parameter compared
 
 
+@pytest.mark.filterwarnings("ignore:the 'lowest' rule's suggestion")  # a short sweep's warning
 def test_the_finder_on_two_devices_matches_one_device():
     finders = []
     for device in (mx.cpu(), TWO):
