@@ -15,8 +15,9 @@ held-out, from different families) in two phases:
    deviation, over the seeds, of each seed's own score at that rate over the
    curve's best.
 2. **Runs** (``--phase runs``). From seed 0's start, 3 finder runs on other
-   batch orders (100, 101, 102), each with the library's default sweep
-   (``LRFinder.find()``) and with the command line's (``DEFAULT_SWEEP``): every
+   batch orders (100, 101, 102), each with the tutorial's sweep (from 1e-6,
+   x1.1 a step) and with the default sweep (``DEFAULT_SWEEP``, the one of
+   ``LRFinder.find()`` and the command line): every
    rule's suggestion and ``confirm()``'s choice with its defaults, the steps
    ``confirm`` spent, and sweep plus ``confirm`` as a fraction of the grid's
    cost.
@@ -61,7 +62,7 @@ from suite_tasks import DEVELOPMENT, HELD_OUT, STEPS, TASKS  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
 ORDERS = (100, 101, 102)
-SWEEPS = {"library": {}, "command-line": {"sweep": DEFAULT_SWEEP}}
+SWEEPS = {"tutorial": {"lr_start": 1e-6, "lr_multiplier": 1.1}, "default": {"sweep": DEFAULT_SWEEP}}
 CONFIRM_TARGET, CONFIRM_MARGIN, DEFAULT_RULE_TARGET, CONFIRM_COST = 1.02, 1.005, 1.10, 4.0
 HERE = os.path.dirname(os.path.abspath(__file__))
 

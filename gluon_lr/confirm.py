@@ -45,12 +45,14 @@ from .suggest import SUGGESTION_METHODS, as_curve, divergence_edge, suggest_lr
 from .trial import Trial
 
 __all__ = ["Trial", "Confirmation", "default_candidates", "affordable", "confirm_learning_rate",
-           "halving_rounds", "SCORES", "DIVERGED", "MIN_ROUND_STEPS"]
+           "halving_rounds", "SCORES", "DIVERGED", "MIN_ROUND_STEPS", "INCUMBENT_MARGIN"]
 
 #: The scoring rules :func:`confirm_learning_rate` accepts.
 SCORES = ("forecast", "mean", "validation")
 #: The fewest steps a candidate trains in the first round (twice the points a fit needs).
 MIN_ROUND_STEPS = 6
+#: How much lower (relative) a challenger must score to replace the incumbent.
+INCUMBENT_MARGIN = 0.05
 #: A trial whose loss rises above this multiple of its first loss has diverged.
 DIVERGED = 4.0
 # Two candidates closer than this ratio are one candidate.
@@ -165,13 +167,16 @@ def halving_rounds(candidates: int, budget: int) -> List[int]:
     return [budget // len(counts) // n for n in counts]
 
 
-def affordable(candidates: Sequence[float], budget: int) -> List[float]:
+def affordable(candidates: Sequence[float], budget: int,
+               keep: Optional[float] = None) -> List[float]:
     """The most of ``candidates`` that ``budget`` gives a first round, spread evenly.
 
     All of them when the budget gives each ``MIN_ROUND_STEPS`` steps in the
     first round of :func:`halving_rounds`; otherwise the largest number that
     it does, the first and the last among them, the rest at evenly spaced
-    places in between; an empty list when not even one fits.
+    places in between; an empty list when not even one fits. ``keep`` (one
+    of ``candidates``, e.g. the incumbent of :func:`confirm_learning_rate`)
+    stays in the list: it takes the place of the pick nearest to it.
 
     Examples
     --------
@@ -179,16 +184,24 @@ def affordable(candidates: Sequence[float], budget: int) -> List[float]:
     [1, 2, 3, 4, 5, 6, 7]
     >>> affordable([1, 2, 3, 4, 5, 6, 7], 40)        # 3 candidates need 36 steps, 4 need 48
     [1, 4, 7]
+    >>> affordable([1, 2, 3, 4, 5, 6, 7], 40, keep=3)
+    [1, 3, 7]
     """
     budget = as_int("budget", budget, 0)
+    if keep is not None and keep not in candidates:
+        raise ValueError("keep must be one of candidates, got {!r}".format(keep))
     count = len(candidates)
     while count > 0 and halving_rounds(count, max(budget, 1))[0] < MIN_ROUND_STEPS:
         count -= 1
     if count >= len(candidates):
         return list(candidates)
     if count <= 1:
-        return list(candidates[:count])
-    return [candidates[round(i * (len(candidates) - 1) / (count - 1))] for i in range(count)]
+        return [keep] if count == 1 and keep is not None else list(candidates[:count])
+    picks = [candidates[round(i * (len(candidates) - 1) / (count - 1))] for i in range(count)]
+    if keep is not None and keep not in picks:
+        nearest = min(range(count), key=lambda i: abs(math.log(picks[i] / keep)))
+        picks[nearest] = keep
+    return picks
 
 
 def _counts(candidates: int) -> List[int]:
@@ -210,11 +223,23 @@ def _checked_candidates(candidates: Sequence[float]) -> List[float]:
     return lrs
 
 
+def _survivors(alive: List[float], scores: Dict[float, float],
+               incumbent: Optional[float]) -> List[float]:
+    """The better half (rounded up) of ``alive`` by score; the incumbent always among them."""
+    ranked = sorted(alive, key=lambda lr: scores[lr])
+    keep = math.ceil(len(alive) / 2)
+    if incumbent is None or incumbent not in alive:
+        return ranked[:keep]
+    return [incumbent] + [lr for lr in ranked if lr != incumbent][:keep - 1]
+
+
 def _halve(learner: Any, lrs: List[float], rounds: List[int],
-           scored: Callable[[List[float]], Tuple[float, float]], progress: bool
+           scored: Callable[[List[float]], Tuple[float, float]], progress: bool,
+           incumbent: Optional[float] = None
            ) -> Tuple[Dict[float, List[float]], Dict[float, Tuple[float, float, int]], int]:
     """Successive halving: every candidate's losses, ``(forecast, score, rounds)`` and the
-    steps spent. The learner is restored to its state at the call on the way out."""
+    steps spent. The incumbent survives every round. The learner is restored to its
+    state at the call on the way out."""
     batches = learner.peek_batches(sum(rounds))
     per_step = len(batches) // sum(rounds)  # loader batches an optimizer step takes
     losses: Dict[float, List[float]] = {lr: [] for lr in lrs}
@@ -235,7 +260,7 @@ def _halve(learner: Any, lrs: List[float], rounds: List[int],
                     states[lr] = learner.snapshot()
                 results[lr] = scored(losses[lr]) + (index + 1,)
             done += steps
-            alive = sorted(alive, key=lambda lr: results[lr][1])[:math.ceil(len(alive) / 2)]
+            alive = _survivors(alive, {lr: results[lr][1] for lr in alive}, incumbent)
             states = {lr: states[lr] for lr in alive if lr in states}
     return losses, results, spent
 
@@ -268,9 +293,15 @@ def _score(learner: Any, losses: Sequence[float], score: str, horizon: int, tail
 def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: int,
                           horizon: int = 300, score: str = "forecast", tail: int = 10,
                           val_data: Optional[Iterable[Any]] = None,
-                          floor: Optional[float] = 0.0,
+                          floor: Optional[float] = 0.0, incumbent: Optional[float] = None,
+                          margin: float = INCUMBENT_MARGIN,
                           progress: bool = True) -> Confirmation:
     """Choose among ``candidates`` by successive halving from one snapshot.
+
+    With an ``incumbent`` (the rate being checked, e.g. a rule's suggestion)
+    the trials test it: it survives every round, and the best other
+    finalist replaces it only when it scores lower by more than
+    ``margin`` times the incumbent's score (or the incumbent diverged).
 
     Parameters
     ----------
@@ -293,6 +324,11 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
     floor : float or None, default 0.0
         The lowest loss the loss function can reach, for the forecast (see
         :func:`gluon_lr.forecast.fit_exponential`).
+    incumbent : float, optional
+        One of ``candidates``: the rate kept unless another clearly beats it.
+    margin : float in [0, 1), default INCUMBENT_MARGIN
+        How much lower, relative to the incumbent's score, a challenger's
+        score must be to replace it.
     progress : bool, default True
         Show one bar over all trials.
 
@@ -307,6 +343,10 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
     tail = as_int("tail", tail, 1)
     floor = None if floor is None else as_number("floor", floor)
     as_bool("progress", progress)
+    if incumbent is not None and incumbent not in lrs:
+        raise ValueError("incumbent must be one of candidates {!r}, got {!r}".format(
+            lrs, incumbent))
+    margin = as_number("margin", margin, low=0, high=1, high_open=True)
     if score == "validation" and val_data is None:
         raise ValueError("score='validation' needs val_data")
     if val_data is not None and not hasattr(val_data, "__iter__"):
@@ -323,12 +363,15 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
         with mx.autograd.predict_mode():
             return _score(learner, losses, score, horizon, tail, val_data, floor)
 
-    losses, results, spent = _halve(learner, lrs, rounds, scored, progress)
+    losses, results, spent = _halve(learner, lrs, rounds, scored, progress, incumbent)
     trials = tuple(Trial(lr=lr, losses=tuple(losses[lr]), forecast=results[lr][0],
                          score=results[lr][1], rounds=results[lr][2]) for lr in lrs)
     finalists = [t for t in trials if t.rounds == len(rounds) and math.isfinite(t.score)]
     if not finalists:
         raise FloatingPointError("every candidate diverged: lower the candidates")
     best = min(finalists, key=lambda t: t.score)
+    held = next((t for t in finalists if t.lr == incumbent), None)
+    if held is not None and not best.score < held.score - margin * abs(held.score):
+        best = held
     return Confirmation(lr=best.lr, trials=trials, steps_spent=spent, horizon=horizon)
 

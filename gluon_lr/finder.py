@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 
 from ._validate import as_bool, as_callable, as_int, as_number
 from .callbacks import ProgressBar, chain
-from .confirm import affordable, confirm_learning_rate, default_candidates
+from .confirm import INCUMBENT_MARGIN, affordable, confirm_learning_rate, default_candidates
 from .optimizers import optimizer_name
 from .plotting import plot_finder, plot_trials
 from .stopping import LRFinderStoppingCriteria
@@ -197,12 +197,15 @@ class LRFinder:
     def confirm(self, candidates: Optional[Sequence[float]] = None, *,
                 budget: Optional[int] = None, horizon: int = 300, score: str = "forecast",
                 tail: int = 10, val_data: Optional[Iterable[Any]] = None,
-                floor: Optional[float] = 0.0, progress: bool = True) -> float:
+                floor: Optional[float] = 0.0, margin: float = INCUMBENT_MARGIN,
+                progress: bool = True) -> float:
         """Confirm the learning rate with short trials from the exact snapshot.
 
         The candidates train from the learner's current state on the same
-        batches, in rounds of successive halving; the best-scored finalist
-        wins (see :mod:`gluon_lr.confirm`). The state is restored exactly
+        batches, in rounds of successive halving (see :mod:`gluon_lr.confirm`).
+        With the default candidates, :meth:`suggest`'s answer is the
+        incumbent: it trains in every round and stays unless another
+        finalist's score is lower by more than ``margin``. The state is restored exactly
         afterwards, also on an error or Ctrl-C, and training continues on the
         batches the trials saw.
 
@@ -211,12 +214,13 @@ class LRFinder:
         candidates : sequence of float, optional
             Defaults to :func:`gluon_lr.confirm.default_candidates` of the last
             sweep: a log grid below the divergence edge, with the rules'
-            suggestions; thinned evenly (:func:`gluon_lr.confirm.affordable`)
-            when the budget cannot give each of them a first round.
+            suggestions and :meth:`suggest`'s answer; thinned evenly
+            (:func:`gluon_lr.confirm.affordable`, keeping :meth:`suggest`'s
+            answer) when the budget cannot give each of them a first round.
         budget : int, optional
             Optimizer steps for all trials together; default 4 times the
             sweep's length.
-        horizon, score, tail, val_data, floor, progress
+        horizon, score, tail, val_data, floor, margin, progress
             See :func:`gluon_lr.confirm.confirm_learning_rate`.
 
         Returns
@@ -227,14 +231,21 @@ class LRFinder:
         if not self.results:
             raise RuntimeError("nothing to confirm: call find() first")
         budget = 4 * len(self.results) if budget is None else budget
+        incumbent = None
         if candidates is None:
-            candidates = affordable(default_candidates(self.lrs, self.losses), budget)
+            incumbent = self.suggest()
+            grid = default_candidates(self.lrs, self.losses)
+            if incumbent is not None:  # it replaces the grid's rates within 5 % of it
+                grid = sorted([lr for lr in grid if max(lr, incumbent) > 1.05 * min(lr, incumbent)]
+                              + [incumbent])
+            candidates = affordable(grid, budget, keep=incumbent)
             if not candidates:
                 raise ValueError("the sweep has no finite loss, so there is no candidate: "
                                  "pass candidates=")
         self.confirmation = confirm_learning_rate(
             self.learner, candidates, budget=budget, horizon=horizon, score=score, tail=tail,
-            val_data=val_data, floor=floor, progress=progress)
+            val_data=val_data, floor=floor, incumbent=incumbent, margin=margin,
+            progress=progress)
         return self.confirmation.lr
 
     def plot_trials(self, ax: Optional["Axes"] = None, show: bool = True) -> "Axes":

@@ -40,6 +40,42 @@ def test_confirm_picks_the_fastest_stable_rate_of_a_known_quadratic():
     assert result.steps_spent == 4 * 10 + 2 * 20
 
 
+def _classification():
+    twin = Learner(make_net(), make_batches(40), mx.cpu())
+    learner = Learner(make_net(), make_batches(40), mx.cpu())
+    learner.net.load_dict({k: v.data() for k, v in twin.net.collect_params().items()})
+    return learner
+
+
+def test_the_incumbent_trains_every_round_and_stays_unless_beaten_by_the_margin():
+    lrs = [0.003, 0.03, 0.1, 0.3]
+    # without an incumbent, 0.003 (the slowest) is dropped after the first round
+    plain = confirm_learning_rate(_classification(), lrs, budget=80, score="mean",
+                                  progress=False)
+    assert {t.lr: t.rounds for t in plain.trials}[0.003] == 1
+    # as the incumbent it takes one of the two finalists' places, the best other the second
+    held = confirm_learning_rate(_classification(), lrs, budget=80, score="mean",
+                                 incumbent=0.003, margin=0.0, progress=False)
+    trials = {t.lr: t for t in held.trials}
+    best = min((t for t in held.trials if t.lr != 0.003), key=lambda t: t.score)
+    assert [trials[lr].rounds for lr in lrs] == [2 if lr in (0.003, best.lr) else 1 for lr in lrs]
+    assert sorted(len(t.losses) for t in held.trials) == [10, 10, 30, 30]
+    assert best.score < trials[0.003].score and held.lr == best.lr
+    assert held.steps_spent == plain.steps_spent == 80
+    # the challenger must score below (1 - margin) times the incumbent's score
+    ratio = best.score / trials[0.003].score
+    for margin, chosen in ((0.999 * (1 - ratio), best.lr), (1.001 * (1 - ratio), 0.003)):
+        again = confirm_learning_rate(_classification(), lrs, budget=80, score="mean",
+                                      incumbent=0.003, margin=margin, progress=False)
+        assert again.lr == chosen
+
+
+def test_a_diverged_incumbent_gives_way():
+    result = confirm_learning_rate(quadratic_task(batches=60), [0.05, 0.2, 1.0, 3.0], budget=80,
+                                   horizon=100, incumbent=3.0, progress=False)
+    assert {t.lr: t.score for t in result.trials}[3.0] == math.inf and result.lr == 1.0
+
+
 def test_halving_rounds_share_the_budget_equally():
     from gluon_lr.confirm import halving_rounds
     assert halving_rounds(6, 240) == [240 // 3 // 6, 240 // 3 // 3, 240 // 3 // 2]
@@ -120,10 +156,15 @@ def test_finder_confirm_uses_the_sweep_and_keeps_the_table():
     finder = LRFinder(learner)
     finder.find(lr_start=1e-4, lr_end=10, num_points=60, progress=False)
     before = state_arrays(learner)
-    candidates = default_candidates(finder.lrs, finder.losses)
+    suggested = finder.suggest()
+    # the grid, suggest()'s answer in place of the grid's rates within 5 % of it
+    candidates = sorted([lr for lr in default_candidates(finder.lrs, finder.losses)
+                         if not suggested / 1.05 <= lr <= suggested * 1.05] + [suggested])
     lr = finder.confirm(progress=False)                  # budget: 4 times the sweep
     assert lr in candidates
     assert [t.lr for t in finder.confirmation.trials] == candidates
+    incumbent = next(t for t in finder.confirmation.trials if t.lr == suggested)
+    assert incumbent.rounds == max(t.rounds for t in finder.confirmation.trials)
     assert finder.confirmation.steps_spent <= 4 * len(finder.results)
     rounds = halving_rounds(len(candidates), 4 * len(finder.results))
     assert max(len(t.losses) for t in finder.confirmation.trials) == sum(rounds)
@@ -149,6 +190,8 @@ def test_finder_confirm_uses_the_sweep_and_keeps_the_table():
     ({"val_data": 3}, TypeError, "val_data must be an iterable"),
     ({"tail": 0}, ValueError, "tail must be an int >= 1"),
     ({"progress": "no"}, TypeError, "progress must be True or False"),
+    ({"incumbent": 0.2}, ValueError, r"incumbent must be one of candidates \[0.1\], got 0.2"),
+    ({"margin": 1}, ValueError, r"margin must be a number in \[0, 1\)"),
 ])
 def test_bad_arguments_fail_before_any_step(kwargs, error, message):
     learner = Learner(make_net(), make_batches(10), mx.cpu())
