@@ -96,11 +96,17 @@ print(threads_after(to_mxnet), threads_after(mx.np.array))
 def test_a_batch_handed_over_in_another_thread_starts_no_openmp_threads():
     # mx.np.array copies a batch of 200,000+ elements in an OpenMP loop of the calling
     # thread, which then keeps OpenMP threads that make libgomp throttle the model's.
-    env = dict(os.environ, OMP_NUM_THREADS="2")
+    env = dict(os.environ, OMP_NUM_THREADS="2", OMP_DYNAMIC="false")
     done = subprocess.run([sys.executable, "-c", HANDOVER], env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["0", "1"]  # MXNet's copy left one OpenMP thread behind
+    ours, mxnets = done.stdout.split()
+    assert ours == "0"
+    # The control: MXNet's own copy leaves one OpenMP thread behind. On a machine busy
+    # with other work it has been seen to run the copy without one (CI, under load).
+    if mxnets == "0":
+        pytest.skip("the control showed nothing: MXNet's copy started no OpenMP thread")
+    assert mxnets == "1"
 
 
 @pytest.mark.parametrize("workers", WORKERS, ids=WORKER_IDS)
