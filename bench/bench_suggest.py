@@ -283,8 +283,8 @@ def verdict_lines(verdict):
               ("confirm", verdict["confirm"], CONFIRM_TARGET),
               ("confirm / default rule", verdict["margin"], CONFIRM_MARGIN),
               ("confirm steps / sweep steps", verdict["cost"], CONFIRM_COST)]
-    return ["  {} worst {:.3f}, median {:.3f}: {} (target <= {})".format(
-        what, _worst(values), statistics.median(values),
+    return ["  {} worst {:.3f}, median {:.3f}, mean {:.3f}: {} (target <= {})".format(
+        what, _worst(values), statistics.median(values), statistics.fmean(values),
         "met" if _worst(values) <= target else "NOT MET", target)
         for what, values, target in checks]
 
