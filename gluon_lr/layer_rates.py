@@ -8,9 +8,8 @@ and each layer trains at that rate times its multiplier.
 """
 from __future__ import annotations
 
-import numbers
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union, cast
 
 import mxnet as mx
 
@@ -150,18 +149,18 @@ def apply_lr_mult(net: mx.gluon.Block, lr_mult: Optional[LrMult]) -> None:
     """Apply ``Learner(lr_mult=...)``: a ``{pattern: mult}`` dict, a ``(lo, hi)`` pair or None."""
     if lr_mult is None:
         return
-    if isinstance(lr_mult, tuple) and len(lr_mult) == 2 and \
-            all(isinstance(v, numbers.Real) for v in lr_mult):
+    if isinstance(lr_mult, tuple) and len(lr_mult) == 2:
         discriminative_lr_mult(net, lr_mult[0], lr_mult[1])
-        return
-    set_lr_mult(net, lr_mult)  # type: ignore[arg-type]
+    else:
+        set_lr_mult(net, cast(Mapping[str, float], lr_mult))
 
 
 def lr_mult_summary(net: mx.gluon.Block) -> Optional[str]:
     """One line on the network's per-layer rates, or None when every ``lr_mult`` is 1.
 
-    Each top-level block is listed with its multiplier (a range where its
-    parameters differ); the line says that rates are the base rate times these.
+    Each top-level block is listed with the multiplier of its trained
+    parameters (a range where they differ; ``(net)`` stands for parameters of
+    ``net`` itself); the line says that rates are the base rate times these.
 
     Examples
     --------
@@ -176,7 +175,8 @@ def lr_mult_summary(net: mx.gluon.Block) -> Optional[str]:
     """
     by_block: Dict[str, List[float]] = {}
     for name, param in net.collect_params().items():
-        by_block.setdefault(_block_of(name) or "(net)", []).append(float(param.lr_mult))
+        if param.grad_req != "null":  # statistics such as BatchNorm's are not stepped
+            by_block.setdefault(_block_of(name) or "(net)", []).append(float(param.lr_mult))
     if all(mult == 1.0 for mults in by_block.values() for mult in mults):
         return None
     parts = []
