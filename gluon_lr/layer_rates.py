@@ -9,7 +9,7 @@ and each layer trains at that rate times its multiplier.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union, cast
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import mxnet as mx
 
@@ -152,7 +152,7 @@ def apply_lr_mult(net: mx.gluon.Block, lr_mult: Optional[LrMult]) -> None:
     if isinstance(lr_mult, tuple) and len(lr_mult) == 2:
         discriminative_lr_mult(net, lr_mult[0], lr_mult[1])
     else:
-        set_lr_mult(net, cast(Mapping[str, float], lr_mult))
+        set_lr_mult(net, lr_mult)
 
 
 def lr_mult_summary(net: mx.gluon.Block) -> Optional[str]:
