@@ -518,6 +518,47 @@ class Learner:
             return cast(float, mx.np.mean(losses[0]).item())
         return cast(float, sum(loss.sum().item() for loss in losses) / samples)
 
+    def evaluate_loss(self, data_loader: Iterable[Batch]) -> float:
+        """The mean per-sample loss over a finite loader, in inference mode.
+
+        The batches are read as training batches are (``batch_fn``, several
+        inputs and targets, split over the devices), from a new pass over
+        ``data_loader`` at every call; nothing is trained or recorded, and
+        BatchNorm uses its running statistics.
+
+        Parameters
+        ----------
+        data_loader : iterable
+            A finite loader that can be iterated again and again (a list of
+            batches, a ``DataLoader``), such as a validation set.
+
+        Examples
+        --------
+        >>> import mxnet as mx
+        >>> net = mx.gluon.nn.Dense(1, in_units=1, use_bias=False)
+        >>> net.initialize(mx.init.One())
+        >>> batches = [{"x": mx.np.array([[1.0], [2.0]]), "y": mx.np.array([[0.0], [0.0]])}]
+        >>> learner = Learner(net, batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
+        ...                   batch_fn=lambda b: (b["x"], b["y"]))
+        >>> learner.evaluate_loss(batches)  # (0.5 * 1 + 0.5 * 4) / 2
+        1.25
+        """
+        if isinstance(_checked_loader(data_loader), collections.abc.Iterator):
+            raise TypeError("data_loader must be iterable again and again (a list of batches "
+                            "or a DataLoader), not a one-pass iterator; got {!r}".format(
+                                type(data_loader)))
+        mx.npx.waitall()  # a static_alloc graph's last BatchNorm writes are not tracked
+        total, samples = 0.0, 0
+        with autograd.pause(train_mode=False):
+            for batch in data_loader:
+                inputs, targets = split_batch(batch, self.batch_fn)
+                for xs, ys in zip(self._to_devices(inputs), self._to_devices(targets)):
+                    total += self.loss_fn(self._forward(xs), *ys).sum().item()
+                samples += inputs[0].shape[0]
+        if not samples:
+            raise ValueError("data_loader yields no samples to measure the loss on")
+        return total / samples
+
     def run(self, steps: int, lr: Rate = None,
             callback: Optional[StepCallback] = None) -> List[float]:
         """Train ``steps`` optimizer steps and return their losses.

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from gluon_lr import LRFinder, Learner, split_batch
+from gluon_lr.confirm import confirm_learning_rate
 from gluon_lr.distributed import DistributedLearner
+from gluon_lr.evaluation import mean_loss
 
 LR = 0.05
 
@@ -195,3 +197,35 @@ def test_a_batch_fn_that_gives_no_usable_pair_is_named(batch_fn, error, message)
 def test_batch_fn_must_be_callable():
     with pytest.raises(TypeError, match=r"batch_fn must be callable \(batch -> \(inputs"):
         Learner(two_input_net(), [], mx.cpu(), batch_fn="x")
+
+
+def test_confirm_trials_a_dict_batched_two_input_net():
+    arrays = two_input_arrays(6)
+    batches = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
+    learner = Learner(two_input_net(), batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
+                      batch_fn=lambda b: ((b["x"], b["side"]), b["y"]))
+    before = params(learner.net)
+    confirmation = confirm_learning_rate(learner, [0.01, 0.1], budget=24, horizon=30,
+                                         progress=False)
+    assert confirmation.lr in (0.01, 0.1) and confirmation.steps_spent == 24
+    for name, value in params(learner.net).items():
+        assert np.array_equal(value, before[name]), name
+
+
+def test_evaluate_loss_reads_batches_as_training_does_and_matches_mean_loss():
+    arrays = two_input_arrays(3, batch_size=9)
+    dicts = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
+    batch_fn = lambda b: ((b["x"], b["side"]), b["y"])  # noqa: E731
+    single = Learner(two_input_net(), dicts, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
+                     batch_fn=batch_fn)
+    multi = Learner(two_input_net(), dicts, [mx.cpu(0), mx.cpu(1)],
+                    loss_fn=mx.gluon.loss.L2Loss(), batch_fn=batch_fn)
+    first = single.evaluate_loss(dicts)
+    assert single.evaluate_loss(dicts) == first  # a new pass each call
+    assert multi.evaluate_loss(dicts) == pytest.approx(first, rel=1e-6)
+    pairs = [(x, y) for x, _, y in arrays]
+    plain = Learner(mx.gluon.nn.Dense(1, in_units=3), pairs, mx.cpu(),
+                    loss_fn=mx.gluon.loss.L2Loss())
+    assert plain.evaluate_loss(pairs) == mean_loss(plain.net, plain.loss_fn, pairs)
+    with pytest.raises(TypeError, match="data_loader must be iterable again and again"):
+        single.evaluate_loss(iter(dicts))
