@@ -3,10 +3,11 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_lr import LRFinder, Learner, split_batch
+from gluon_lr import AutoLRS, LRFinder, Learner, split_batch
 from gluon_lr.confirm import confirm_learning_rate
 from gluon_lr.distributed import DistributedLearner
 from gluon_lr.evaluation import mean_loss
+from gluon_lr.training import train_epochs
 
 LR = 0.05
 
@@ -229,3 +230,18 @@ def test_evaluate_loss_reads_batches_as_training_does_and_matches_mean_loss():
     assert plain.evaluate_loss(pairs) == mean_loss(plain.net, plain.loss_fn, pairs)
     with pytest.raises(TypeError, match="data_loader must be iterable again and again"):
         single.evaluate_loss(iter(dicts))
+
+
+def test_epoch_training_and_autolrs_reach_batch_fn():
+    arrays = two_input_arrays(6)
+    batches = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
+
+    def learner():
+        return Learner(two_input_net(), batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
+                       batch_fn=lambda b: ((b["x"], b["side"]), b["y"]),
+                       optimizer_params={"learning_rate": LR})
+
+    history = train_epochs(learner(), epochs=2, iterations_per_epoch=3)
+    assert [row["epoch"] for row in history] == [1, 2]
+    stages = AutoLRS(learner(), 1e-3, 0.5, tau=12, k=4, tau_max=12, progress=False).run(24)
+    assert sum(stage.train_steps for stage in stages) > 0
