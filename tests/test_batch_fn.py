@@ -44,6 +44,18 @@ def two_input_arrays(count, batch_size=8, seed=0):
     return out
 
 
+def by_dict(b):
+    return (b["x"], b["side"]), b["y"]
+
+
+def dict_learner(count, net=None, **options):
+    """A Learner over ``count`` dict batches ``{x, side, y}`` read by :func:`by_dict`."""
+    batches = [{"x": x, "side": side, "y": y} for x, side, y in two_input_arrays(count)]
+    learner = Learner(two_input_net() if net is None else net, batches, mx.cpu(),
+                      loss_fn=mx.gluon.loss.L2Loss(), batch_fn=by_dict, **options)
+    return learner, batches
+
+
 def params(net):
     return {name: p.data().asnumpy().copy() for name, p in net.collect_params().items()}
 
@@ -70,12 +82,12 @@ def test_dict_batches_with_batch_fn_train_exactly_like_tuples():
     arrays = two_input_arrays(3)
     as_dicts = [{"image": x, "meta": side, "target": y} for x, side, y in arrays]
     as_tuples = [((x, side), y) for x, side, y in arrays]
-    by_dict = Learner(two_input_net(), as_dicts, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
-                      batch_fn=lambda b: ((b["image"], b["meta"]), b["target"]))
-    by_tuple = Learner(two_input_net(), as_tuples, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss())
-    assert by_dict.run(3, lr=LR) == by_tuple.run(3, lr=LR)
-    for name, value in params(by_dict.net).items():
-        assert np.array_equal(value, params(by_tuple.net)[name]), name
+    dicts = Learner(two_input_net(), as_dicts, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
+                    batch_fn=lambda b: ((b["image"], b["meta"]), b["target"]))
+    tuples = Learner(two_input_net(), as_tuples, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss())
+    assert dicts.run(3, lr=LR) == tuples.run(3, lr=LR)
+    for name, value in params(dicts.net).items():
+        assert np.array_equal(value, params(tuples.net)[name]), name
 
 
 def test_a_regression_with_l2loss_matches_the_hand_computed_loss():
@@ -147,22 +159,16 @@ def test_two_cpu_devices_split_every_input_and_target():
 
 
 def test_deferred_shapes_are_resolved_from_the_first_of_several_inputs():
-    arrays = two_input_arrays(2)
-    batches = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
     net = two_input_net(deferred=True)
-    learner = Learner(net, batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
-                      batch_fn=lambda b: ((b["x"], b["side"]), b["y"]))
+    learner, batches = dict_learner(2, net)
     learner.initialize_parameters()
     assert net.left.weight.shape == (4, 3) and net.right.weight.shape == (4, 2)
     # the batch read for the shapes is trained on first
-    assert [b["x"] is arrays[0][0] for b in learner.peek_batches(1)] == [True]
+    assert learner.peek_batches(1)[0] is batches[0]
 
 
 def test_the_finder_sweeps_a_dict_batched_two_input_net_and_restores_it():
-    arrays = two_input_arrays(4)
-    batches = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
-    learner = Learner(two_input_net(), batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
-                      batch_fn=lambda b: ((b["x"], b["side"]), b["y"]))
+    learner, _ = dict_learner(4)
     before = params(learner.net)
     finder = LRFinder(learner)
     finder.find(lr_start=1e-3, lr_end=1.0, num_points=6, mode="exponential")
@@ -201,10 +207,7 @@ def test_batch_fn_must_be_callable():
 
 
 def test_confirm_trials_a_dict_batched_two_input_net():
-    arrays = two_input_arrays(6)
-    batches = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
-    learner = Learner(two_input_net(), batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
-                      batch_fn=lambda b: ((b["x"], b["side"]), b["y"]))
+    learner, _ = dict_learner(6)
     before = params(learner.net)
     confirmation = confirm_learning_rate(learner, [0.01, 0.1], budget=24, horizon=30,
                                          progress=False)
@@ -216,11 +219,10 @@ def test_confirm_trials_a_dict_batched_two_input_net():
 def test_evaluate_loss_reads_batches_as_training_does_and_matches_mean_loss():
     arrays = two_input_arrays(3, batch_size=9)
     dicts = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
-    batch_fn = lambda b: ((b["x"], b["side"]), b["y"])  # noqa: E731
     single = Learner(two_input_net(), dicts, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
-                     batch_fn=batch_fn)
+                     batch_fn=by_dict)
     multi = Learner(two_input_net(), dicts, [mx.cpu(0), mx.cpu(1)],
-                    loss_fn=mx.gluon.loss.L2Loss(), batch_fn=batch_fn)
+                    loss_fn=mx.gluon.loss.L2Loss(), batch_fn=by_dict)
     first = single.evaluate_loss(dicts)
     assert single.evaluate_loss(dicts) == first  # a new pass each call
     assert multi.evaluate_loss(dicts) == pytest.approx(first, rel=1e-6)
@@ -233,15 +235,10 @@ def test_evaluate_loss_reads_batches_as_training_does_and_matches_mean_loss():
 
 
 def test_epoch_training_and_autolrs_reach_batch_fn():
-    arrays = two_input_arrays(6)
-    batches = [{"x": x, "side": side, "y": y} for x, side, y in arrays]
-
-    def learner():
-        return Learner(two_input_net(), batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
-                       batch_fn=lambda b: ((b["x"], b["side"]), b["y"]),
-                       optimizer_params={"learning_rate": LR})
-
-    history = train_epochs(learner(), epochs=2, iterations_per_epoch=3)
+    options = {"optimizer_params": {"learning_rate": LR}}
+    history = train_epochs(dict_learner(6, **options)[0], epochs=2, iterations_per_epoch=3)
     assert [row["epoch"] for row in history] == [1, 2]
-    stages = AutoLRS(learner(), 1e-3, 0.5, tau=12, k=4, tau_max=12, progress=False).run(24)
+    autolrs = AutoLRS(dict_learner(6, **options)[0], 1e-3, 0.5, tau=12, k=4, tau_max=12,
+                      progress=False)
+    stages = autolrs.run(24)
     assert sum(stage.train_steps for stage in stages) > 0

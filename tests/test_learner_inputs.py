@@ -58,41 +58,26 @@ def test_a_loss_class_instead_of_an_instance_is_refused():
         Learner(make_net(), make_batches(1), mx.cpu(), loss_fn=mx.gluon.loss.L2Loss)
 
 
-def test_numpy_batches_are_refused_with_the_conversion_named():
+@pytest.mark.parametrize("batch, options, message", [
+    (lambda x, y: (x.asnumpy(), y.asnumpy()), {},
+     r"data_loader gave a numpy.ndarray as inputs\[0\]; the Learner trains on MXNet arrays "
+     r".*mx.np.array"),
+    (lambda x, y: {"x": x, "y": y.asnumpy()}, {"batch_fn": lambda b: (b["x"], b["y"])},
+     r"batch_fn gave a numpy.ndarray as targets\[0\]"),
+    (lambda x, y: {"x": x, "y": y}, {},
+     r"data_loader yields dict batches \(keys 'x', 'y'\).*pass batch_fn=lambda batch: "
+     r"\(inputs, targets\)"),
+    (lambda x, y: x, {},
+     r"data_loader must yield \(data, label\) batches, or pass batch_fn=.*got a "
+     r"mxnet.numpy.ndarray"),
+], ids=["numpy", "numpy-from-batch_fn", "dict", "not-a-pair"])
+def test_unusable_batches_are_refused_before_any_step(batch, options, message):
     net = make_net()
     before = weights(net)
-    batches = [(x.asnumpy(), y.asnumpy()) for x, y in make_batches(2)]
-    learner = Learner(net, batches, mx.cpu())
-    with pytest.raises(TypeError, match=r"data_loader gave a numpy.ndarray as inputs\[0\]; "
-                                        r"the Learner trains on MXNet arrays .*mx.np.array"):
+    learner = Learner(net, [batch(x, y) for x, y in make_batches(2)], mx.cpu(), **options)
+    with pytest.raises(TypeError, match=message):
         learner.iteration(lr=1.0)
     assert_untrained(net, before)
-
-
-def test_numpy_arrays_from_batch_fn_name_batch_fn():
-    batches = [{"x": x, "y": y.asnumpy()} for x, y in make_batches(1)]
-    learner = Learner(make_net(), batches, mx.cpu(), batch_fn=lambda b: (b["x"], b["y"]))
-    with pytest.raises(TypeError, match=r"batch_fn gave a numpy.ndarray as targets\[0\]"):
-        learner.iteration(lr=1.0)
-
-
-def test_dict_batches_without_batch_fn_name_batch_fn():
-    net = make_net()
-    before = weights(net)
-    batches = [{"x": x, "y": y} for x, y in make_batches(1)]
-    learner = Learner(net, batches, mx.cpu())
-    with pytest.raises(TypeError, match=r"data_loader yields dict batches \(keys 'x', 'y'\).*"
-                                        r"pass batch_fn=lambda batch: \(inputs, targets\)"):
-        learner.iteration(lr=1.0)
-    assert_untrained(net, before)
-
-
-def test_a_batch_that_is_not_a_pair_is_refused():
-    x, _ = make_batches(1)[0]
-    learner = Learner(make_net(), [x], mx.cpu())
-    with pytest.raises(TypeError, match=r"data_loader must yield \(data, label\) batches, or "
-                                        r"pass batch_fn=.*got a mxnet.numpy.ndarray"):
-        learner.iteration(lr=1.0)
 
 
 def test_a_one_pass_generator_that_runs_out_names_the_fix():
