@@ -200,8 +200,9 @@ class Learner:
         Before any training, naming the argument: a net without parameters,
         a loss class instead of an instance, dict batches without
         ``batch_fn``, NumPy arrays in a batch, a tuple output given to a Gluon
-        ``Loss``. The batch checks read the first batch without consuming it;
-        the output check is made at the first forward pass.
+        ``Loss``. Each batch is checked before it is trained on, and the
+        network's output at its first forward pass, before any backward pass
+        or step.
 
     Warns
     -----
@@ -402,10 +403,10 @@ class Learner:
 
         Parameters
         ----------
-        batches : list of (data, label)
-            Whole optimizer steps: a multiple of ``accumulate`` loader batches,
-            e.g. from :meth:`peek_batches`, so that every pass over them is
-            the same steps.
+        batches : list
+            Loader batches making whole optimizer steps: a multiple of
+            ``accumulate`` batches, e.g. from :meth:`peek_batches`, so that
+            every pass over them is the same steps.
         """
         if not isinstance(batches, (list, tuple)) or not batches:
             raise TypeError("batches must be a non-empty list of (data, label) batches, "
