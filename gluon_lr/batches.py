@@ -191,9 +191,10 @@ def check_output(output: Any, loss_fn: Any, default_loss: bool) -> None:
                 "Block whose forward returns the wrapped net's output[0]), or pass a loss_fn "
                 "that takes the tuple: loss_fn(outputs, *targets)".format(_describe(output)))
         return
-    if default_loss and (output.ndim <= 1 or output.shape[-1] == 1):
+    shape = getattr(output, "shape", None)
+    if default_loss and shape is not None and (len(shape) <= 1 or shape[-1] == 1):
         warnings.warn(
             "net gives one output per sample (shape {}), but loss_fn is the default "
             "SoftmaxCrossEntropyLoss, a classifier's loss, which is 0 for one output: for a "
-            "regression pass loss_fn=mx.gluon.loss.L2Loss()".format(output.shape),
+            "regression pass loss_fn=mx.gluon.loss.L2Loss()".format(shape),
             UserWarning, stacklevel=3)

@@ -120,6 +120,24 @@ def test_one_output_under_the_default_loss_warns_naming_it_and_l2loss():
     learner.iteration(lr=0.1)  # warned once per Learner
 
 
+class Flat(mx.gluon.HybridBlock):
+    """One output per sample, as a vector."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = mx.gluon.nn.Dense(1, in_units=6)
+
+    def forward(self, x):
+        return self.dense(x).reshape(-1)
+
+
+def test_a_vector_output_under_the_default_loss_warns_too():
+    net = Flat()
+    net.initialize()
+    with pytest.warns(UserWarning, match=r"one output per sample \(shape \(8,\)\)"):
+        Learner(net, make_batches(1), mx.cpu()).iteration(lr=0.1)
+
+
 def test_one_output_with_a_chosen_loss_does_not_warn():
     net = mx.gluon.nn.Dense(1, in_units=6)
     net.initialize()
