@@ -131,11 +131,14 @@ class Flat(mx.gluon.HybridBlock):
         return self.dense(x).reshape(-1)
 
 
-def test_a_vector_output_under_the_default_loss_warns_too():
+def test_a_vector_output_under_the_default_loss_warns_before_mxnets_error():
     net = Flat()
     net.initialize()
-    with pytest.warns(UserWarning, match=r"one output per sample \(shape \(8,\)\)"):
-        Learner(net, make_batches(1), mx.cpu()).iteration(lr=0.1)
+    learner = Learner(net, make_batches(1), mx.cpu())
+    # the warning comes first and says why MXNet's shape error follows
+    with pytest.warns(UserWarning, match=r"one output per sample \(shape \(8,\)\)"), \
+            pytest.raises(mx.base.MXNetError, match="Shape inconsistent"):
+        learner.iteration(lr=0.1)
 
 
 def test_one_output_with_a_chosen_loss_does_not_warn():
