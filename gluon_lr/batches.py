@@ -154,7 +154,8 @@ def warn_extra_items(batch: Any, batch_fn: Optional[BatchFn]) -> None:
     warnings.warn(
         "data_loader yields batches of {} items; the Learner trains on (data, label) and "
         "ignores the rest. To give a sample weight to the loss (a Gluon loss's third "
-        "argument), pass batch_fn=lambda batch: (batch[0], (batch[1], batch[2]))".format(
+        "argument), pass batch_fn=lambda batch: (batch[0], (batch[1], batch[2])); to use "
+        "(data, label) only, batch_fn=lambda batch: (batch[0], batch[1])".format(
             len(batch)), UserWarning, stacklevel=3)
 
 

@@ -162,6 +162,13 @@ def test_a_third_batch_item_warns_once_and_names_the_batch_fn_that_keeps_it():
     with pytest.warns(UserWarning, match=r"data_loader yields batches of 3 items; the Learner "
                                          r"trains on \(data, label\) and ignores the rest.*"
                                          r"batch_fn=lambda batch: \(batch\[0\], \(batch\[1\], "
-                                         r"batch\[2\]\)\)"):
+                                         r"batch\[2\]\)\); to use \(data, label\) only, "
+                                         r"batch_fn=lambda batch: \(batch\[0\], batch\[1\]\)"):
         first = learner.iteration(lr=0.1)
     assert [first] + learner.run(3, lr=0.1) == plain.run(4, lr=0.1)
+
+
+def test_a_batch_fn_that_keeps_data_and_label_silences_the_warning():
+    batches = [(x, y, mx.np.ones(8)) for x, y in make_batches(1)]
+    # pytest.ini turns gluon-lr's warnings into errors: none may be raised here
+    Learner(make_net(), batches, mx.cpu(), batch_fn=lambda b: (b[0], b[1])).iteration(lr=0.1)
