@@ -25,6 +25,8 @@ _EXPORTS = {
     "cifar10_splits": "data", "subset": "data", "configure_threads": "threads",
     "AutoLRS": "autolrs", "Sweep": "sweeps", "ExponentialSweep": "sweeps",
     "LinearSweep": "sweeps", "build_sweep": "sweeps",
+    "split_batch": "batches", "set_lr_mult": "layer_rates",
+    "discriminative_lr_mult": "layer_rates", "lr_mult_summary": "layer_rates",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,17 +10,21 @@ step to one callback shape, ``callback(step, lr, loss) -> stop?``.
 from __future__ import annotations
 
 import collections
+import collections.abc
 import contextlib
 import math
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, \
-    Union, cast
+    Tuple, Union, cast
 
 import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon.utils import split_and_load
 
 from ._validate import as_bool, as_callable, as_int, as_lr
+from .batches import Arrays, BatchFn, check_loss_fn, check_output, split_batch, \
+    warn_extra_items
 from .devices import resolve_devices
+from .layer_rates import LrMult, apply_lr_mult
 from .momentum import sync_momentum
 from .mxnet_internals import param_has_data, param_is_deferred, updates_on_kvstore
 from .optimizers import checked_optimizer
@@ -28,8 +32,8 @@ from .state import TrainingState
 
 __all__ = ["Learner", "Batch", "StepCallback", "Rate"]
 
-#: One loader item: ``(data, label)`` (further items are ignored).
-Batch = Sequence[Any]
+#: One loader item: ``(data, label)``, or anything a ``batch_fn`` maps to ``(inputs, targets)``.
+Batch = Any
 #: The callback shape of every training loop: ``callback(step, lr, loss) -> stop?``.
 StepCallback = Callable[[int, float, float], Any]
 #: What :meth:`Learner.run` trains at: the optimizer's own rate (None), a fixed
@@ -42,6 +46,12 @@ def _checked_loader(data_loader: Any) -> Iterable[Batch]:
         raise TypeError("data_loader must be iterable (e.g. an mx.gluon.data.DataLoader); "
                         "got {!r}".format(type(data_loader)))
     return cast(Iterable[Batch], data_loader)
+
+
+def _checked_batch_fn(batch_fn: Optional[BatchFn]) -> Optional[BatchFn]:
+    if batch_fn is None:
+        return None
+    return as_callable("batch_fn", batch_fn, "batch -> (inputs, targets)")
 
 
 def _is_uninitialized(param: Any) -> bool:
@@ -57,8 +67,19 @@ def _checked_hybridize(hybridize: Any) -> Union[bool, Dict[str, Any]]:
 def _checked_loss_fn(loss_fn: Optional[Callable[..., Any]]) -> Callable[..., Any]:
     if loss_fn is None:
         return cast(Callable[..., Any], mx.gluon.loss.SoftmaxCrossEntropyLoss())
-    return as_callable("loss_fn", loss_fn, "an mx.gluon.loss.Loss or (prediction, label) -> "
+    check_loss_fn(loss_fn)
+    return as_callable("loss_fn", loss_fn, "an mx.gluon.loss.Loss or (output, *targets) -> "
                        "per-sample losses")
+
+
+def _checked_net(net: Any) -> mx.gluon.Block:
+    if not isinstance(net, mx.gluon.Block):
+        raise TypeError("net must be an mx.gluon.Block; got {!r}".format(type(net)))
+    if not net.collect_params():
+        raise ValueError("net has no parameters to train: give the Learner a network with "
+                         "layers such as mx.gluon.nn.Dense (define them in __init__ so that "
+                         "Gluon registers them); got {!r}".format(type(net)))
+    return net
 
 
 def _checked_initializer(initializer: Any) -> Any:
@@ -101,17 +122,30 @@ class Learner:
     net : mx.gluon.Block
         The network. Parameters that are not initialized yet are initialized
         with ``initializer``; initialized ones keep their values and are moved
-        to ``device`` if they live elsewhere.
+        to ``device`` if they live elsewhere. It is called as ``net(*inputs)``
+        and must return one array for a Gluon ``Loss``.
     data_loader : iterable
-        Yields ``(data, label)`` batches, e.g. a ``DataLoader`` with a
+        Yields ``(data, label)`` batches of ``mx.np.ndarray`` (``data`` may be
+        a tuple of arrays, for several inputs), or any batches ``batch_fn``
+        understands; e.g. a ``DataLoader`` with a
         :class:`~gluon_lr.ContinuousBatchSampler`. A finite loader is simply
-        iterated again when it runs out.
+        iterated again when it runs out; a one-pass iterator (a generator)
+        cannot be, and raises ValueError when it runs out.
     device : mx.device.Device, str or list, optional
         Where to train: one device, or a list for data parallelism (each batch
         is split across them). Defaults to ``mx.gpu()`` if present, else
         ``mx.cpu()``. Strings such as ``'cpu'`` or ``'gpu:1'`` are accepted.
-    loss_fn : mx.gluon.loss.Loss, optional
-        Defaults to ``SoftmaxCrossEntropyLoss()``.
+    loss_fn : mx.gluon.loss.Loss or callable, optional
+        Per-sample losses of ``loss_fn(output, *targets)``. Defaults to
+        ``SoftmaxCrossEntropyLoss()``, a classifier's loss: pass e.g.
+        ``mx.gluon.loss.L2Loss()`` for a regression.
+    batch_fn : callable, optional
+        ``batch_fn(batch) -> (inputs, targets)`` for batches that are not
+        ``(data, label)``: dicts, several inputs (a tuple, given to the network
+        as ``net(*inputs)``), several targets (a tuple, given to the loss as
+        ``loss_fn(output, *targets)``) or none. The batch size is axis 0 of
+        the first input, and several devices each get a part of every array.
+        See :func:`~gluon_lr.batches.split_batch`.
     optimizer : str or mx.optimizer.Optimizer, default 'sgd'
         Used to build the Trainer when ``trainer`` is not given: a name MXNet
         registers (``'sgd'``, ``'adam'``, ...) or an optimizer object.
@@ -148,8 +182,34 @@ class Learner:
         data-parallel replica, are kept once rather than once per device;
         BatchNorm statistics, which differ per replica, are kept per replica.
         Restore stays exact. ``None`` keeps a copy beside each replica.
+    lr_mult : dict or (float, float), optional
+        Per-layer rates: ``{pattern: multiplier}`` sets ``Parameter.lr_mult``
+        of the parameters whose names match each regular expression (as
+        ``net.collect_params(pattern)`` selects them,
+        :func:`~gluon_lr.layer_rates.set_lr_mult`); a pair ``(lo, hi)`` spreads
+        multipliers geometrically from ``lo / hi`` on the first top-level block
+        to 1 on the last (:func:`~gluon_lr.layer_rates.discriminative_lr_mult`).
+        Each parameter trains at the base rate (the one :meth:`run`, schedules
+        and the finder set) times its multiplier; snapshots restore them.
     ctx : mx.device.Device, optional
         MXNet 1.x name of ``device``, accepted for the 1.x tutorial's code.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before any training, naming the argument: a net without parameters,
+        a loss class instead of an instance, dict batches without
+        ``batch_fn``, NumPy arrays in a batch, a tuple output given to a Gluon
+        ``Loss``. Each batch is checked before it is trained on, and the
+        network's output at its first forward pass, before any backward pass
+        or step.
+
+    Warns
+    -----
+    UserWarning
+        For ``(data, label, extra)`` batches without ``batch_fn`` (the extra
+        items are not used), and for a network with one output per sample
+        under the default ``SoftmaxCrossEntropyLoss``.
 
     Attributes
     ----------
@@ -172,24 +232,26 @@ class Learner:
     """
 
     def __init__(self, net: mx.gluon.Block, data_loader: Iterable[Batch], device: Any = None, *,
-                 loss_fn: Optional[Callable[..., Any]] = None,
+                 loss_fn: Optional[Callable[..., Any]] = None, batch_fn: Optional[BatchFn] = None,
+                 lr_mult: Optional[LrMult] = None,
                  optimizer: Union[str, mx.optimizer.Optimizer] = "sgd",
                  optimizer_params: Optional[Dict[str, Any]] = None,
                  trainer: Optional[mx.gluon.Trainer] = None,
                  initializer: Optional[mx.init.Initializer] = None,
                  hybridize: Union[bool, Dict[str, Any]] = False, kvstore: Any = "device",
                  accumulate: int = 1, snapshot_device: Any = None, ctx: Any = None) -> None:
-        if not isinstance(net, mx.gluon.Block):
-            raise TypeError("net must be an mx.gluon.Block; got {!r}".format(type(net)))
         if ctx is not None:
             if device is not None:
                 raise TypeError("pass device or its MXNet 1.x name ctx, not both")
             device = ctx
-        self.net = net
+        self.net = _checked_net(net)
         self.data_loader = _checked_loader(data_loader)
         self.devices = resolve_devices(device)
         self.device = self.devices[0] if len(self.devices) == 1 else list(self.devices)
         self.loss_fn = _checked_loss_fn(loss_fn)
+        self.batch_fn = _checked_batch_fn(batch_fn)
+        # the default loss is a classifier's: a one-output net under it is a likely mistake
+        self._default_loss = loss_fn is None
         self.accumulate = as_int("accumulate", accumulate, 1)
         self.snapshot_device = None if snapshot_device is None \
             else resolve_devices(snapshot_device)[0]
@@ -197,6 +259,7 @@ class Learner:
         initializer = _checked_initializer(initializer)
         if trainer is None:
             optimizer, optimizer_params = checked_optimizer(optimizer, optimizer_params)
+        apply_lr_mult(net, lr_mult)
         self._initialize(initializer)
         if self.accumulate > 1:
             self._accumulate_gradients()
@@ -208,6 +271,8 @@ class Learner:
         self._data_iter: Optional[Iterator[Batch]] = None
         # batches drawn ahead, served before the loader's
         self._pending: Deque[Batch] = collections.deque()
+        # the loader's first batch and the net's first output are checked once
+        self._batch_checked = self._output_checked = False
         self._closed = False
 
     @property
@@ -272,6 +337,7 @@ class Learner:
         self._release_iterator()
         self._pending.clear()
         self.data_loader = data_loader
+        self._batch_checked = False
 
     def _next_batch(self) -> Batch:
         if self._pending:
@@ -290,7 +356,14 @@ class Learner:
         try:
             return next(self._data_iter)
         except StopIteration:
-            raise ValueError("data_loader yields no batches (is the dataset empty?)") from None
+            pass
+        if isinstance(self.data_loader, collections.abc.Iterator):
+            raise ValueError(
+                "data_loader is a one-pass iterator (such as a generator) and has run out: the "
+                "Learner starts a loader's next pass when it runs out, which an iterator "
+                "cannot do. Pass a list of batches, or an mx.gluon.data.DataLoader (with "
+                "batch_sampler=gluon_lr.ContinuousBatchSampler(...) for endless batches)")
+        raise ValueError("data_loader yields no batches (is the dataset empty?)")
 
     def _draw_ahead(self, count: int) -> List[Batch]:
         """The next ``count`` loader batches, drawn now and kept to be trained on next."""
@@ -330,10 +403,10 @@ class Learner:
 
         Parameters
         ----------
-        batches : list of (data, label)
-            Whole optimizer steps: a multiple of ``accumulate`` loader batches,
-            e.g. from :meth:`peek_batches`, so that every pass over them is
-            the same steps.
+        batches : list
+            Loader batches making whole optimizer steps: a multiple of
+            ``accumulate`` batches, e.g. from :meth:`peek_batches`, so that
+            every pass over them is the same steps.
         """
         if not isinstance(batches, (list, tuple)) or not batches:
             raise TypeError("batches must be a non-empty list of (data, label) batches, "
@@ -350,10 +423,27 @@ class Learner:
         finally:
             self.data_loader, self._data_iter, self._pending = saved
 
-    def _to_devices(self, array: Any) -> List[Any]:
+    def _split(self, batch: Batch) -> Tuple[Arrays, Arrays]:
+        """A batch's ``(inputs, targets)``; the loader's first batch is checked for extra items."""
+        if not self._batch_checked:
+            warn_extra_items(batch, self.batch_fn)
+            self._batch_checked = True
+        return split_batch(batch, self.batch_fn)
+
+    def _to_devices(self, arrays: Arrays) -> List[Arrays]:
+        """Every device's part of the arrays: one tuple per device, each array split on axis 0."""
         if len(self.devices) == 1:
-            return [array.to_device(self.devices[0])]
-        return cast(List[Any], split_and_load(array, self.devices, even_split=False))
+            return [tuple(array.to_device(self.devices[0]) for array in arrays)]
+        parts = [split_and_load(array, self.devices, even_split=False) for array in arrays]
+        return [tuple(part[index] for part in parts) for index in range(len(self.devices))]
+
+    def _forward(self, inputs: Arrays) -> Any:
+        """``net(*inputs)``, its first output checked against ``loss_fn``."""
+        output = self.net(*inputs)
+        if not self._output_checked:
+            check_output(output, self.loss_fn, self._default_loss)
+            self._output_checked = True
+        return output
 
     def initialize_parameters(self) -> None:
         """Finish deferred parameter initialization without changing any state.
@@ -369,9 +459,9 @@ class Learner:
             raise RuntimeError("this Learner is closed")
         if not any(param_is_deferred(p) for p in self.net.collect_params().values()):
             return
-        batch = self._draw_ahead(1)[0]
+        inputs = self._split(self._draw_ahead(1)[0])[0]
         with autograd.pause(train_mode=False):
-            self.net(self._to_devices(batch[0])[0])
+            self._forward(self._to_devices(inputs)[0])
 
     def iteration(self, lr: Optional[float] = None, take_step: bool = True) -> float:
         """Train on the next batch (``accumulate`` batches) and return the mean loss.
@@ -402,13 +492,13 @@ class Learner:
             self._set_learning_rate(lr)
         batch_losses, samples = [], 0
         for _ in range(self.accumulate):
-            data, label = self._next_batch()[:2]
-            datas, labels = self._to_devices(data), self._to_devices(label)
+            inputs, targets = self._split(self._next_batch())
+            shards = zip(self._to_devices(inputs), self._to_devices(targets))
             with autograd.record():
-                losses = [self.loss_fn(self.net(x), y) for x, y in zip(datas, labels)]
+                losses = [self.loss_fn(self._forward(xs), *ys) for xs, ys in shards]
             autograd.backward(losses)
             batch_losses.extend(losses)
-            samples += data.shape[0]
+            samples += inputs[0].shape[0]
         if take_step:
             if self.trainer.optimizer.lr_scheduler is not None:
                 sync_momentum(self.trainer)
@@ -428,6 +518,47 @@ class Learner:
         if len(losses) == 1:
             return cast(float, mx.np.mean(losses[0]).item())
         return cast(float, sum(loss.sum().item() for loss in losses) / samples)
+
+    def evaluate_loss(self, data_loader: Iterable[Batch]) -> float:
+        """The mean per-sample loss over a finite loader, in inference mode.
+
+        The batches are read as training batches are (``batch_fn``, several
+        inputs and targets, split over the devices), from a new pass over
+        ``data_loader`` at every call; nothing is trained or recorded, and
+        BatchNorm uses its running statistics.
+
+        Parameters
+        ----------
+        data_loader : iterable
+            A finite loader that can be iterated again and again (a list of
+            batches, a ``DataLoader``), such as a validation set.
+
+        Examples
+        --------
+        >>> import mxnet as mx
+        >>> net = mx.gluon.nn.Dense(1, in_units=1, use_bias=False)
+        >>> net.initialize(mx.init.One())
+        >>> batches = [{"x": mx.np.array([[1.0], [2.0]]), "y": mx.np.array([[0.0], [0.0]])}]
+        >>> learner = Learner(net, batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
+        ...                   batch_fn=lambda b: (b["x"], b["y"]))
+        >>> learner.evaluate_loss(batches)  # (0.5 * 1 + 0.5 * 4) / 2
+        1.25
+        """
+        if isinstance(_checked_loader(data_loader), collections.abc.Iterator):
+            raise TypeError("data_loader must be iterable again and again (a list of batches "
+                            "or a DataLoader), not a one-pass iterator; got {!r}".format(
+                                type(data_loader)))
+        mx.npx.waitall()  # a static_alloc graph's last BatchNorm writes are not tracked
+        total, samples = 0.0, 0
+        with autograd.pause(train_mode=False):
+            for batch in data_loader:
+                inputs, targets = split_batch(batch, self.batch_fn)
+                for xs, ys in zip(self._to_devices(inputs), self._to_devices(targets)):
+                    total += self.loss_fn(self._forward(xs), *ys).sum().item()
+                samples += inputs[0].shape[0]
+        if not samples:
+            raise ValueError("data_loader yields no samples to measure the loss on")
+        return total / samples
 
     def run(self, steps: int, lr: Rate = None,
             callback: Optional[StepCallback] = None) -> List[float]:

@@ -5,6 +5,8 @@ A :class:`TrainingState` holds copies of
 - every parameter of the network on every device, including those with
   ``grad_req='null'`` such as BatchNorm running statistics (and the gradient
   buffers of parameters with ``grad_req='add'``, which accumulate);
+- every parameter's ``lr_mult`` (its per-layer rate, read by the optimizer at
+  every step);
 - the optimizer states (momentum and the like) of every updater;
 - the optimizer's own attributes: learning rate, momentum or ``beta1``,
   ``num_update`` and the per-index update counts;
@@ -130,7 +132,9 @@ class TrainingState:
         self._trainer = trainer
         self._optimizer = trainer.optimizer
         self._params: List[Tuple[Any, List[Any], Optional[List[Any]]]] = []
-        for param in _unique_params(net, trainer):
+        params = _unique_params(net, trainer)
+        self._lr_mults = [(param, param.lr_mult) for param in params]
+        for param in params:
             if not param_has_data(param):
                 continue  # not initialized yet: nothing to save
             grads = None
@@ -169,6 +173,8 @@ class TrainingState:
             raise RuntimeError("the Trainer's optimizer was replaced after the snapshot "
                                "(e.g. by Trainer.load_states); cannot restore into it")
         mx.npx.waitall()  # no untracked write of a static graph may land after the copy
+        for param, lr_mult in self._lr_mults:
+            param.lr_mult = lr_mult
         for param, datas, grads in self._params:
             _write_back(datas, param.list_data())
             if grads is not None:

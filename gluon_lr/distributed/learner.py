@@ -170,8 +170,9 @@ class DistributedLearner(Learner):
         between workers; a choice made on it would differ too and leave the
         workers waiting on each other for ever.
     **options
-        ``loss_fn``, ``optimizer``, ``optimizer_params``, ``initializer``,
-        ``hybridize``, ``accumulate``, ``snapshot_device``: as for
+        ``loss_fn``, ``batch_fn``, ``lr_mult``, ``optimizer``,
+        ``optimizer_params``, ``initializer``, ``hybridize``, ``accumulate``,
+        ``snapshot_device``: as for
         :class:`~gluon_lr.Learner`. A ready ``trainer`` is not accepted (the
         learner builds its Trainer on ``kvstore`` with
         ``update_on_kvstore=False``).
