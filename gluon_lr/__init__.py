@@ -25,6 +25,7 @@ _EXPORTS = {
     "cifar10_splits": "data", "subset": "data", "configure_threads": "threads",
     "AutoLRS": "autolrs", "Sweep": "sweeps", "ExponentialSweep": "sweeps",
     "LinearSweep": "sweeps", "build_sweep": "sweeps",
+    "evaluation_weights": "optimizers",
 }
 
 __all__ = sorted(_EXPORTS)
