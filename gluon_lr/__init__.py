@@ -25,7 +25,8 @@ _EXPORTS = {
     "cifar10_splits": "data", "subset": "data", "configure_threads": "threads",
     "AutoLRS": "autolrs", "Sweep": "sweeps", "ExponentialSweep": "sweeps",
     "LinearSweep": "sweeps", "build_sweep": "sweeps",
-    "evaluation_weights": "optimizers",
+    "evaluation_weights": "optimizers", "warmup_stable_decay": "schedules",
+    "CoolDown": "schedules",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -5,28 +5,20 @@ initial weights ``p0`` to a solution, grown from ``d0`` as the training
 shows it is larger. With ``k`` the steps taken so far, the learning rate
 ``lr`` (1 by default: a multiplier of the estimate) and ``b_k = sqrt(1 -
 beta2^(k+1)) / (1 - beta1^(k+1))`` with ``use_bias_correction`` (else 1),
-one step is, following the reference implementation (konstmish/prodigy):
+one step is, following the reference implementation (konstmish/prodigy)::
 
-.. math::
+    eta_k   = d_k * lr * b_k
+    m      <- beta1 * m + d_k * (1 - beta1) * g
+    v      <- beta2 * v + d_k**2 * (1 - beta2) * g**2
+    s      <- beta3 * s + (d_k / d0) * eta_k * g
+    N_(k+1) = beta3 * N_k + (d_k / d0) * eta_k * sum(<g, p0 - p>)
+    d_hat   = d_coef * N_(k+1) / sum(|s|_1)
+    d_max  <- max(d_max, d_hat),    d_(k+1) = min(d_max, growth_rate * d_k)
+    p      <- p - eta_k * wd * p - eta_k * m / (sqrt(v) + d_(k+1) * epsilon)
 
-    \\eta_k &= d_k\\, \\mathrm{lr}\\, b_k
-
-    m &\\leftarrow \\beta_1 m + d_k (1 - \\beta_1)\\, g, \\qquad
-    v \\leftarrow \\beta_2 v + d_k^2 (1 - \\beta_2)\\, g^2
-
-    s &\\leftarrow \\beta_3 s + (d_k / d_0)\\, \\eta_k\\, g
-
-    N_{k+1} &= \\beta_3 N_k + (d_k / d_0)\\, \\eta_k\\, \\textstyle\\sum \\langle g, p_0 - p \\rangle,
-    \\qquad \\hat d = c_d\\, N_{k+1} / \\textstyle\\sum \\lVert s \\rVert_1
-
-    d_{max} &\\leftarrow \\max(d_{max}, \\hat d), \\qquad
-    d_{k+1} = \\min(d_{max},\\, \\rho\\, d_k)
-
-    p &\\leftarrow p - \\eta_k\\, \\mathrm{wd}\\, p - \\eta_k\\, m / (\\sqrt v + d_{k+1} \\epsilon)
-
-where the sums run over every weight, ``beta3`` defaults to ``sqrt(beta2)``,
-``c_d = d_coef``, ``rho = growth_rate``; on the first rise from ``d0``,
-``d`` becomes ``max(d0, d_hat)`` before the cap. With ``safeguard_warmup``,
+where the sums run over every weight and ``beta3`` defaults to
+``sqrt(beta2)``. On the first rise from ``d0``, ``d`` becomes
+``max(d0, d_hat)`` before the cap. With ``safeguard_warmup``,
 ``s`` grows by ``(d_k / d_0) d_k g`` instead. The weight decay is AdamW's
 (``decouple=True``, the default) or added to the gradient (``decouple=False``).
 While every ``s`` is 0 (no gradient yet) no step is taken.

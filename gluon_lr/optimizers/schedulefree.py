@@ -3,19 +3,13 @@
 Each weight carries three sequences. Gradients are taken at ``y``, which the
 network's parameters hold during training; ``z`` takes the base optimizer's
 steps; ``x``, a weighted average of the ``z``, is the point to evaluate (see
-:func:`~gluon_lr.optimizers.evaluation_weights`). At update ``t`` (1-based):
+:func:`~gluon_lr.optimizers.evaluation_weights`). At update ``t`` (1-based)::
 
-.. math::
-
-    \\gamma_t &= \\gamma \\min(1, t / T_{warm})
-
-    w_t &= t^r (\\max_{i \\le t} \\gamma_i)^p, \\qquad c_t = w_t / \\textstyle\\sum_{i \\le t} w_i
-
-    z_t &= z_{t-1} - \\gamma_t\\, u_t
-
-    x_t &= (1 - c_t)\\, x_{t-1} + c_t\\, z_t
-
-    y_t &= \\beta\\, x_t + (1 - \\beta)\\, z_t
+    gamma_t = gamma * min(1, t / T_warm)
+    w_t     = t**r * max(gamma_1, ..., gamma_t)**p,    c_t = w_t / (w_1 + ... + w_t)
+    z_t     = z_(t-1) - gamma_t * u_t
+    x_t     = (1 - c_t) * x_(t-1) + c_t * z_t
+    y_t     = beta * x_t + (1 - beta) * z_t
 
 with ``z_0 = x_0 = y_0`` the initial weights, ``T_warm = warmup_steps``
 (no warm-up when 0), ``r`` and ``p = weight_lr_power`` as in the reference
