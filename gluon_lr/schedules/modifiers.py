@@ -164,19 +164,8 @@ class LinearCoolDown(CoolDown):
 
     Follow ``schedule`` up to ``start_idx``, then fall linearly from
     ``schedule(start_idx)`` to ``finish_lr`` in ``length`` iterations; the
-    rate then stays at ``finish_lr``.
-
-    Parameters
-    ----------
-    schedule : callable
-        The schedule to cool down (copied if it is an ``mx.lr_scheduler`` object).
-    finish_lr : float
-        Learning rate at the end of the cool-down and afterwards: 0 or in
-        float32's range.
-    start_idx : int
-        Last iteration taken from ``schedule``, in ``[0, 2**53]``.
-    length : int
-        Number of cool-down iterations, in ``[0, 2**53]``.
+    rate then stays at ``finish_lr``. The parameters are :class:`CoolDown`'s
+    but ``shape``.
 
     Examples
     --------
