@@ -2,8 +2,9 @@
 
 Run from anywhere: ``python docs/schedule_shapes.py``. The panels use the
 examples of MXNet's "Advanced Learning Rate Schedules" tutorial, the two
-configurations printed in DeepSpeed's LRRT and 1-Cycle tutorials, and
-PyTorch-style one-cycle and cyclical schedules.
+configurations printed in DeepSpeed's LRRT and 1-Cycle tutorials,
+PyTorch-style one-cycle and cyclical schedules, and the long-run schedules:
+Warmup-Stable-Decay with 1-sqrt and cosine cool-downs, and linear decay to zero.
 """
 import pathlib
 
@@ -17,7 +18,8 @@ import mxnet as mx  # noqa: E402
 from gluon_lr.plotting import plot_schedule  # noqa: E402
 from gluon_lr.schedules import (  # noqa: E402
     CosineAnnealingSchedule, CyclicalSchedule, CyclicLR, LinearCoolDown, LinearWarmUp,
-    OneCycleLR, OneCycleSchedule, TriangularSchedule, from_config)
+    OneCycleLR, OneCycleSchedule, TriangularSchedule, create_schedule, from_config,
+    warmup_stable_decay)
 
 OUTPUT = pathlib.Path(__file__).resolve().with_name("schedule_shapes.png")
 
@@ -61,6 +63,12 @@ PANELS = [
      OneCycleLR(max_lr=0.1, total_steps=1500, three_phase=True), 1500),
     ("CyclicLR(0.01, 0.1, 250, mode='triangular2')",
      CyclicLR(base_lr=0.01, max_lr=0.1, step_size_up=250, mode="triangular2"), 1500),
+    ("warmup_stable_decay(0.1, 1500, 100, 300, '1-sqrt')",
+     warmup_stable_decay(0.1, 1500, warmup=100, cooldown=300, shape="1-sqrt"), 1500),
+    ("warmup_stable_decay(0.1, 1500, 100, 300, 'cosine')",
+     warmup_stable_decay(0.1, 1500, warmup=100, cooldown=300, shape="cosine"), 1500),
+    ("create_schedule('linear', 1500, max_lr=0.1, warmup=100)",
+     create_schedule("linear", total_steps=1500, max_lr=0.1, warmup=100), 1500),
 ]
 
 

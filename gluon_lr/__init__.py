@@ -27,6 +27,8 @@ _EXPORTS = {
     "LinearSweep": "sweeps", "build_sweep": "sweeps",
     "split_batch": "batches", "set_lr_mult": "layer_rates",
     "discriminative_lr_mult": "layer_rates", "lr_mult_summary": "layer_rates",
+    "evaluation_weights": "optimizers", "warmup_stable_decay": "schedules",
+    "CoolDown": "schedules",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -2,14 +2,19 @@
 
 MXNet's optimizers read their momentum attribute on every update, so setting it
 right before ``trainer.step()`` is all a schedule needs. SGD, NAG and the other
-momentum optimizers use ``momentum``; Adam-family optimizers use ``beta1``
-(``beta2`` is never touched).
+momentum optimizers use ``momentum``; Adam-family optimizers and Prodigy use
+``beta1`` (``beta2`` is never touched). A momentum schedule does not apply to
+the Schedule-Free optimizers: their ``momentum`` (SGD) or ``beta1`` (AdamW) is
+the fixed interpolation between the averaged and the stepped weights, and they
+replace the schedule.
 """
 from __future__ import annotations
 
 from typing import Any, Optional, Union
 
 import mxnet as mx
+
+from .optimizers import ScheduleFree
 
 __all__ = ["sync_momentum"]
 
@@ -24,6 +29,12 @@ def _optimizer_of(trainer_or_optimizer: object) -> mx.optimizer.Optimizer:
 
 
 def _momentum_attribute(optimizer: mx.optimizer.Optimizer) -> str:
+    if isinstance(optimizer, ScheduleFree):
+        raise TypeError(
+            "{} takes no momentum schedule: its {!r} is the interpolation between the averaged "
+            "and the stepped weights, not momentum; build the schedule with "
+            "cycle_momentum=False".format(type(optimizer).__name__,
+                                          optimizer.interpolation_name))
     for name in ("beta1", "momentum"):
         if hasattr(optimizer, name):
             return name
@@ -58,8 +69,8 @@ def sync_momentum(trainer_or_optimizer: Union[mx.gluon.Trainer, mx.optimizer.Opt
     Raises
     ------
     TypeError
-        If the optimizer has neither ``momentum`` nor ``beta1`` while the
-        schedule defines momentum.
+        If the optimizer has neither ``momentum`` nor ``beta1``, or is
+        Schedule-Free, while the schedule defines momentum.
     ValueError
         If no schedule is given and the optimizer has no ``lr_scheduler``, or
         if an SGD-style optimizer already stepped with ``momentum=0`` (it then

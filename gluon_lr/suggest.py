@@ -588,7 +588,7 @@ SUGGESTION_METHODS: Dict[str, Callable[..., Optional[float]]] = {
 #: MXNet's optimizers that scale each step by running statistics of the gradient.
 ADAPTIVE_OPTIMIZERS = frozenset({"adabelief", "adadelta", "adagrad", "adam", "adamax", "adamw",
                                  "ftml", "ftrl", "groupadagrad", "lamb", "lans", "nadam",
-                                 "rmsprop"})
+                                 "rmsprop", "prodigy", "adamw_schedulefree"})
 
 
 def lowest_options(optimizer: Optional[str]) -> Dict[str, float]:

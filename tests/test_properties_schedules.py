@@ -5,8 +5,8 @@ generated valid arguments and evaluated at generated 1-based iterations ``t`` up
 well past its end. The values are finite, float32-representable and non-negative; the
 documented boundary values are exact; joined schedules are continuous at their joins.
 
-In CI: 24 tests of 80 or 60 examples, 1,680 examples in all, the first 12 checking up
-to 40 iterations each; measured with ``--hypothesis-show-statistics`` on 2 shared cores,
+In CI: 26 tests of 80 or 60 examples, 1,820 examples in all, the first 13 checking up
+to 40 iterations each (the figures below were measured with 24 tests); measured with ``--hypothesis-show-statistics`` on 2 shared cores,
 they spent 5.7 s running examples (all three property files: 93 tests, 15 s).
 """
 import math
@@ -16,10 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gluon_lr._validate import FLOAT32_TINY
-from gluon_lr.schedules import (SCHEDULE_NAMES, ConstantSchedule, CosineAnnealingSchedule,
-                                CyclicalSchedule, CyclicLR, LinearCoolDown, LinearWarmUp,
-                                LRRangeTest, OneCycle, OneCycleLR, OneCycleSchedule,
-                                TriangularSchedule, create_schedule, from_config)
+from gluon_lr.schedules import (COOLDOWN_SHAPES, SCHEDULE_NAMES, ConstantSchedule, CoolDown,
+                                CosineAnnealingSchedule, CyclicalSchedule, CyclicLR,
+                                LinearCoolDown, LinearWarmUp, LRRangeTest, OneCycle, OneCycleLR,
+                                OneCycleSchedule, TriangularSchedule, create_schedule,
+                                from_config, warmup_stable_decay)
 from gluon_lr.schedules.base import as_rate
 from properties import bounded, bounds, is_rate, lengths, lrs, momenta, ordered
 
@@ -52,8 +53,12 @@ def warm_up(draw):
 def cool_down(draw):
     child, length = draw(cosine())
     start, cool = draw(st.integers(0, length)), draw(st.integers(0, 5000))
-    return LinearCoolDown(child, finish_lr=draw(bounds), start_idx=start,
-                          length=cool), start + cool
+    shape = draw(st.sampled_from(COOLDOWN_SHAPES))
+    if shape == "linear":
+        return LinearCoolDown(child, finish_lr=draw(bounds), start_idx=start,
+                              length=cool), start + cool
+    return CoolDown(child, finish_lr=draw(bounds), start_idx=start, length=cool,
+                    shape=shape), start + cool
 
 
 @st.composite
@@ -133,15 +138,31 @@ def constant(draw):
 
 
 @st.composite
+def wsd(draw):
+    low, high = draw(ordered(bounds).filter(lambda pair: pair[1] > 0))
+    total = draw(lengths)
+    warm = draw(st.integers(0, total))
+    cool = draw(st.integers(0, total - warm))
+    schedule = warmup_stable_decay(high, total, warmup=warm, cooldown=cool,
+                                   shape=draw(st.sampled_from(COOLDOWN_SHAPES)), min_lr=low,
+                                   start_lr=draw(st.sampled_from([None, 0.0, high])))
+    return schedule, total
+
+
+@st.composite
 def by_name(draw):
     name = draw(st.sampled_from(SCHEDULE_NAMES))
     total = draw(st.integers(2, 5000))
     low, high = sorted((draw(lrs), draw(lrs)))
+    fraction = draw(st.floats(0.0, 1.0))
+    cool = round(fraction * total) if name == "wsd" else 1
     schedule = create_schedule(name, total_steps=total, lr=draw(lrs), max_lr=high,
                                min_lr=draw(st.one_of(st.none(), st.just(low))),
                                cycles=draw(st.integers(1, 10)),
-                               warmup=draw(st.integers(0, total - 1)),
-                               pct_start=draw(st.floats(1e-3, 0.999)))
+                               warmup=draw(st.integers(0, min(total - 1, total - cool))),
+                               pct_start=draw(st.floats(1e-3, 0.999)),
+                               cooldown_fraction=fraction,
+                               cooldown_shape=draw(st.sampled_from(COOLDOWN_SHAPES)))
     return schedule, 2 * total
 
 
@@ -149,7 +170,8 @@ SCHEDULES = {"TriangularSchedule": triangular, "CosineAnnealingSchedule": cosine
              "LinearWarmUp": warm_up, "LinearCoolDown": cool_down,
              "OneCycleSchedule": one_cycle_schedule, "CyclicalSchedule": cyclical,
              "LRRangeTest": range_test, "OneCycle": one_cycle, "OneCycleLR": one_cycle_lr,
-             "CyclicLR": cyclic_lr, "ConstantSchedule": constant, "create_schedule": by_name}
+             "CyclicLR": cyclic_lr, "ConstantSchedule": constant, "create_schedule": by_name,
+             "warmup_stable_decay": wsd}
 
 
 def iterations(horizon):
@@ -163,9 +185,13 @@ def line_rounding(schedule):
     """The rounding error of a linear warm-up's or cool-down's end (see schedules.base).
 
     The tutorial's line ``t * (finish - start) / length + start`` can end a rounding
-    error of ``start`` away from ``finish``: below it when ``finish`` is 0.
+    error of ``start`` away from ``finish``: below it when ``finish`` is 0. A warm-up
+    ends where its schedule starts, which may be a linear cool-down of no length.
     """
-    if isinstance(schedule, (LinearCoolDown, LinearWarmUp)):
+    if isinstance(schedule, LinearWarmUp):
+        return max(2 * ULPS * max(schedule.start_lr, schedule.finish_lr),
+                   line_rounding(schedule._child))
+    if isinstance(schedule, CoolDown) and schedule.shape == "linear":
         return 2 * ULPS * max(schedule.start_lr, schedule.finish_lr)
     return 0.0
 
@@ -288,7 +314,9 @@ def test_cyclic_lr_starts_each_cycle_at_base_lr(built):
 def test_create_schedule_ends_where_documented(data):
     name = data.draw(st.sampled_from(SCHEDULE_NAMES))
     total = data.draw(st.integers(2, 5000))
-    high, warmup = data.draw(lrs), data.draw(st.integers(0, total - 1))
+    high = data.draw(lrs)
+    cool = round(total / 5) if name == "wsd" else total
+    warmup = data.draw(st.integers(0, min(total - 1, total - cool)))
     schedule = create_schedule(name, total_steps=total, lr=high, max_lr=high, warmup=warmup)
     if name == "constant":
         assert schedule(1) == schedule(total) == high
@@ -298,9 +326,39 @@ def test_create_schedule_ends_where_documented(data):
     elif name == "onecycle":  # max_lr / div_factor / final_div_factor from total_steps on
         assert schedule(total) == schedule(total + 1) == pytest.approx(high / 25 / 1e4,
                                                                        rel=ULPS)
-    else:  # cyclical: 2 triangles from max_lr / 10
+    elif name == "cyclical":  # 2 triangles from max_lr / 10
         cycle = math.ceil(total / 2)
         assert schedule(0) == schedule(cycle) == schedule(2 * cycle) == as_rate("", high / 10)
+    else:  # wsd, linear: max_lr after the warm-up, down to 0 in the last `cool` updates
+        assert schedule(warmup) == pytest.approx(high, rel=ULPS)
+        assert schedule(total + 1) == 0.0
+        if name == "linear":
+            assert schedule(total) == pytest.approx(0.0, abs=2 * ULPS * high)
+        elif cool:  # 1-sqrt: exactly 0, after max_lr until the last fifth
+            assert schedule(total) == 0.0
+            if total - cool > warmup:
+                assert schedule(warmup + 1) == schedule(total - cool) == high
+
+
+@bounded(60)
+@given(wsd())
+def test_wsd_warms_up_holds_max_lr_then_falls_to_exactly_min_lr(built):
+    schedule, total = built
+    warm = schedule.length if isinstance(schedule, LinearWarmUp) else 0
+    decay = schedule._child if warm else schedule
+    high, low, cool = decay.start_lr, decay.finish_lr, decay.length
+    assert schedule(0) == (schedule.start_lr if warm else high)
+    assert schedule(warm) == pytest.approx(high, rel=ULPS)
+    stable = range(warm + 1, total - cool + 1)
+    assert all(schedule(t) == high for t in stable[:50]) and (
+        not stable or schedule(stable[-1]) == high)
+    falling = [schedule(t) for t in range(total - cool, total + 2)][:400]
+    assert falling == sorted(falling, reverse=True)
+    end = schedule(total) if cool else schedule(total + 1)
+    assert end == pytest.approx(low, abs=line_rounding(decay))
+    if decay.shape != "linear":
+        assert end == low
+    assert schedule(total + 1) == schedule(10 * total) == low
 
 
 @bounded(60)

@@ -85,10 +85,15 @@ class AutoLRS:
         Trains the model; its state is what the snapshots capture.
     min_lr, max_lr : float
         The searched interval, ``0 < min_lr < max_lr`` (float32's range), e.g.
-        from an LR range test.
+        :func:`~gluon_lr.autolrs.search_range` of an LR range test.
     tau : int, default 1000
         Training steps of the first stage, and the step whose loss its
-        candidates' forecasts predict.
+        candidates' forecasts predict. The defaults are the paper's, for runs
+        of hundreds of thousands of steps; for a budget of a few thousand,
+        take ``tau``, ``tau_prime``, ``k`` and ``tau_max`` from
+        :func:`~gluon_lr.autolrs.fitted_lengths`, which keeps the paper's
+        proportions and fits at least 6 stages with candidates of at least
+        20 steps.
     k : int, default 10
         Candidates per stage, ``>= 2``.
     tau_max : int, default 8000

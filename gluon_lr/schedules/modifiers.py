@@ -1,4 +1,5 @@
-"""Schedule modifiers of MXNet's "Advanced Learning Rate Schedules" tutorial.
+"""Schedule modifiers: those of MXNet's "Advanced Learning Rate Schedules" tutorial,
+and :class:`CoolDown`, its linear cool-down with cosine and 1-sqrt shapes too.
 
 Each wrapper evaluates its child at a re-based iteration and never mutates it.
 Children may be gluon-lr schedules, plain callables, or MXNet's stateful
@@ -11,11 +12,12 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Optional, Tuple
 
-from .._validate import as_callable, as_lr, as_number
+from .._validate import as_callable, as_choice, as_lr, as_number
 from .base import MAX_STEPS, Schedule, ScheduleFn, as_rate, as_steps, lr_range, pure
 from .shapes import TriangularSchedule
 
-__all__ = ["LinearWarmUp", "LinearCoolDown", "OneCycleSchedule", "CyclicalSchedule"]
+__all__ = ["LinearWarmUp", "CoolDown", "COOLDOWN_SHAPES", "LinearCoolDown", "OneCycleSchedule",
+           "CyclicalSchedule"]
 
 
 def _momentum_of(schedule: ScheduleFn, t: int) -> Optional[float]:
@@ -81,11 +83,40 @@ class LinearWarmUp(Schedule):
         return self.finish_lr
 
 
-class LinearCoolDown(Schedule):
-    """Follow ``schedule`` up to ``start_idx``, then fall linearly to ``finish_lr``.
+#: The shapes of :class:`CoolDown`.
+COOLDOWN_SHAPES = ("linear", "cosine", "1-sqrt")
 
-    The fall starts from ``schedule(start_idx)``, lasts ``length`` iterations,
-    and the rate then stays at ``finish_lr``.
+
+def _fall(shape: str, k: int, length: int, start: float, finish: float) -> float:
+    """The value ``k`` steps into a fall of ``length`` steps from ``start`` to ``finish``.
+
+    Examples
+    --------
+    >>> [_fall(shape, 1, 4, 1.0, 0.0) for shape in COOLDOWN_SHAPES]
+    [0.75, 0.8535533905932737, 0.5]
+    """
+    if shape == "linear":
+        return _line(k, length, start, finish)
+    u = k / length
+    still = (1 + math.cos(math.pi * u)) / 2 if shape == "cosine" else 1 - math.sqrt(u)
+    return finish + (start - finish) * still
+
+
+class CoolDown(Schedule):
+    """Follow ``schedule`` up to ``start_idx``, then fall to ``finish_lr`` in a given shape.
+
+    With ``s0 = schedule(start_idx)``, ``f = finish_lr``, ``L = length`` and
+    ``u = (t - start_idx) / L``::
+
+        lr(t) = schedule(t)          for t <= start_idx
+        lr(t) = f + (s0 - f) * h(u)  for start_idx < t <= start_idx + L
+        lr(t) = f                    afterwards
+
+    with ``h(u) = 1 - u`` (``'linear'``), ``(1 + cos(pi u)) / 2``
+    (``'cosine'``) or ``1 - sqrt(u)`` (``'1-sqrt'``, Hägele et al. 2024), so
+    the cosine and 1-sqrt falls end at exactly ``f``. The linear fall is the
+    tutorial's line ``(t - start_idx) (f - s0) / L + s0``, which can end a
+    rounding error away from ``f`` (see :mod:`.base`).
 
     Parameters
     ----------
@@ -98,6 +129,43 @@ class LinearCoolDown(Schedule):
         Last iteration taken from ``schedule``, in ``[0, 2**53]``.
     length : int
         Number of cool-down iterations, in ``[0, 2**53]``.
+    shape : {'linear', 'cosine', '1-sqrt'}, default 'linear'
+
+    Examples
+    --------
+    >>> s = CoolDown(lambda t: 1.0, finish_lr=0.0, start_idx=100, length=100, shape="1-sqrt")
+    >>> s(100), s(125), s(200), s(300)
+    (1.0, 0.5, 0.0, 0.0)
+    """
+
+    def __init__(self, schedule: ScheduleFn, finish_lr: float, start_idx: int,
+                 length: int, shape: str = "linear") -> None:
+        self._child = pure(schedule)
+        self.finish_lr = as_lr("finish_lr", finish_lr)
+        self.start_idx = as_steps("start_idx", start_idx, 0)
+        self.length = as_steps("length", length, 0)
+        self.shape = as_choice("shape", shape, COOLDOWN_SHAPES)
+        self.finish_idx = self.start_idx + self.length
+        self.start_lr = _child_lr("schedule", self._child, self.start_idx)
+
+    def _lr(self, t: int) -> float:
+        if t <= self.start_idx:
+            return self._child(t)
+        if t > self.finish_idx:
+            return self.finish_lr
+        return _fall(self.shape, t - self.start_idx, self.length, self.start_lr, self.finish_lr)
+
+    def _momentum(self, t: int) -> Optional[float]:
+        return _momentum_of(self._child, min(t, self.start_idx))
+
+
+class LinearCoolDown(CoolDown):
+    """The tutorial's cool-down: :class:`CoolDown` with the ``'linear'`` shape.
+
+    Follow ``schedule`` up to ``start_idx``, then fall linearly from
+    ``schedule(start_idx)`` to ``finish_lr`` in ``length`` iterations; the
+    rate then stays at ``finish_lr``. The parameters are :class:`CoolDown`'s
+    but ``shape``.
 
     Examples
     --------
@@ -111,22 +179,7 @@ class LinearCoolDown(Schedule):
 
     def __init__(self, schedule: ScheduleFn, finish_lr: float, start_idx: int,
                  length: int) -> None:
-        self._child = pure(schedule)
-        self.finish_lr = as_lr("finish_lr", finish_lr)
-        self.start_idx = as_steps("start_idx", start_idx, 0)
-        self.length = as_steps("length", length, 0)
-        self.finish_idx = self.start_idx + self.length
-        self.start_lr = _child_lr("schedule", self._child, self.start_idx)
-
-    def _lr(self, t: int) -> float:
-        if t <= self.start_idx:
-            return self._child(t)
-        if t <= self.finish_idx:
-            return _line(t - self.start_idx, self.length, self.start_lr, self.finish_lr)
-        return self.finish_lr
-
-    def _momentum(self, t: int) -> Optional[float]:
-        return _momentum_of(self._child, min(t, self.start_idx))
+        super().__init__(schedule, finish_lr, start_idx, length, shape="linear")
 
 
 class OneCycleSchedule(LinearCoolDown):

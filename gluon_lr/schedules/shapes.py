@@ -1,6 +1,6 @@
-"""The cycle shapes of MXNet's "Advanced Learning Rate Schedules" tutorial.
+"""The cycle shapes of MXNet's "Advanced Learning Rate Schedules" tutorial, and a constant.
 
-Both take the tutorial's signatures and 1-based iterations and, like the
+The cycles take the tutorial's signatures and 1-based iterations and, like the
 tutorial, stay at ``min_lr`` after ``cycle_length``.
 """
 from __future__ import annotations
@@ -8,10 +8,26 @@ from __future__ import annotations
 import math
 from typing import Tuple
 
-from .._validate import as_number
+from .._validate import as_lr, as_number
 from .base import Schedule, as_steps, lr_range
 
-__all__ = ["TriangularSchedule", "CosineAnnealingSchedule"]
+__all__ = ["ConstantSchedule", "TriangularSchedule", "CosineAnnealingSchedule"]
+
+
+class ConstantSchedule(Schedule):
+    """The same learning rate at every update.
+
+    Examples
+    --------
+    >>> ConstantSchedule(0.05)(1), ConstantSchedule(0.05)(1000)
+    (0.05, 0.05)
+    """
+
+    def __init__(self, lr: float) -> None:
+        self.lr = as_lr("lr", lr, allow_zero=False)
+
+    def _lr(self, t: int) -> float:
+        return self.lr
 
 
 def _check_bounds(min_lr: float, max_lr: float, cycle_length: int) -> Tuple[float, float, int]:

@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional, Set, Tuple, Union
 
 import mxnet as mx
 
-from ._validate import as_lr, as_number
+from .._validate import as_lr, as_number
 
 __all__ = ["checked_optimizer", "optimizer_keywords", "optimizer_name"]
 
