@@ -12,7 +12,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "ContinuousBatchSampler": "sampler", "Learner": "learner", "LRFinder": "finder",
-    "LRFinderStoppingCriteria": "stopping", "TrainingState": "state", "suggest_lr": "suggest",
+    "LRFinderStoppingCriteria": "stopping", "MedianStartStopping": "stopping",
+    "TrainingState": "state", "suggest_lr": "suggest",
     "default_device": "devices", "resolve_devices": "devices",
     "plot_comparison": "plotting", "plot_finder": "plotting", "plot_schedule": "plotting",
     "plot_trials": "plotting",
