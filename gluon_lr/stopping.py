@@ -1,11 +1,11 @@
 """Stop rules for the learning-rate finder: callables ``loss -> bool``."""
 import math
 import statistics
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from ._validate import as_int, as_number
 
-__all__ = ["LRFinderStoppingCriteria", "MedianStartStopping", "update_running_mean"]
+__all__ = ["LRFinderStoppingCriteria", "MedianStartStopping", "loss_fell", "update_running_mean"]
 
 
 def update_running_mean(running_mean: Optional[float], loss: float, smoothing: float) -> float:
@@ -125,3 +125,27 @@ class MedianStartStopping(LRFinderStoppingCriteria):
     def _record(self, loss: float) -> None:
         if len(self.start_losses) < self.start_points:
             self.start_losses.append(loss)
+
+
+def loss_fell(losses: Sequence[float], points: int = 5, drop: float = 0.03) -> bool:
+    """Whether a sweep's loss ever fell below its start, one unusual loss aside.
+
+    The start is the median of the first ``points`` finite losses, as for
+    :class:`MedianStartStopping`; the loss fell when the median of some later
+    run of ``points`` consecutive finite losses lies ``drop`` (a fraction)
+    below it. Medians keep one lucky or unlucky batch from deciding either
+    way; a sweep with no more than ``points`` finite losses has not fallen.
+
+    Examples
+    --------
+    >>> loss_fell([2.3, 2.3, 2.2, 2.3, 2.3, 2.1, 1.9, 1.8, 1.7, 1.6])
+    True
+    >>> loss_fell([2.39, 4.0, 4.5, 5.0, 4.2, 4.8, 4.4, 4.6, 9.0])   # a lucky first batch
+    False
+    """
+    points = as_int("points", points, 1)
+    as_number("drop", drop, low=0, high=1, low_open=True, high_open=True)
+    finite = [loss for loss in losses if math.isfinite(loss)]
+    threshold = (1 - drop) * statistics.median(finite[:points]) if finite else 0.0
+    return any(statistics.median(finite[i:i + points]) < threshold
+               for i in range(1, len(finite) - points + 1))
