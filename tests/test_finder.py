@@ -567,3 +567,19 @@ def test_the_callers_callback_sees_every_step_and_can_stop_the_sweep():
     assert finder.stop_reason == "callback" and len(finder.results) == 3
     with pytest.raises(TypeError, match="callback must be callable"):
         finder.find(callback=3, progress=False)
+
+
+def test_confirm_reports_every_trial_step_to_the_callback():
+    learner = real_learner()
+    finder = LRFinder(learner)
+    finder.find(lr_start=1e-3, lr_multiplier=2.0, max_iter=6, progress=False)
+    seen = []
+    finder.confirm([0.01, 0.1], budget=24, callback=lambda *step: seen.append(step),
+                   progress=False)
+    # one round of 12 steps each: steps 1..12 at each candidate, in order
+    assert [(step, lr) for step, lr, _ in seen] == \
+        [(s, 0.01) for s in range(1, 13)] + [(s, 0.1) for s in range(1, 13)]
+    trials = {trial.lr: trial.losses for trial in finder.confirmation.trials}
+    assert [loss for _, _, loss in seen] == list(trials[0.01] + trials[0.1])
+    with pytest.raises(TypeError, match="callback must be callable"):
+        finder.confirm([0.01], budget=12, callback="log", progress=False)
