@@ -25,7 +25,8 @@ _EXPORTS = {
     "sync_momentum": "momentum", "DataNotFoundError": "data", "cifar10": "data",
     "cifar10_splits": "data", "subset": "data", "configure_threads": "threads",
     "AutoLRS": "autolrs", "Sweep": "sweeps", "ExponentialSweep": "sweeps",
-    "LinearSweep": "sweeps", "build_sweep": "sweeps",
+    "LinearSweep": "sweeps", "build_sweep": "sweeps", "DEFAULT_SWEEP": "sweeps",
+    "TensorBoardLogger": "tensorboard",
 }
 
 __all__ = sorted(_EXPORTS)
