@@ -40,15 +40,23 @@ _CURVE_LABELS = {"train": "loss of one step", "val": "validation loss"}
 class LRFinder:
     """Sweep the learning rate upwards, one optimizer step per rate, until the loss diverges.
 
-    The "Learning Rate Finder" tutorial's class. :meth:`find` with its default
-    arguments tries exactly the tutorial's learning rates and stops where the
-    tutorial's rule stops. Beyond the tutorial it
+    The "Learning Rate Finder" tutorial's class. :meth:`find` with the
+    tutorial's arguments (``find(lr_start=1e-6)``) tries exactly the tutorial's
+    learning rates and stops where the tutorial's rule stops. Beyond the
+    tutorial it
 
+    - sweeps :data:`~gluon_lr.sweeps.DEFAULT_SWEEP` when called without
+      arguments, as ``gluon-lr find`` does, and stops it by
+      :class:`~gluon_lr.stopping.MedianStartStopping`, which one lucky first
+      batch does not set off; it warns when a sweep stops before its loss fell;
     - caps the sweep (``lr_end``, ``max_iter``) and stops on a NaN or infinite
       loss, so it always ends;
     - takes the sweep as one object (:class:`~gluon_lr.ExponentialSweep`,
       :class:`~gluon_lr.LinearSweep` for DeepSpeed's linear range test);
-    - takes any stopping rule;
+    - takes any stopping rule and any ``(step, lr, loss)`` callback, e.g. a
+      :class:`~gluon_lr.tensorboard.TensorBoardLogger`;
+    - measures the loss on validation data beside the training loss
+      (``val_data``), and suggests from and plots either curve;
     - restores the model and optimizer *exactly* (parameters, BatchNorm
       statistics, optimizer states, learning rate, update counters and any
       attached ``lr_scheduler``) in memory when it ends, fails or is
