@@ -109,6 +109,14 @@ class LRFinder:
     >>> results = finder.find(sweep=ExponentialSweep(1e-3, 2.0, lr_end=0.01), progress=False)
     >>> len(results), finder.stop_reason
     (4, 'lr_end')
+
+    With validation data, measured after every second step:
+
+    >>> val = [(mx.np.random.normal(size=(16, 4)), mx.np.zeros((16,)))]
+    >>> results = finder.find(lr_start=1e-3, lr_multiplier=2.0, max_iter=4, val_data=val,
+    ...                       val_every=2, progress=False)
+    >>> finder.val_steps, [round(lr, 3) for lr, _ in finder.val_results]
+    ([2, 4], [0.002, 0.008])
     """
 
     def __init__(self, learner: "Learner") -> None:
