@@ -28,11 +28,13 @@ setup(
     extras_require={
         # AutoLRS: the Gaussian-process search (scikit-learn, which needs SciPy).
         "auto": ["scipy>=1.10", "scikit-learn>=1.3"],
+        # TensorBoard files (gluon_lr.tensorboard): tensorboardX writes them without TensorFlow.
+        "tensorboard": ["tensorboardX>=2.6"],
         # Running the notebooks: a Jupyter kernel, a headless executor, and AutoLRS's needs.
         "notebooks": ["nbclient", "nbformat", "ipykernel", "scipy>=1.10", "scikit-learn>=1.3"],
         # mypy and hypothesis pinned, so a new release cannot change what passes.
         "test": ["pytest", "scipy>=1.10", "scikit-learn>=1.3", "nbclient", "nbformat",
-                 "ipykernel", "mypy==2.4.1", "hypothesis==6.170.27"],
+                 "ipykernel", "mypy==2.4.1", "hypothesis==6.170.27", "tensorboardX>=2.6"],
     },
     entry_points={"console_scripts": ["gluon-lr=gluon_lr.cli:main"]},
     classifiers=[

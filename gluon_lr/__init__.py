@@ -12,7 +12,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "ContinuousBatchSampler": "sampler", "Learner": "learner", "LRFinder": "finder",
-    "LRFinderStoppingCriteria": "stopping", "TrainingState": "state", "suggest_lr": "suggest",
+    "LRFinderStoppingCriteria": "stopping", "MedianStartStopping": "stopping",
+    "TrainingState": "state", "suggest_lr": "suggest",
     "default_device": "devices", "resolve_devices": "devices",
     "plot_comparison": "plotting", "plot_finder": "plotting", "plot_schedule": "plotting",
     "plot_trials": "plotting",
@@ -24,7 +25,8 @@ _EXPORTS = {
     "sync_momentum": "momentum", "DataNotFoundError": "data", "cifar10": "data",
     "cifar10_splits": "data", "subset": "data", "configure_threads": "threads",
     "AutoLRS": "autolrs", "Sweep": "sweeps", "ExponentialSweep": "sweeps",
-    "LinearSweep": "sweeps", "build_sweep": "sweeps",
+    "LinearSweep": "sweeps", "build_sweep": "sweeps", "DEFAULT_SWEEP": "sweeps",
+    "TensorBoardLogger": "tensorboard",
     "split_batch": "batches", "set_lr_mult": "layer_rates",
     "discriminative_lr_mult": "layer_rates", "lr_mult_summary": "layer_rates",
     "evaluation_weights": "optimizers", "warmup_stable_decay": "schedules",

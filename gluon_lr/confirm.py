@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 import mxnet as mx
 
 from ._validate import as_bool, as_choice, as_int, as_lr, as_number
-from .callbacks import ProgressBar
+from .callbacks import Callback, ProgressBar, chain
 from .evaluation import mean_loss
 from .forecast import forecast_loss
 from .suggest import SUGGESTION_METHODS, as_curve, divergence_edge, suggest_lr
@@ -235,7 +235,7 @@ def _survivors(alive: List[float], scores: Dict[float, float],
 
 def _halve(learner: Any, lrs: List[float], rounds: List[int],
            scored: Callable[[List[float]], Tuple[float, float]], progress: bool,
-           incumbent: Optional[float] = None
+           incumbent: Optional[float] = None, callback: Optional[Callback] = None
            ) -> Tuple[Dict[float, List[float]], Dict[float, Tuple[float, float, int]], int]:
     """Successive halving: every candidate's losses, ``(forecast, score, rounds)`` and the
     steps spent. The incumbent survives every round. The learner is restored to its
@@ -253,7 +253,7 @@ def _halve(learner: Any, lrs: List[float], rounds: List[int],
             for lr in alive:
                 learner.restore(states.get(lr, start))
                 with learner.replay(window):
-                    run = learner.run(steps, lr=lr, callback=bar)
+                    run = learner.run(steps, lr=lr, callback=chain(bar, callback))
                 losses[lr] += run
                 spent += len(run)
                 if index + 1 < len(rounds):
@@ -294,7 +294,7 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
                           horizon: int = 300, score: str = "forecast", tail: int = 10,
                           val_data: Optional[Iterable[Any]] = None,
                           floor: Optional[float] = 0.0, incumbent: Optional[float] = None,
-                          margin: float = INCUMBENT_MARGIN,
+                          margin: float = INCUMBENT_MARGIN, callback: Optional[Callback] = None,
                           progress: bool = True) -> Confirmation:
     """Choose among ``candidates`` by successive halving from one snapshot.
 
@@ -329,6 +329,10 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
     margin : float in [0, 1), default INCUMBENT_MARGIN
         How much lower, relative to the incumbent's score, a challenger's
         score must be to replace it.
+    callback : callable, optional
+        ``(step, lr, loss) -> stop?`` after every trial step, beside the
+        progress bar; ``step`` restarts at 1 in every round, and ``lr`` is the
+        trial's. A true value ends that trial's round early.
     progress : bool, default True
         Show one bar over all trials.
 
@@ -363,7 +367,7 @@ def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: 
         with mx.autograd.predict_mode():
             return _score(learner, losses, score, horizon, tail, val_data, floor)
 
-    losses, results, spent = _halve(learner, lrs, rounds, scored, progress, incumbent)
+    losses, results, spent = _halve(learner, lrs, rounds, scored, progress, incumbent, callback)
     trials = tuple(Trial(lr=lr, losses=tuple(losses[lr]), forecast=results[lr][0],
                          score=results[lr][1], rounds=results[lr][2]) for lr in lrs)
     finalists = [t for t in trials if t.rounds == len(rounds) and math.isfinite(t.score)]

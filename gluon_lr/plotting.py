@@ -35,15 +35,15 @@ def axes_to_draw_on(ax: Optional[Axes], figsize: Optional[Tuple[float, float]],
     return new_ax, True
 
 
-def _smoothed(smoothed: object) -> Tuple[List[float], List[float]]:
-    """The checked ``(lrs, losses)`` pair of ``plot_finder``'s ``smoothed``."""
-    if not isinstance(smoothed, (tuple, list)) or len(smoothed) != 2:
-        raise TypeError("smoothed must be a pair (lrs, losses), got {!r}".format(smoothed))
+def _curve_pair(name: str, curve: object) -> Tuple[List[float], List[float]]:
+    """The checked ``(lrs, losses)`` pair of ``plot_finder``'s ``smoothed`` or ``beside``."""
+    if not isinstance(curve, (tuple, list)) or len(curve) != 2:
+        raise TypeError("{} must be a pair (lrs, losses), got {!r}".format(name, curve))
     try:
-        curve: Tuple[List[float], List[float]] = as_curve(*smoothed)
-        return curve
+        checked: Tuple[List[float], List[float]] = as_curve(*curve)
+        return checked
     except (TypeError, ValueError) as error:
-        raise type(error)("smoothed: {}".format(error)) from None
+        raise type(error)("{}: {}".format(name, error)) from None
 
 
 def show_if_created(created: bool, show: bool) -> None:
@@ -55,7 +55,9 @@ def show_if_created(created: bool, show: bool) -> None:
 
 def plot_finder(lrs: Sequence[float], losses: Sequence[float], suggestion: Optional[float] = None,
                 ax: Optional[Axes] = None, show: bool = True,
-                smoothed: Optional[Tuple[Sequence[float], Sequence[float]]] = None) -> Axes:
+                smoothed: Optional[Tuple[Sequence[float], Sequence[float]]] = None,
+                label: str = "loss of one step",
+                beside: Optional[Tuple[Sequence[float], Sequence[float], str]] = None) -> Axes:
     """Draw the tutorial's log-log scatter of loss against learning rate.
 
     The axis limits follow the "Learning Rate Finder" tutorial: x from the first
@@ -78,6 +80,12 @@ def plot_finder(lrs: Sequence[float], losses: Sequence[float], suggestion: Optio
         Call ``plt.show()``, but only if this function created the figure.
     smoothed : tuple of (lrs, losses), optional
         A smoothed curve to draw as a line over the points.
+    label : str, default 'loss of one step'
+        The points' legend entry.
+    beside : tuple of (lrs, losses, label), optional
+        Another curve, drawn as a thin line with markers and its own legend
+        entry (the finder's validation losses beside its training losses);
+        the y limits widen to hold its finite points.
 
     Tick labels are plain numbers (``2``, ``3``, ``0.01``), and the legend
     names the points, the curve and the suggestion. A suggestion outside the
@@ -109,29 +117,49 @@ def plot_finder(lrs: Sequence[float], losses: Sequence[float], suggestion: Optio
     if suggestion is not None:
         suggestion = as_lr("suggestion", suggestion, allow_zero=False)
     if smoothed is not None:
-        smoothed = _smoothed(smoothed)
-    points = [(lr, loss) for lr, loss in zip(lrs, losses)
-              if lr > 0 and math.isfinite(loss) and loss > 0]
+        smoothed = _curve_pair("smoothed", smoothed)
+    if not isinstance(label, str):
+        raise TypeError("label must be a str, got {!r}".format(label))
+    points = _drawable(lrs, losses)
+    others = [] if beside is None else _drawable(*_beside(beside)[:2])
     ax, created = axes_to_draw_on(ax, (10, 6), show)
     if points:
         xs, ys = zip(*points)
-        ax.scatter(xs, ys, label="loss of one step")
+        ax.scatter(xs, ys, label=label)
         ax.set_xscale("log")
         ax.set_yscale("log")
         if 0 < lrs[0] < lrs[-1]:
             ax.set_xlim(lrs[0], lrs[-1])
-        ax.set_ylim(min(ys) * 0.8, ys[0] * 4)
+        ax.set_ylim(min(ys + tuple(y for _, y in others)) * 0.8,
+                    max([ys[0]] + [y for _, y in others[:1]]) * 4)
         _plain_log_labels(ax)
+    if beside is not None and others:
+        ax.plot(*zip(*others), color="tab:green", marker=".", linewidth=1, label=beside[2])
     if smoothed is not None:
         ax.plot(smoothed[0], smoothed[1], color="tab:orange", label="smoothed")
     if suggestion is not None:
         _mark_suggestion(ax, suggestion, bool(points))
-    if points or suggestion is not None or smoothed is not None:
+    if points or suggestion is not None or smoothed is not None or others:
         ax.legend()
     ax.set_xlabel("Learning Rate")
     ax.set_ylabel("Loss")
     show_if_created(created, show)
     return ax
+
+
+def _drawable(lrs: Sequence[float], losses: Sequence[float]) -> List[Tuple[float, float]]:
+    """The points a log-log plot can draw: a positive rate and a finite, positive loss."""
+    return [(lr, loss) for lr, loss in zip(lrs, losses)
+            if lr > 0 and math.isfinite(loss) and loss > 0]
+
+
+def _beside(beside: object) -> Tuple[List[float], List[float], str]:
+    """The checked ``(lrs, losses, label)`` of ``plot_finder``'s ``beside``."""
+    if not isinstance(beside, (tuple, list)) or len(beside) != 3 or \
+            not isinstance(beside[2], str):
+        raise TypeError("beside must be a triple (lrs, losses, label), got {!r}".format(beside))
+    lrs, losses = _curve_pair("beside", tuple(beside[:2]))
+    return lrs, losses, beside[2]
 
 
 def _plain_log_labels(ax: Axes) -> None:

@@ -65,6 +65,7 @@ def test_restore_on_two_devices_is_exact(batchnorm):
 
 
 @pytest.mark.filterwarnings("ignore:the 'lowest' rule's suggestion")  # a short sweep's warning
+@pytest.mark.filterwarnings("ignore:the sweep stopped")  # its loss never falls on 8 batches
 def test_the_finder_on_two_devices_matches_one_device():
     finders = []
     for device in (mx.cpu(), TWO):
@@ -76,7 +77,7 @@ def test_the_finder_on_two_devices_matches_one_device():
         assert_same_state(before, state_arrays(learner))
         finders.append(finder)
     one, two = finders
-    assert two.stop_reason == one.stop_reason == "diverged"
+    assert two.stop_reason == one.stop_reason == "diverged before the loss fell"
     assert two.lrs == one.lrs
     assert len(one.results) < 60
     np.testing.assert_allclose(two.losses, one.losses, rtol=1e-4)

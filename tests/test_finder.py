@@ -53,6 +53,10 @@ class ScriptedLearner:
         self.restores += 1
 
 
+# the warning of a sweep that stopped before its loss fell
+NO_FALL = "before its loss ever fell"
+
+
 def tutorial_lrs(count, lr_start=1e-6, lr_multiplier=1.1):
     """The tutorial's learning rates: repeated multiplication, as its loop does."""
     lrs, lr = [], lr_start
@@ -67,22 +71,25 @@ def test_tutorial_sequence_and_stopping_iteration():
     losses = [1.0] * 29 + [5.0] + [1.0] * 100
     learner = ScriptedLearner(losses)
     finder = LRFinder(learner)
-    results = finder.find(progress=False)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        results = finder.find(lr_start=1e-6, progress=False)
     assert learner.lrs == tutorial_lrs(30)
     assert results == list(zip(tutorial_lrs(30), losses[:30]))
-    assert finder.stop_reason == "diverged"
+    assert finder.stop_reason == "diverged before the loss fell"
     assert results[-1][0] == 1e-6 * 1.1 ** 29 or abs(results[-1][0] / (1e-6 * 1.1 ** 29) - 1) < 1e-12
     assert (learner.snapshots, learner.restores) == (1, 1)
 
 
 def test_divergence_waits_for_min_iter():
     learner = ScriptedLearner([1.0] + [9.0] * 50)
-    assert len(LRFinder(learner).find(progress=False)) == 20
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        assert len(LRFinder(learner).find(lr_start=1e-6, progress=False)) == 20
 
 
 def test_results_are_kept_on_the_finder():
     finder = LRFinder(ScriptedLearner([1.0] * 19 + [9.0]))
-    results = finder.find(progress=False)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        results = finder.find(lr_start=1e-6, progress=False)
     assert finder.results is results
     assert finder.lrs == tutorial_lrs(20) and finder.losses == [1.0] * 19 + [9.0]
 
@@ -91,22 +98,25 @@ def test_results_are_kept_on_the_finder():
 def test_non_finite_loss_stops_the_sweep(bad):
     learner = ScriptedLearner([1.0, 0.9, 0.8, bad, 0.7, 0.6])
     finder = LRFinder(learner)
-    results = finder.find(progress=False)
+    # three finite losses cannot show a fall: the sweep says so
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        results = finder.find(progress=False)
     assert len(results) == 4 and not math.isfinite(results[-1][1])
-    assert finder.stop_reason == "non-finite loss"
+    assert finder.stop_reason == "non-finite loss before the loss fell"
     assert learner.restores == 1
 
 
 def test_non_finite_loss_stops_even_a_custom_rule():
     learner = ScriptedLearner([1.0, float("nan"), 1.0])
-    results = LRFinder(learner).find(stopping_criteria=lambda loss: False, progress=False)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        results = LRFinder(learner).find(stopping_criteria=lambda loss: False, progress=False)
     assert len(results) == 2
 
 
 def test_never_diverging_loss_stops_at_lr_end():
     learner = ScriptedLearner([1.0] * 1000)
     finder = LRFinder(learner)
-    results = finder.find(progress=False)
+    results = finder.find(lr_start=1e-6, progress=False)
     assert finder.stop_reason == "lr_end"
     expected = [lr for lr in tutorial_lrs(400) if lr <= 10.0]
     assert [lr for lr, _ in results] == expected
@@ -131,15 +141,18 @@ def test_lr_end_is_reached_exactly_on_a_log_grid():
 
 def test_custom_stopping_rule():
     rule = LRFinderStoppingCriteria(smoothing=0.0, min_iter=1, threshold=1.5)
-    results = LRFinder(ScriptedLearner([1.0, 1.2, 1.6, 0.1])).find(stopping_criteria=rule,
-                                                                   progress=False)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        results = LRFinder(ScriptedLearner([1.0, 1.2, 1.6, 0.1])).find(stopping_criteria=rule,
+                                                                       progress=False)
     assert len(results) == 3
 
 
 def test_smoothing_reaches_the_default_rule():
     # with smoothing 0.9: m = 0.1*5 + 0.9*1 = 1.4 at iteration 21, then 1.86, then 2.274
     losses = [1.0] * 20 + [5.0] * 10
-    assert len(LRFinder(ScriptedLearner(losses)).find(smoothing=0.9, progress=False)) == 23
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        assert len(LRFinder(ScriptedLearner(losses)).find(lr_start=1e-6, smoothing=0.9,
+                                                          progress=False)) == 23
 
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
@@ -154,7 +167,8 @@ def test_restore_runs_on_exception_and_interrupt(error):
 
 
 def test_progress_bar_shows_lr_and_smoothed_loss(capsys):
-    LRFinder(ScriptedLearner([1.0] * 19 + [9.0])).find(progress=True)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        LRFinder(ScriptedLearner([1.0] * 19 + [9.0])).find(progress=True)
     err = capsys.readouterr().err
     assert "lr finder" in err and "lr=" in err and "loss=" in err
 
@@ -286,7 +300,8 @@ def test_nan_loss_stops_and_restores():
         return float("nan") if learner.trainer.optimizer.num_update >= 3 + 5 else loss
 
     learner.iteration = nan_after_four
-    results = LRFinder(learner).find(progress=False)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        results = LRFinder(learner).find(progress=False)
     assert len(results) == 5 and math.isnan(results[-1][1])
     assert_same_state(before, state_arrays(learner))
 
@@ -296,9 +311,10 @@ def test_real_divergence_to_nan_restores():
     learner = real_learner()
     before = state_arrays(learner)
     finder = LRFinder(learner)
-    results = finder.find(lr_start=1e3, lr_multiplier=1e3, lr_end=None, max_iter=40,
-                          progress=False)
-    assert finder.stop_reason == "non-finite loss"
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        results = finder.find(lr_start=1e3, lr_multiplier=1e3, lr_end=None, max_iter=40,
+                              progress=False)
+    assert finder.stop_reason == "non-finite loss before the loss fell"
     assert math.isnan(results[-1][1]) and len(results) < 40
     assert_same_state(before, state_arrays(learner))
 
@@ -432,16 +448,22 @@ def test_plot_without_suggestion_and_with_a_given_lr():
 
 def test_plot_skips_non_finite_points():
     finder = LRFinder(ScriptedLearner([2.0, 1.5, 1.0, float("nan")]))
-    finder.find(progress=False)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        finder.find(progress=False)
     with pytest.warns(RuntimeWarning, match="cannot suggest"):
         ax = finder.plot(show=False, method="steepest")
     assert len(ax.collections[0].get_offsets()) == 3
     plt.close("all")
 
 
-def test_plot_before_find_is_an_error():
-    with pytest.raises(RuntimeError, match="call find"):
-        LRFinder(ScriptedLearner([])).plot()
+def test_plot_before_find_warns_and_draws_nothing_as_suggest_does():
+    finder = LRFinder(ScriptedLearner([]))
+    with pytest.warns(RuntimeWarning, match="cannot suggest"):
+        assert finder.suggest() is None
+    figures = plt.get_fignums()
+    with pytest.warns(RuntimeWarning, match=r"nothing to plot: call find\(\) first"):
+        assert finder.plot() is None
+    assert plt.get_fignums() == figures
 
 
 def test_to_csv(tmp_path):
@@ -469,3 +491,95 @@ def test_empty_dataset_raises_and_changes_nothing(loader, tmp_path, monkeypatch)
         LRFinder(learner).find(progress=False)
     assert_same_state(before, state_arrays(learner))
     assert os.listdir(tmp_path) == []
+
+
+# -- the default sweep and the default stop (issue 20) ----------------------------------------
+
+# a lucky first batch, then losses at 4-5 (issue 20's regression, seeds 7 and 13), then a rise
+LUCKY_START = [2.39] + [4.0, 4.5, 5.0, 4.2, 4.8] * 8
+RISE = [6.0, 8.0, 11.0, 15.0, 21.0]
+
+
+def test_find_without_sweep_arguments_sweeps_the_default_sweep_past_a_lucky_first_batch():
+    from gluon_lr.sweeps import DEFAULT_SWEEP
+    learner = ScriptedLearner(LUCKY_START + RISE)
+    finder = LRFinder(learner)
+    # MedianStartStopping: the flat part never reaches twice its median start 4.2; the rise
+    # does at its third loss, step 44. The loss never fell, and the finder says so
+    with pytest.warns(RuntimeWarning, match=r"the sweep stopped \(diverged\) after 44 steps at "
+                                            r"lr 0\.0307, before its loss ever fell"):
+        results = finder.find(progress=False)
+    assert finder.sweep is DEFAULT_SWEEP and finder.planned_iterations == 75
+    assert learner.lrs == DEFAULT_SWEEP.lrs()[:44]
+    assert [loss for _, loss in results] == (LUCKY_START + RISE)[:44]
+    assert finder.stop_reason == "diverged before the loss fell"
+
+
+def test_the_tutorials_arguments_give_the_tutorials_sweep_and_stop():
+    learner = ScriptedLearner(LUCKY_START + RISE)
+    finder = LRFinder(learner)
+    # LRFinderStoppingCriteria against the lucky first loss: 2 * 2.39 is passed at step 24
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        finder.find(lr_start=1e-6, progress=False)
+    assert learner.lrs == tutorial_lrs(24)
+    assert finder.sweep.describe() == {"lr_start": 1e-6, "lr_end": 10.0, "max_iter": 1000,
+                                       "mode": "exponential", "lr_multiplier": 1.1}
+
+
+@pytest.mark.parametrize("arguments, first_lrs", [
+    ({"lr_multiplier": 1.5}, tutorial_lrs(3, 1e-6, 1.5)),
+    ({"max_iter": 3}, tutorial_lrs(3)),
+    ({"lr_end": 1e-3, "num_points": 4}, [1e-6, 1e-5, 1e-4]),
+])
+def test_any_sweep_argument_describes_the_tutorials_sweep(arguments, first_lrs):
+    learner = ScriptedLearner([1.0] * 200)
+    LRFinder(learner).find(progress=False, **arguments)
+    assert learner.lrs[:3] == pytest.approx(first_lrs, rel=1e-12)
+
+
+def test_a_sweep_object_gets_the_median_start_stop():
+    from gluon_lr import ExponentialSweep
+    learner = ScriptedLearner(LUCKY_START + RISE)
+    finder = LRFinder(learner)
+    with pytest.warns(RuntimeWarning, match=NO_FALL):
+        finder.find(sweep=ExponentialSweep(1e-6), progress=False)
+    assert len(learner.lrs) == 44
+
+
+def test_a_sweep_that_fell_before_it_diverged_does_not_warn():
+    losses = [2.3] * 10 + [2.0, 1.6, 1.2, 1.0, 0.9] + [2.0, 5.0, 9.0, 20.0] * 10
+    finder = LRFinder(ScriptedLearner(losses))
+    finder.find(progress=False)
+    assert finder.stop_reason == "diverged" and len(finder.results) == 20
+
+
+def test_the_callers_callback_sees_every_step_and_can_stop_the_sweep():
+    seen = []
+
+    def callback(step, lr, loss):
+        seen.append((step, lr, loss))
+        return step == 3
+
+    learner = ScriptedLearner([1.0] * 100)
+    finder = LRFinder(learner)
+    finder.find(lr_start=1e-3, lr_multiplier=2.0, callback=callback, progress=False)
+    assert seen == [(1, 1e-3, 1.0), (2, 2e-3, 1.0), (3, 4e-3, 1.0)]
+    assert finder.stop_reason == "callback" and len(finder.results) == 3
+    with pytest.raises(TypeError, match="callback must be callable"):
+        finder.find(callback=3, progress=False)
+
+
+def test_confirm_reports_every_trial_step_to_the_callback():
+    learner = real_learner()
+    finder = LRFinder(learner)
+    finder.find(lr_start=1e-3, lr_multiplier=2.0, max_iter=6, progress=False)
+    seen = []
+    finder.confirm([0.01, 0.1], budget=24, callback=lambda *step: seen.append(step),
+                   progress=False)
+    # one round of 12 steps each: steps 1..12 at each candidate, in order
+    assert [(step, lr) for step, lr, _ in seen] == \
+        [(s, 0.01) for s in range(1, 13)] + [(s, 0.1) for s in range(1, 13)]
+    trials = {trial.lr: trial.losses for trial in finder.confirmation.trials}
+    assert [loss for _, _, loss in seen] == list(trials[0.01] + trials[0.1])
+    with pytest.raises(TypeError, match="callback must be callable"):
+        finder.confirm([0.01], budget=12, callback="log", progress=False)

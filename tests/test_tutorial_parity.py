@@ -13,7 +13,8 @@ from tutorial_lr_finder import TutorialLearner, TutorialLRFinder
 
 
 @pytest.mark.parametrize("kwargs, caps", [
-    ({}, {}),
+    # find() without arguments sweeps DEFAULT_SWEEP: the tutorial's default start, passed
+    ({}, {"lr_start": 1e-6}),
     ({"lr_start": 1e-3}, {}),
     # this sweep passes lr 10 before it diverges: lift gluon-lr's default cap
     ({"lr_start": 1e-4, "lr_multiplier": 1.3, "smoothing": 0.5}, {"lr_end": None}),

@@ -6,18 +6,12 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from ..finder import LRFinder
 from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
-from ..sweeps import ExponentialSweep, Sweep
+from ..sweeps import DEFAULT_SWEEP, Sweep
 
 if TYPE_CHECKING:
     from ..learner import Learner
 
 __all__ = ["DEFAULT_SWEEP", "find_learning_rate"]
-
-#: ``gluon-lr find``'s sweep: 75 log-spaced points over 1e-5 .. 10, early stop. fastai's
-#: density (100 points over 1e-7 .. 10, a factor 1.2 a step) without its first two decades:
-#: on every CIFAR-10 sweep in ``bench/results`` the smoothed loss first fell 3 % at 6.5e-4 or
-#: later, and those 25 steps were a quarter of the sweep's time.
-DEFAULT_SWEEP = ExponentialSweep(1e-5, lr_end=10.0, num_points=75)
 
 
 def find_learning_rate(learner: Learner, *, sweep: Sweep = DEFAULT_SWEEP, smoothing: float = 0.3,
