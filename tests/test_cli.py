@@ -84,14 +84,22 @@ def test_train_with_onecycle_from_the_finder(cifar10_dir, tmp_path, capsys):
                                "--epochs", "2", "--test-size", "32", "--num-points", "25"]
                               + TINY, capsys)
     assert code == 0
-    assert sorted(os.listdir(out)) == ["history.csv", "model.params", "summary.json"]
+    assert sorted(os.listdir(out)) == ["finder.csv", "finder.png", "history.csv", "model.params",
+                                       "steps.csv", "summary.json", "train.png"]
     with open(out / "history.csv") as handle:
         history = list(csv.DictReader(handle))
     assert [row["epoch"] for row in history] == ["1", "2"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["iterations"] == 16 and summary["max_lr_source"].startswith("finder")
-    # OneCycleLR ends at max_lr / 25 / 1e4 after its 16 steps
-    assert float(history[-1]["lr"]) == pytest.approx(summary["max_lr"] / 25 / 1e4)
+    assert summary["finder"]["suggested_lr"] == summary["max_lr"]
+    # OneCycleLR ends at max_lr / 25 / 1e4 after its 16 steps and peaks at max_lr in epoch 1
+    assert float(history[-1]["lr_last"]) == pytest.approx(summary["max_lr"] / 25 / 1e4)
+    assert float(history[0]["lr_peak"]) == pytest.approx(summary["max_lr"])
+    with open(out / "steps.csv") as handle:
+        steps = list(csv.DictReader(handle))
+    assert [int(row["step"]) for row in steps] == list(range(1, 17))
+    assert float(steps[-1]["lr"]) == float(history[-1]["lr_last"])
+    assert float(steps[0]["momentum"]) == 0.95   # onecycle starts at its highest momentum
     assert "epoch 2: train loss" in stdout
 
 
