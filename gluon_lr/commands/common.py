@@ -177,7 +177,8 @@ def claim_output(args: argparse.Namespace, runtime: Runtime) -> str:
             if os.path.isfile(path):
                 os.remove(path)
     except OSError as error:
-        raise ValueError("--out {}: {}".format(folder, error.strerror or error)) from None
+        raise ValueError("--out {}: cannot make it this run's folder ({})".format(
+            folder, error.strerror or error)) from None
     return folder
 
 
