@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -342,10 +342,33 @@ def plot_trials(confirmation: Any, ax: Optional[Axes] = None, show: bool = True)
     return ax
 
 
-def _legend_of_both(ax: Axes, twin: Optional[Axes]) -> None:
-    """One legend for the lines of ``ax`` and of its twin, below the Axes, off the lines."""
+class _Series(NamedTuple):
+    """One line of :func:`_lines_on_two_axes`: its values, name, axis label, colour, width."""
+
+    values: Sequence[float]
+    name: str
+    ylabel: str
+    color: str
+    linewidth: float = 1.5
+
+
+def _lines_on_two_axes(ax: Axes, xs: Sequence[float], left: _Series,
+                       right: Optional[_Series]) -> None:
+    """``left`` on ``ax`` and ``right`` on its twin, against step, with one legend for both.
+
+    The legend sits below the Axes, off the lines, and says which axis each
+    line reads on.
+    """
+    ax.plot(xs, left.values, color=left.color, linewidth=left.linewidth,
+            label="{} (left axis)".format(left.name))
+    ax.set_xlabel("Step")
+    ax.set_ylabel(left.ylabel)
     handles, labels = ax.get_legend_handles_labels()
-    if twin is not None:
+    if right is not None:
+        twin = ax.twinx()
+        twin.plot(xs, right.values, color=right.color, linewidth=right.linewidth,
+                  label="{} (right axis)".format(right.name))
+        twin.set_ylabel(right.ylabel)
         twin_handles, twin_labels = twin.get_legend_handles_labels()
         handles, labels = handles + twin_handles, labels + twin_labels
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14),
@@ -378,16 +401,12 @@ def plot_rate_and_momentum(steps: Sequence[float], lrs: Sequence[float],
                          "{}".format(len(steps), len(lrs), None if momenta is None
                                      else len(momenta)))
     ax, created = axes_to_draw_on(ax, (8, 4), show)
-    ax.plot(steps, lrs, color="tab:blue", label="learning rate (left axis)")
-    ax.set_xlabel("Step")
-    ax.set_ylabel("Learning rate")
-    twin: Optional[Axes] = None
+    right = None
     if momenta is not None and any(m is not None for m in momenta):
-        twin = ax.twinx()
-        twin.plot(steps, [math.nan if m is None else m for m in momenta], color="tab:orange",
-                  label="momentum (right axis)")
-        twin.set_ylabel("Momentum")
-    _legend_of_both(ax, twin)
+        right = _Series([math.nan if m is None else m for m in momenta], "momentum",
+                        "Momentum", "tab:orange")
+    _lines_on_two_axes(ax, steps, _Series(lrs, "learning rate", "Learning rate", "tab:blue"),
+                       right)
     show_if_created(created, show)
     return ax
 
@@ -421,16 +440,11 @@ def plot_steps(steps: Sequence[Dict[str, Any]], ax: Optional[Axes] = None,
         raise TypeError("steps must be a list of dicts with 'step', 'lr' and 'loss', got "
                         "{!r}".format(steps))
     ax, created = axes_to_draw_on(ax, (10, 5), show)
-    xs = [row["step"] for row in steps]
-    ax.plot(xs, [row["loss"] for row in steps], color="tab:blue", linewidth=0.8,
-            label="loss (left axis)")
-    ax.set_xlabel("Step")
-    ax.set_ylabel("Training loss (batch)")
-    twin = ax.twinx()
-    twin.plot(xs, [row["lr"] for row in steps], color="tab:red",
-              label="learning rate (right axis)")
-    twin.set_ylabel("Learning rate")
-    _legend_of_both(ax, twin)
+    _lines_on_two_axes(ax, [row["step"] for row in steps],
+                       _Series([row["loss"] for row in steps], "loss", "Training loss (batch)",
+                               "tab:blue", 0.8),
+                       _Series([row["lr"] for row in steps], "learning rate", "Learning rate",
+                               "tab:red"))
     show_if_created(created, show)
     return ax
 

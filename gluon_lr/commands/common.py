@@ -45,7 +45,7 @@ def add_common_options(parser: argparse.ArgumentParser, name: str) -> None:
                             "output per class; the loss is softmax cross-entropy "
                             "(default: resnet18_v2)")
     group.add_argument("--batch-size", type=positive_int, default=128,
-                       help="batch size (default: 128)")
+                       help="batch size, at most the training images (default: 128)")
     group.add_argument("--no-progress", action="store_true", help="hide progress bars")
     group.add_argument("--threads", type=positive_int, default=None,
                        help="MXNet operator threads (default: every core this process may use, "
@@ -80,9 +80,11 @@ def add_optimizer_options(parser: argparse.ArgumentParser) -> None:
     """SGD's momentum and weight decay: the finder sweeps with the optimizer training uses."""
     group = parser.add_argument_group("optimizer options (SGD)")
     group.add_argument("--momentum", type=unit_interval, default=0.9,
-                       help="SGD momentum in [0, 1); onecycle cycles it (default: 0.9)")
+                       help="SGD momentum in [0, 1), of the finder's sweep and of training "
+                            "alike; train's onecycle cycles it (default: 0.9)")
     group.add_argument("--wd", type=non_negative_float, default=5e-4,
-                       help="weight decay, >= 0 (default: 5e-4)")
+                       help="SGD weight decay, >= 0, of the sweep and of training "
+                            "(default: 5e-4)")
 
 
 def add_test_size_option(parser: argparse.ArgumentParser) -> None:
