@@ -121,12 +121,12 @@ def check_output_folder(folder: str) -> None:
 def check_device(spec: str) -> None:
     """Raise ``ValueError``, in command-line wording, unless ``--device spec`` can be used."""
     kind, _, index = spec.strip().lower().partition(":")
-    gpus = mx.device.num_gpus()
-    if kind == "gpu" and index.isdigit() and int(index) >= gpus or kind == "gpu" and not index \
-            and not gpus:
-        raise ValueError("--device {} asks for GPU {} but MXNet sees {} GPU(s) (that needs a "
-                         "CUDA build of MXNet and a GPU); use --device cpu or --device "
-                         "auto".format(spec, index or 0, gpus))
+    if kind == "gpu" and (index == "" or index.isdigit()):
+        wanted, gpus = int(index or 0), mx.device.num_gpus()
+        if wanted >= gpus:
+            raise ValueError("--device {} asks for GPU {} but MXNet sees {} GPU(s) (that needs "
+                             "a CUDA build of MXNet and a GPU); use --device cpu or --device "
+                             "auto".format(spec, wanted, gpus))
     resolve_devices(spec)
 
 
