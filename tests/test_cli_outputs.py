@@ -246,3 +246,14 @@ def test_cifar10_options_are_refused_with_the_user_s_dataset(user_module, tmp_pa
     assert code == 2
     assert error_lines(err) == ["gluon-lr train: error: --augment cannot be used with dataset "
                                 "'usermodels:make_dataset' (CIFAR-10 only)"]
+
+
+@pytest.mark.parametrize("command", ["find", "compare", "train", "schedule"])
+def test_help_says_an_earlier_run_s_files_are_removed(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the files an earlier gluon-lr run wrote there (summary.json, finder.csv, " \
+           "finder.png ...) are removed once this run's options and data check out, before it " \
+           "trains; other files are left alone" \
+           in text

@@ -35,8 +35,9 @@ def add_common_options(parser: argparse.ArgumentParser, name: str) -> None:
     group.add_argument("--seed", type=seed_int, default=0, help="random seed (default: 0)")
     group.add_argument("--out", default=os.path.join("runs", name),
                        help="folder for the output files (default: runs/{}); the files an "
-                            "earlier gluon-lr run wrote there ({} ...) are removed before "
-                            "this run trains, other files are left alone".format(
+                            "earlier gluon-lr run wrote there ({} ...) are removed once this "
+                            "run's options and data check out, before it trains; other files "
+                            "are left alone".format(
                                 name, ", ".join(OUTPUT_FILES[:3])))
     group.add_argument("--model", default="resnet18_v2", metavar="NAME|MODULE:ATTR",
                        help="small_cnn, a Gluon model-zoo name, or your own factory as "
