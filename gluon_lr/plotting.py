@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
 
 from ._validate import as_bool, as_callable, as_int, as_lr
+from .forecast import MIN_POINTS, ExponentialFit, fit_exponential
 from .suggest import as_curve
 
 if TYPE_CHECKING:  # matplotlib loads when a plot is drawn, not with gluon_lr
@@ -18,7 +21,8 @@ if TYPE_CHECKING:  # matplotlib loads when a plot is drawn, not with gluon_lr
 
     from .schedules.base import ScheduleFn
 
-__all__ = ["plot_finder", "plot_schedule", "plot_comparison", "plot_trials"]
+__all__ = ["plot_finder", "plot_schedule", "plot_comparison", "plot_trials",
+           "plot_rate_and_momentum", "plot_steps", "plot_epochs"]
 
 
 def axes_to_draw_on(ax: Optional[Axes], figsize: Optional[Tuple[float, float]],
@@ -279,10 +283,33 @@ def plot_comparison(runs: Sequence[Dict[str, Any]], ax: Optional[Axes] = None,
     return ax
 
 
-def plot_trials(confirmation: Any, ax: Optional[Axes] = None, show: bool = True) -> Axes:
-    """Draw the loss curves of a confirmation's trials; the chosen one bold.
+def trial_fit(trial: Any, horizon: int) -> Optional[ExponentialFit]:
+    """The curve behind a trial's forecast: its ``fit``, or confirm's fit redone; else None.
 
-    The legend gives each trial's forecast loss.
+    :func:`gluon_lr.confirm.confirm_learning_rate` does not keep its fit: it
+    fits the second half of the losses at steps ``half + 1 .. n`` with the
+    floor at 0. That fit is redone here, and kept only when it gives the
+    trial's forecast at ``horizon`` (a confirmation with another floor gives
+    None). A diverged trial has no curve.
+    """
+    fit: Optional[ExponentialFit] = getattr(trial, "fit", None)
+    if fit is None and math.isfinite(trial.forecast) and len(trial.losses) >= 2 * MIN_POINTS:
+        half = len(trial.losses) // 2
+        fit = fit_exponential(trial.losses[half:], range(half + 1, len(trial.losses) + 1))
+    if fit is None or fit.diverged or fit.forecast(horizon) != trial.forecast:
+        return None
+    return fit
+
+
+def plot_trials(confirmation: Any, ax: Optional[Axes] = None, show: bool = True) -> Axes:
+    """Draw a confirmation's trials: losses, fitted forecasts out to the horizon, the chosen one.
+
+    Each trial's batch losses are a line against its 1-based step; its
+    fitted curve (:func:`trial_fit`) is dotted in the same colour from the
+    fitted window out to the horizon, where a marker shows the forecast
+    (a star for the chosen trial, which is also drawn bold). A dotted
+    vertical line marks the horizon. The step axis is logarithmic, so short
+    trials and a far horizon share it.
 
     Parameters
     ----------
@@ -294,19 +321,203 @@ def plot_trials(confirmation: Any, ax: Optional[Axes] = None, show: bool = True)
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from gluon_lr.confirm import Confirmation
+    >>> from gluon_lr.trial import Trial
+    >>> losses = tuple(1.0 + math.exp(-0.2 * k) for k in range(12))
+    >>> half = fit_exponential(losses[6:], range(7, 13)).forecast(100)
+    >>> trial = Trial(lr=0.1, losses=losses, forecast=half, score=half)
+    >>> ax = plot_trials(Confirmation(lr=0.1, trials=(trial,), steps_spent=12, horizon=100),
+    ...                  show=False)
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['lr = 0.1 (chosen): forecast 1.000', '_forecast']
     """
     if not hasattr(confirmation, "trials") or not hasattr(confirmation, "lr"):
         raise TypeError("confirmation must come from LRFinder.confirm() or "
                         "confirm_learning_rate(), got {!r}".format(confirmation))
+    horizon = int(getattr(confirmation, "horizon", 300))
     ax, created = axes_to_draw_on(ax, (8, 5), show)
     for trial in confirmation.trials:
         chosen = trial.lr == confirmation.lr
-        ax.plot(range(len(trial.losses)), trial.losses, linewidth=2.5 if chosen else 1,
-                label="lr = {:.3g}{}: forecast {:.3f}".format(
-                    trial.lr, " (chosen)" if chosen else "", trial.forecast))
-    ax.set_xlabel("Trial iteration")
+        steps = range(1, len(trial.losses) + 1)
+        (line,) = ax.plot(steps, trial.losses, linewidth=2.5 if chosen else 1,
+                          label="lr = {:.3g}{}: forecast {:.3f}".format(
+                              trial.lr, " (chosen)" if chosen else "", trial.forecast))
+        fit = trial_fit(trial, horizon)
+        if fit is not None:
+            ts = np.geomspace(fit.t0, max(horizon, fit.t1), 200)
+            ax.plot(ts, [fit.forecast(t) for t in ts], color=line.get_color(), linestyle=":",
+                    linewidth=2 if chosen else 1, label="_forecast")
+        if math.isfinite(trial.forecast):
+            ax.plot([horizon], [trial.forecast], color=line.get_color(),
+                    marker="*" if chosen else "o", markersize=14 if chosen else 6,
+                    linestyle="none", label="_forecast point")
+    ax.axvline(horizon, color="grey", linestyle="--", linewidth=1,
+               label="horizon: step {} (dotted: fitted forecasts)".format(horizon))
+    ax.set_xscale("log")
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+    ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 10, 100 rather than 10^0 ...
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("Trial step (log scale)")
     ax.set_ylabel("Training loss (batch)")
-    ax.set_title("Confirmation trials")
-    ax.legend(fontsize="small")
+    ax.set_title("Confirmation trials and their forecasts")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    show_if_created(created, show)
+    return ax
+
+
+class _Series(NamedTuple):
+    """One line of :func:`_lines_on_two_axes`: its values, name, axis label, colour, width."""
+
+    values: Sequence[float]
+    name: str
+    ylabel: str
+    color: str
+    linewidth: float = 1.5
+
+
+def _lines_on_two_axes(ax: Axes, xs: Sequence[float], left: _Series,
+                       right: Optional[_Series]) -> None:
+    """``left`` on ``ax`` and ``right`` on its twin, against step, with one legend for both.
+
+    The legend sits below the Axes, off the lines, and says which axis each
+    line reads on.
+    """
+    ax.plot(xs, left.values, color=left.color, linewidth=left.linewidth,
+            label="{} (left axis)".format(left.name))
+    ax.set_xlabel("Step")
+    ax.set_ylabel(left.ylabel)
+    handles, labels = ax.get_legend_handles_labels()
+    if right is not None:
+        twin = ax.twinx()
+        twin.plot(xs, right.values, color=right.color, linewidth=right.linewidth,
+                  label="{} (right axis)".format(right.name))
+        twin.set_ylabel(right.ylabel)
+        twin_handles, twin_labels = twin.get_legend_handles_labels()
+        handles, labels = handles + twin_handles, labels + twin_labels
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14),
+              ncol=len(labels))
+
+
+def plot_rate_and_momentum(steps: Sequence[float], lrs: Sequence[float],
+                           momenta: Optional[Sequence[Optional[float]]] = None,
+                           ax: Optional[Axes] = None, show: bool = True) -> Axes:
+    """Draw a learning rate (left axis) and, when given, momentum (right axis) as lines.
+
+    One legend names both lines and their axes. ``momenta`` holding only
+    None (a schedule without momentum) draws the rate alone.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The rate's Axes; the momentum's is its twin.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_rate_and_momentum([1, 2, 3], [0.1, 0.2, 0.1], [0.9, 0.85, 0.9], show=False)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['learning rate (left axis)', 'momentum (right axis)']
+    """
+    if len(steps) != len(lrs) or momenta is not None and len(momenta) != len(steps):
+        raise ValueError("steps, lrs and momenta must have the same length; got {}, {} and "
+                         "{}".format(len(steps), len(lrs), None if momenta is None
+                                     else len(momenta)))
+    ax, created = axes_to_draw_on(ax, (8, 4), show)
+    right = None
+    if momenta is not None and any(m is not None for m in momenta):
+        right = _Series([math.nan if m is None else m for m in momenta], "momentum",
+                        "Momentum", "tab:orange")
+    _lines_on_two_axes(ax, steps, _Series(lrs, "learning rate", "Learning rate", "tab:blue"),
+                       right)
+    show_if_created(created, show)
+    return ax
+
+
+def plot_steps(steps: Sequence[Dict[str, Any]], ax: Optional[Axes] = None,
+               show: bool = True) -> Axes:
+    """Draw a training run's loss (left axis) and learning rate (right axis) against step.
+
+    Parameters
+    ----------
+    steps : list of dict
+        Rows with ``'step'``, ``'lr'`` and ``'loss'``, as
+        :class:`gluon_lr.training.StepLog` records them.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The loss's Axes; the rate's is its twin.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_steps([{"step": 1, "lr": 0.1, "loss": 2.3}, {"step": 2, "lr": 0.2,
+    ...                  "loss": 2.1}], show=False)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['loss (left axis)', 'learning rate (right axis)']
+    """
+    if not isinstance(steps, (list, tuple)) or not all(
+            isinstance(row, dict) and {"step", "lr", "loss"} <= set(row) for row in steps):
+        raise TypeError("steps must be a list of dicts with 'step', 'lr' and 'loss', got "
+                        "{!r}".format(steps))
+    ax, created = axes_to_draw_on(ax, (10, 5), show)
+    _lines_on_two_axes(ax, [row["step"] for row in steps],
+                       _Series([row["loss"] for row in steps], "loss", "Training loss (batch)",
+                               "tab:blue", 0.8),
+                       _Series([row["lr"] for row in steps], "learning rate", "Learning rate",
+                               "tab:red"))
+    show_if_created(created, show)
+    return ax
+
+
+def plot_epochs(history: Sequence[Dict[str, Any]], ax: Optional[Axes] = None,
+                show: bool = True) -> Axes:
+    """Draw the test accuracy after each epoch (epochs without one are left out).
+
+    Parameters
+    ----------
+    history : list of dict
+        Rows with ``'epoch'`` and ``'test_accuracy'`` (a number or None), as
+        :func:`gluon_lr.training.train_epochs` returns them.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_epochs([{"epoch": 1, "test_accuracy": 0.4},
+    ...                   {"epoch": 2, "test_accuracy": 0.5}], show=False)
+    >>> ax.get_lines()[0].get_ydata().tolist()
+    [0.4, 0.5]
+    """
+    if not isinstance(history, (list, tuple)) or not all(
+            isinstance(row, dict) and {"epoch", "test_accuracy"} <= set(row) for row in history):
+        raise TypeError("history must be a list of dicts with 'epoch' and 'test_accuracy', got "
+                        "{!r}".format(history))
+    scored = [(row["epoch"], row["test_accuracy"]) for row in history
+              if row["test_accuracy"] is not None]
+    ax, created = axes_to_draw_on(ax, (6, 5), show)
+    if scored:
+        epochs, accuracies = zip(*scored)
+        ax.plot(epochs, accuracies, marker="o", color="tab:green", label="test accuracy")
+        for epoch, accuracy in scored:
+            ax.annotate("{:.3f}".format(accuracy), (epoch, accuracy),
+                        textcoords="offset points", xytext=(0, 8), ha="center")
+        ax.set_xticks(list(epochs))
+        ax.legend(loc="lower right")
+    ax.set_ylim(0.0, 1.0)  # the whole range: a change of a point reads as what it is
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Test accuracy")
+    ax.set_title("Test accuracy per epoch")
     show_if_created(created, show)
     return ax

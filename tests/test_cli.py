@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import mxnet as mx
 import pytest
@@ -84,14 +85,23 @@ def test_train_with_onecycle_from_the_finder(cifar10_dir, tmp_path, capsys):
                                "--epochs", "2", "--test-size", "32", "--num-points", "25"]
                               + TINY, capsys)
     assert code == 0
-    assert sorted(os.listdir(out)) == ["history.csv", "model.params", "summary.json"]
+    assert sorted(os.listdir(out)) == ["finder.csv", "finder.png", "history.csv", "model.params",
+                                       "steps.csv", "summary.json", "train.png"]
     with open(out / "history.csv") as handle:
         history = list(csv.DictReader(handle))
     assert [row["epoch"] for row in history] == ["1", "2"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["iterations"] == 16 and summary["max_lr_source"].startswith("finder")
+    assert summary["finder"]["suggested_lr"] == summary["max_lr"]
     # OneCycleLR ends at max_lr / 25 / 1e4 after its 16 steps
-    assert float(history[-1]["lr"]) == pytest.approx(summary["max_lr"] / 25 / 1e4)
+    assert float(history[-1]["lr_last"]) == pytest.approx(summary["max_lr"] / 25 / 1e4)
+    with open(out / "steps.csv") as handle:
+        steps = list(csv.DictReader(handle))
+    assert [int(row["step"]) for row in steps] == list(range(1, 17))
+    assert [float(row["lr_peak"]) for row in history] == [
+        max(float(row["lr"]) for row in steps[:8]), max(float(row["lr"]) for row in steps[8:])]
+    assert float(steps[-1]["lr"]) == float(history[-1]["lr_last"])
+    assert float(steps[0]["momentum"]) == 0.95   # onecycle starts at its highest momentum
     assert "epoch 2: train loss" in stdout
 
 
@@ -225,10 +235,12 @@ def test_integer_options_are_checked(argv, message, capsys):
 def test_find_confirm_writes_the_trials_and_train_uses_the_confirmed_lr(cifar10_dir, tmp_path,
                                                                        capsys):
     out = tmp_path / "find"
-    code, stdout, _ = run_cli(["find", "--data-dir", str(cifar10_dir), "--out", str(out),
-                               "--lr-start", "1e-3", "--num-points", "40", "--confirm",
-                               "--confirm-budget", "30"]
-                              + TINY, capsys)
+    with warnings.catch_warnings():  # a short sweep's rules may warn: not what is tested here
+        warnings.simplefilter("ignore", RuntimeWarning)
+        code, stdout, _ = run_cli(["find", "--data-dir", str(cifar10_dir), "--out", str(out),
+                                   "--lr-start", "1e-3", "--num-points", "40", "--confirm",
+                                   "--confirm-budget", "30"]
+                                  + TINY, capsys)
     assert code == 0
     assert sorted(os.listdir(out)) == ["confirm.csv", "confirm.png", "finder.csv", "finder.png",
                                        "summary.json"]

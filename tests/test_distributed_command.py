@@ -169,8 +169,11 @@ def test_train_on_two_workers_writes_its_files(cifar10_dir, tmp_path, run):
                                   "--epochs", "1", "--max-lr", "0.05", "--test-size", "32"]
                                  + TINY)
     assert (status, report) == (0, "")
-    assert sorted(os.listdir(out)) == ["history.csv", "model.params", "summary.json"]
+    assert sorted(os.listdir(out)) == ["history.csv", "model.params", "steps.csv",
+                                       "summary.json", "train.png"]
     summary = json.loads((out / "summary.json").read_text())
     assert _distributed_entry(summary)["worker_batch_size"] == 8
+    with open(out / "steps.csv") as handle:
+        assert len(list(csv.DictReader(handle))) == 8   # rank 0's record of every step
     assert summary["iterations"] == 8  # 128 images / global batch 16: epochs stay epochs
     assert "epoch 1: train loss" in output

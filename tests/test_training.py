@@ -22,7 +22,8 @@ def test_history_records_each_epoch_from_the_optimizers_schedule():
     # FactorScheduler: 0.1 up to update 3, then halved once every 3 updates
     assert [lr for _, lr, _ in losses] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.05]
     assert history[0]["train_loss"] == statistics.fmean(loss for _, _, loss in losses[:3])
-    assert history[1]["lr"] == 0.05 and history[1]["momentum"] == 0.9
+    assert [(row["lr_last"], row["lr_peak"]) for row in history] == [(0.1, 0.1), (0.05, 0.05)]
+    assert history[1]["momentum_last"] == 0.9
     assert history[1]["test_accuracy"] == 0.25
 
 
@@ -46,3 +47,21 @@ def test_bad_arguments(args, error, message):
     with pytest.raises(error, match=message):
         train_epochs(learner, *args)
     assert learner.trainer.optimizer.num_update == 0
+
+
+def test_lr_peak_and_the_step_log_follow_a_one_cycle_through_the_one_loop():
+    from gluon_lr.schedules import OneCycleLR
+    from gluon_lr.training import StepLog
+    schedule = OneCycleLR(max_lr=0.1, total_steps=6, pct_start=0.5)
+    learner = Learner(make_net(), make_batches(6), mx.cpu(),
+                      optimizer_params={"learning_rate": None, "momentum": 0.9,
+                                        "lr_scheduler": schedule})
+    log = StepLog(learner)
+    history = train_epochs(learner, 2, 3, callback=log)
+    assert [row["step"] for row in log.rows] == [1, 2, 3, 4, 5, 6]
+    assert [row["lr"] for row in log.rows] == [schedule(t) for t in range(1, 7)]
+    assert [row["momentum"] for row in log.rows] == [schedule.momentum(t) for t in range(1, 7)]
+    assert history[0]["lr_peak"] == max(schedule(t) for t in (1, 2, 3))
+    assert history[0]["lr_last"] == schedule(3) and history[1]["lr_last"] == schedule(6)
+    assert history[1]["momentum_last"] == schedule.momentum(6)
+    assert history[1]["train_loss"] == statistics.fmean(row["loss"] for row in log.rows[3:])

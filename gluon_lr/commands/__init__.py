@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``gluon-lr`` parser; ``args.run`` is the chosen command's ``run``."""
     parser = OneLineErrors(
         prog="gluon-lr",
-        description="Find and schedule learning rates for MXNet Gluon (CIFAR-10 workflows).")
+        description="Find and schedule learning rates for MXNet Gluon: CIFAR-10 workflows, "
+                    "or your own network and data (--model/--dataset module:attr).")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=OneLineErrors)
     subparsers.required = True

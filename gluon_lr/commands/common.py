@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING, Any, Dict, Tuple
+
+import mxnet as mx
 
 from ..devices import resolve_devices
 from ..launch.cli import add_cluster_options
-from ..models import build_model
+from ..recipes import load_datasets
+from ..recipes.factories import is_factory, load_factory, make_network
 from .options import (  # noqa: F401  (the commands' option types, re-exported)
     above_one, at_least_two, learning_rate, non_negative_float, non_negative_int,
     open_unit_interval, positive_float, positive_int, seed_int, unit_interval)
@@ -31,11 +34,19 @@ def add_common_options(parser: argparse.ArgumentParser, name: str) -> None:
                             "(default: auto)")
     group.add_argument("--seed", type=seed_int, default=0, help="random seed (default: 0)")
     group.add_argument("--out", default=os.path.join("runs", name),
-                       help="folder for the output files (default: runs/{})".format(name))
-    group.add_argument("--model", default="resnet18_v2",
-                       help="Gluon model-zoo network (default: resnet18_v2)")
+                       help="folder for the output files (default: runs/{}); the files an "
+                            "earlier gluon-lr run wrote there ({} ...) are removed once this "
+                            "run's options and data check out, before it trains; other files "
+                            "are left alone".format(
+                                name, ", ".join(OUTPUT_FILES[:3])))
+    group.add_argument("--model", default="resnet18_v2", metavar="NAME|MODULE:ATTR",
+                       help="small_cnn, a Gluon model-zoo name, or your own factory as "
+                            "module:attr (e.g. mypkg.models:make_net, imported with the current "
+                            "folder on sys.path): make_net() returns an mx.gluon.Block with one "
+                            "output per class; the loss is softmax cross-entropy "
+                            "(default: resnet18_v2)")
     group.add_argument("--batch-size", type=positive_int, default=128,
-                       help="batch size (default: 128)")
+                       help="batch size, at most the training images (default: 128)")
     group.add_argument("--no-progress", action="store_true", help="hide progress bars")
     group.add_argument("--threads", type=positive_int, default=None,
                        help="MXNet operator threads (default: every core this process may use, "
@@ -43,8 +54,12 @@ def add_common_options(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """Where CIFAR-10 comes from and how it is loaded."""
+    """Where the data (CIFAR-10 or the user's own) comes from and how it is loaded."""
     group = parser.add_argument_group("data options")
+    group.add_argument("--dataset", default=None, metavar="MODULE:ATTR",
+                       help="your own data instead of CIFAR-10: a factory as module:attr (e.g. "
+                            "mypkg.data:make_dataset); make_dataset() returns (train, test), two "
+                            "mx.gluon.data.Dataset of (data, label) with integer class labels")
     group.add_argument("--data-dir", default=None,
                        help="CIFAR-10 folder: the official binary files or train.rec/test.rec "
                             "(default: $GLUON_LR_CIFAR10_DIR, else MXNet's download)")
@@ -62,11 +77,29 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     add_cluster_options(cluster)
 
 
+def add_optimizer_options(parser: argparse.ArgumentParser) -> None:
+    """SGD's momentum and weight decay: the finder sweeps with the optimizer training uses."""
+    group = parser.add_argument_group("optimizer options (SGD)")
+    group.add_argument("--momentum", type=unit_interval, default=0.9,
+                       help="SGD momentum in [0, 1), of the finder's sweep and of training "
+                            "alike; train's onecycle cycles it (default: 0.9)")
+    group.add_argument("--wd", type=non_negative_float, default=5e-4,
+                       help="SGD weight decay, >= 0, of the sweep and of training "
+                            "(default: 5e-4)")
+
+
 def add_test_size_option(parser: argparse.ArgumentParser) -> None:
     """``--test-size``, for the subcommands that report test accuracy."""
     parser.add_argument("--test-size", type=positive_int, default=None,
                         help="evaluate on a seeded slice of this many test images "
                              "(default: all 10,000)")
+
+
+#: Every file a gluon-lr command writes into its output folder.
+OUTPUT_FILES = ("summary.json", "finder.csv", "finder.png", "confirm.csv", "confirm.png",
+                "compare.csv", "compare.md", "compare.png", "history.csv", "steps.csv",
+                "train.png", "model.params", "autolrs.csv", "autolrs.png", "schedule.csv",
+                "schedule.png")
 
 
 def check_output_folder(folder: str) -> None:
@@ -86,34 +119,92 @@ def check_output_folder(folder: str) -> None:
         raise ValueError("--out {}: cannot write into {}".format(folder, existing))
 
 
+def check_device(spec: str) -> None:
+    """Raise ``ValueError``, in command-line wording, unless ``--device spec`` can be used."""
+    kind, _, index = spec.strip().lower().partition(":")
+    if kind == "gpu" and (index == "" or index.isdigit()):
+        wanted, gpus = int(index or 0), mx.device.num_gpus()
+        if wanted >= gpus:
+            raise ValueError("--device {} asks for GPU {} but MXNet sees {} GPU(s) (that needs "
+                             "a CUDA build of MXNet and a GPU); use --device cpu or --device "
+                             "auto".format(spec, wanted, gpus))
+    resolve_devices(spec)
+
+
 def start(args: argparse.Namespace) -> None:
-    """Check the cheap options (device, model, output folder) before any data loads."""
-    resolve_devices(args.device)
-    build_model(args.model, classes=10)
+    """Check the cheap options (device, model, output folder) before any data loads.
+
+    A built-in ``--model`` is built once; a ``module:attr`` factory is only
+    imported here, and called (its result checked) when the learner is made.
+    """
+    check_device(args.device)
+    if is_factory(args.model):
+        load_factory("model", args.model)
+    else:
+        make_network(args.model)
     check_output_folder(args.out)
 
 
+def check_batch_size(args: argparse.Namespace, train_size: int) -> None:
+    """Refuse a ``--batch-size`` larger than the training set: each step would repeat images."""
+    if args.batch_size > train_size:
+        raise ValueError("--batch-size {} is larger than the {} training images{}: every "
+                         "batch would hold some images twice; use --batch-size {} or "
+                         "less".format(args.batch_size, train_size,
+                                       " (--train-size)" if args.train_size else "",
+                                       train_size))
+
+
+def datasets(args: argparse.Namespace) -> Tuple[Any, Any]:
+    """The options' ``(train, test)`` sets (:func:`gluon_lr.recipes.load_datasets`), checked
+    against ``--batch-size``."""
+    train_set, test_set = load_datasets(args.dataset, **data_options(args))
+    check_batch_size(args, len(train_set))
+    return train_set, test_set
+
+
+def claim_output(args: argparse.Namespace, runtime: Runtime) -> str:
+    """Make ``--out`` this run's, before it trains: create it and remove earlier runs' files.
+
+    Only the process that writes files touches the folder. Removed are the
+    files in :data:`OUTPUT_FILES`, so that no file of an earlier run lies
+    beside this run's; any other file is left alone. Returns the folder.
+    """
+    folder: str = args.out
+    if not runtime.writes_files:
+        return folder
+    try:
+        os.makedirs(folder, exist_ok=True)
+        for name in OUTPUT_FILES:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                os.remove(path)
+    except OSError as error:
+        raise ValueError("--out {}: cannot make it this run's folder ({})".format(
+            folder, error.strerror or error)) from None
+    return folder
+
+
 def data_options(args: argparse.Namespace) -> Dict[str, Any]:
-    """The :func:`gluon_lr.recipes.cifar10_datasets` keywords the options give."""
+    """The :func:`gluon_lr.recipes.load_datasets` keywords the options give (but ``dataset``)."""
     return {"data_dir": args.data_dir, "train_size": args.train_size,
-            "test_size": getattr(args, "test_size", None), "seed": args.seed}
+            "test_size": getattr(args, "test_size", None), "seed": args.seed,
+            "augment": getattr(args, "augment", False)}
 
 
 def learner_options(args: argparse.Namespace) -> Dict[str, Any]:
     """The keywords of a runtime's ``learner`` (:func:`gluon_lr.recipes.cifar10_learner`'s)."""
-    return {"model": args.model, "batch_size": args.batch_size, "device": args.device,
-            "seed": args.seed, "num_workers": args.num_workers, "hybridize": args.hybridize}
+    options = {"model": args.model, "batch_size": args.batch_size, "device": args.device,
+               "seed": args.seed, "num_workers": args.num_workers, "hybridize": args.hybridize}
+    if hasattr(args, "momentum"):
+        # find and train build the same optimizer, so that train's finder run is find's
+        options["optimizer_params"] = {"momentum": args.momentum, "wd": args.wd}
+    return options
 
 
 def show_progress(args: argparse.Namespace, runtime: Runtime) -> bool:
     """Draw progress bars? In the process that writes files, unless ``--no-progress``."""
     return runtime.writes_files and not args.no_progress
-
-
-def prepare_output(folder: str) -> str:
-    """Create the output folder, once there are results to write; return its path."""
-    os.makedirs(folder, exist_ok=True)
-    return folder
 
 
 def write_json(path: str, payload: object) -> None:
@@ -130,4 +221,6 @@ def describe(args: argparse.Namespace, runtime: Runtime) -> Dict[str, Any]:
                 "MXNET_OMP_MAX_THREADS"),
             "device": [str(d) for d in resolve_devices(args.device)],
             "data_dir": getattr(args, "data_dir", None),
-            "train_size": getattr(args, "train_size", None)}
+            "dataset": getattr(args, "dataset", None),
+            "train_size": getattr(args, "train_size", None),
+            **{name: getattr(args, name) for name in ("momentum", "wd") if hasattr(args, name)}}

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping
 from matplotlib.figure import Figure
 
 from ..plotting import plot_comparison
-from ..recipes import (DEFAULT_COMPARE_LRS, cifar10_datasets, compare_from_one_start,
-                       summarize_comparison)
+from ..recipes import DEFAULT_COMPARE_LRS, compare_from_one_start, summarize_comparison
 from . import common
 
 if TYPE_CHECKING:
@@ -58,8 +57,9 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if not args.lrs:
         raise ValueError("--lrs needs at least one learning rate")
     common.start(args)
-    train_set, test_set = cifar10_datasets(**common.data_options(args))
+    train_set, test_set = common.datasets(args)
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
+        common.claim_output(args, runtime)
         runs = compare_from_one_start(
             learner, train_set, test_set, lrs=args.lrs, iterations=args.iterations,
             batch_size=args.batch_size, seed=args.seed, num_workers=args.num_workers,
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
 def write_files(args: argparse.Namespace, runtime: Runtime, runs: List[Dict[str, Any]],
                 rows: List[Dict[str, Any]], table: str) -> None:
     """compare.csv, compare.md, compare.png and summary.json, in ``--out``."""
-    out = common.prepare_output(args.out)
+    out = args.out
     write_curves(runs, os.path.join(out, "compare.csv"))
     with open(os.path.join(out, "compare.md"), "w") as handle:
         handle.write(table)

@@ -4,18 +4,19 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from matplotlib.figure import Figure
 
 from .._validate import check_order
-from ..recipes import DEFAULT_SWEEP, cifar10_datasets, find_learning_rate
+from ..recipes import DEFAULT_SWEEP, find_learning_rate
 from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
 from ..sweeps import Sweep, build_sweep
 from . import common
 
 if TYPE_CHECKING:
     from ..finder import LRFinder
+    from ..learner import Learner
     from .runtime import Runtime
 
 
@@ -82,9 +83,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     parser = subparsers.add_parser(
         "find", help="run the learning-rate finder and suggest a learning rate",
         description="Sweep the learning rate upwards one batch at a time until the loss "
-                    "diverges; write finder.png, finder.csv and summary.json (with --confirm "
-                    "also confirm.csv and confirm.png).")
+                    "diverges, with the SGD settings 'gluon-lr train' uses; write finder.png, "
+                    "finder.csv and summary.json (with --confirm also confirm.csv and "
+                    "confirm.png).")
     add_sweep_options(parser)
+    common.add_optimizer_options(parser)
     common.add_common_options(parser, "find")
     common.add_data_options(parser)
     parser.set_defaults(run=run)
@@ -92,7 +95,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def save_plot(finder: LRFinder, suggestion: Optional[float], path: str) -> None:
-    figure = Figure(figsize=(6, 8))
+    figure = Figure(figsize=(10, 6))
     ax = figure.subplots()
     finder.plot(ax=ax, suggestion=suggestion if suggestion is not None else False)
     ax.set_title("LR finder: suggested lr = {}".format(
@@ -112,7 +115,7 @@ def save_confirmation(finder: LRFinder, folder: str) -> None:
             chosen = trial.lr == confirmation.lr
             writer.writerows((trial.lr, i, loss, trial.forecast, trial.score, chosen)
                              for i, loss in enumerate(trial.losses))
-    figure = Figure(figsize=(13, 5))
+    figure = Figure(figsize=(16, 5.5))
     sweep_ax, trials_ax = figure.subplots(1, 2)
     finder.plot(ax=sweep_ax, suggestion=confirmation.lr)
     sweep_ax.set_title("LR finder: confirmed lr = {:.3g}".format(confirmation.lr))
@@ -121,25 +124,35 @@ def save_confirmation(finder: LRFinder, folder: str) -> None:
     figure.savefig(os.path.join(folder, "confirm.png"), dpi=100)
 
 
-def write_files(finder: LRFinder, summary: Dict[str, Any], confirm: bool, out: str) -> None:
-    """finder.csv, finder.png, summary.json and with ``confirm`` confirm.csv and confirm.png."""
-    finder.to_csv(os.path.join(out, "finder.csv"))
-    save_plot(finder, summary["suggested_lr"], os.path.join(out, "finder.png"))
-    if confirm:
-        save_confirmation(finder, out)
-    common.write_json(os.path.join(out, "summary.json"), summary)
+def run_finder(args: argparse.Namespace, runtime: Runtime,
+               learner: Learner) -> Tuple[LRFinder, Dict[str, Any]]:
+    """The finder as ``find`` runs it, for ``find`` and ``train`` alike; its files saved.
+
+    :func:`gluon_lr.recipes.find_learning_rate` with the finder options;
+    the process that writes files saves finder.csv and finder.png (with
+    ``--confirm`` also confirm.csv and confirm.png) into ``--out``. The
+    same options, model, data and seed give the same curve and suggestion
+    in both commands.
+    """
+    finder, summary = find_learning_rate(learner, **sweep_options(args, runtime))
+    if runtime.writes_files:
+        finder.to_csv(os.path.join(args.out, "finder.csv"))
+        save_plot(finder, summary["suggested_lr"], os.path.join(args.out, "finder.png"))
+        if args.confirm:
+            save_confirmation(finder, args.out)
+    return finder, summary
 
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     common.start(args)
     sweep_from_options(args)
-    train_set, _ = cifar10_datasets(**common.data_options(args))
+    train_set, _ = common.datasets(args)
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
-        finder, summary = find_learning_rate(learner, **sweep_options(args, runtime))
+        out = common.claim_output(args, runtime)
+        _, summary = run_finder(args, runtime, learner)
     summary.update(common.describe(args, runtime))
-    out = args.out
     if runtime.writes_files:
-        write_files(finder, summary, args.confirm, common.prepare_output(out))
+        common.write_json(os.path.join(out, "summary.json"), summary)
     print("suggested learning rate ({}): {}".format(
         args.suggest, "none (too few points)" if summary["suggested_lr"] is None
         else "{:.4g}".format(summary["suggested_lr"])))

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 from typing import TYPE_CHECKING, List, Optional, Sequence, cast
 
 from matplotlib.figure import Figure
 
-from ..plotting import plot_schedule
+from ..plotting import plot_rate_and_momentum
 from ..schedules import SCHEDULE_NAMES, Schedule, create_schedule, from_config
 from . import common
 
@@ -79,32 +78,30 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    """Draw the schedule; ``runtime`` is unused (nothing trains)."""
+    """Draw the schedule; ``runtime`` only says whether this process writes the files."""
     common.check_output_folder(args.out)
     schedule = build_schedule(args, args.iterations)
     steps = range(1, args.iterations + 1)
+    lrs = [schedule(t) for t in steps]
     momenta = [schedule.momentum(t) if callable(getattr(schedule, "momentum", None)) else None
                for t in steps]
-    out = common.prepare_output(args.out)
+    out = common.claim_output(args, runtime)
     with open(os.path.join(out, "schedule.csv"), "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["iteration", "lr", "momentum"])
-        writer.writerows((t, schedule(t), "" if m is None else m) for t, m in zip(steps, momenta))
-    figure = Figure(figsize=(8, 4))
-    ax = figure.subplots()
-    plot_schedule(schedule, iterations=args.iterations, ax=ax)
-    if momenta[0] is not None:
-        twin = ax.twinx()
-        # A schedule with momentum gives one at every step.
-        twin.plot(list(steps), cast(List[float], momenta), color="tab:orange", label="momentum")
-        twin.set_ylabel("Momentum")
+        writer.writerows((t, lr, "" if m is None else m) for t, lr, m in zip(steps, lrs, momenta))
+    figure = Figure(figsize=(9, 4.5))
+    ax = plot_rate_and_momentum(list(steps), lrs, momenta, ax=figure.subplots())
     ax.set_title("schedule: {}".format(os.path.basename(args.schedule)))
     figure.tight_layout()
     figure.savefig(os.path.join(out, "schedule.png"), dpi=100)
     summary = {"schedule": args.schedule, "iterations": args.iterations,
-               "first_lr": schedule(1), "last_lr": schedule(args.iterations),
-               "max_lr": max(schedule(t) for t in steps)}
+               "first_lr": lrs[0], "last_lr": lrs[-1], "max_lr": max(lrs)}
     common.write_json(os.path.join(out, "summary.json"), summary)
-    print(json.dumps(summary))
-    print("files in {}".format(out))
+    print("schedule {}: lr {:.4g} at iteration 1, peak {:.4g} at iteration {}, {:.4g} at "
+          "iteration {}{}; files in {}".format(
+              os.path.basename(args.schedule), lrs[0], max(lrs), lrs.index(max(lrs)) + 1,
+              lrs[-1], args.iterations,
+              "" if momenta[0] is None else ", momentum {:.3g} .. {:.3g}".format(
+                  min(cast(List[float], momenta)), max(cast(List[float], momenta))), out))
     return 0

@@ -1,4 +1,4 @@
-"""CIFAR-10 datasets, a model-zoo network in a Learner, and test accuracy."""
+"""CIFAR-10 datasets (or the user's own), a network in a Learner, and test accuracy."""
 from __future__ import annotations
 
 import os
@@ -13,9 +13,10 @@ from ..data import cifar10, continuous_loader, finite_loader, subset
 from ..devices import DeviceSpec, resolve_devices
 from ..evaluation import accuracy
 from ..learner import Batch, Learner
-from ..models import build_model
+from .factories import make_datasets, make_network
 
-__all__ = ["seed_everything", "cifar10_datasets", "cifar10_learner", "evaluate_accuracy"]
+__all__ = ["seed_everything", "cifar10_datasets", "load_datasets", "cifar10_learner",
+           "evaluate_accuracy"]
 
 
 def seed_everything(seed: int) -> None:
@@ -26,7 +27,8 @@ def seed_everything(seed: int) -> None:
     mx.random.seed(seed)
 
 
-def _slice(dataset: Any, size: Optional[int], name: str, seed: int) -> Any:
+def sliced(dataset: Any, size: Optional[int], name: str, seed: int) -> Any:
+    """A seeded random slice of ``size`` items of ``dataset`` (all of it when None)."""
     if size is None:
         return dataset
     as_int(name, size, 1)
@@ -60,8 +62,29 @@ def cifar10_datasets(*, data_dir: Union[str, os.PathLike[str], None] = None,
     as_int("seed", seed, 0)
     train = cifar10(data_dir, train=True, augment=augment, seed=seed if augment else None)
     test = cifar10(data_dir, train=False)
-    return (_slice(train, train_size, "train_size", seed),
-            _slice(test, test_size, "test_size", seed))
+    return (sliced(train, train_size, "train_size", seed),
+            sliced(test, test_size, "test_size", seed))
+
+
+def load_datasets(dataset: Optional[str] = None, *, train_size: Optional[int] = None,
+                  test_size: Optional[int] = None, seed: int = 0,
+                  **cifar10_options: Any) -> Tuple[Any, Any]:
+    """``(train, test)``: CIFAR-10 by default, else the ``'module:attr'`` factory ``dataset``.
+
+    ``train_size``/``test_size`` keep a seeded random slice of either.
+    ``cifar10_options`` (``data_dir``, ``augment``) go to
+    :func:`~gluon_lr.recipes.cifar10_datasets` and are refused with a factory.
+    """
+    if dataset is None:
+        return cifar10_datasets(train_size=train_size, test_size=test_size, seed=seed,
+                                **cifar10_options)
+    given = sorted(key for key, value in cifar10_options.items() if value)
+    if given:
+        raise ValueError("{} cannot be used with dataset {!r} (CIFAR-10 only)".format(
+            " and ".join(given), dataset))
+    train, test = make_datasets(dataset)
+    return (sliced(train, train_size, "train_size", seed),
+            sliced(test, test_size, "test_size", seed))
 
 
 def cifar10_learner(train_set: Any, *, model: str = "resnet18_v2", batch_size: int = 128,
@@ -70,13 +93,14 @@ def cifar10_learner(train_set: Any, *, model: str = "resnet18_v2", batch_size: i
                     optimizer_params: Optional[Dict[str, Any]] = None,
                     loader: Optional[Iterable[Batch]] = None,
                     learner_class: Type[Learner] = Learner, **learner_options: Any) -> Learner:
-    """A model-zoo network for 10 classes in a Learner over endless seeded batches.
+    """A network for 10 classes (or the user's own) in a Learner over endless seeded batches.
 
     Parameters
     ----------
     train_set : mx.gluon.data.Dataset
     model : str, default 'resnet18_v2'
-        A Gluon model-zoo name (the tutorial's pre-activation ResNet-18).
+        A Gluon model-zoo name (the tutorial's pre-activation ResNet-18), or
+        a ``'module:attr'`` factory (see :mod:`gluon_lr.recipes.factories`).
     batch_size : int, default 128
     device : str, Device or list, default 'auto'
         See :func:`gluon_lr.resolve_devices`.
@@ -101,7 +125,7 @@ def cifar10_learner(train_set: Any, *, model: str = "resnet18_v2", batch_size: i
     """
     devices = resolve_devices(device)
     as_bool("hybridize", hybridize)
-    net = build_model(model, classes=10)
+    net = make_network(model)
     seed_everything(seed)
     if loader is None:
         loader = continuous_loader(train_set, batch_size=batch_size, seed=seed,

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .._validate import as_int, as_lr
-from ..callbacks import ProgressBar
+from ..callbacks import ProgressBar, chain
 from ..suggest import falling_region
 from ..training import train_epochs
 from .cifar10 import evaluate_accuracy
@@ -14,7 +14,7 @@ from .cifar10 import evaluate_accuracy
 if TYPE_CHECKING:
     from ..autolrs import AutoLRS
     from ..finder import LRFinder
-    from ..learner import Learner
+    from ..learner import Learner, StepCallback
 
 __all__ = ["train_with_schedule", "suggested_lr_from_summary", "batches_per_epoch",
            "autolrs_range", "train_with_autolrs"]
@@ -55,8 +55,8 @@ def suggested_lr_from_summary(path: str) -> Tuple[Optional[float], str]:
 
 def train_with_schedule(learner: Learner, *, epochs: int, iterations_per_epoch: int,
                         schedule: Optional[Callable[[int], float]] = None, test_set: Any = None,
-                        batch_size: int = 128, num_workers: int = 2,
-                        progress: bool = True) -> List[Dict[str, Any]]:
+                        batch_size: int = 128, num_workers: int = 2, progress: bool = True,
+                        callback: Optional[StepCallback] = None) -> List[Dict[str, Any]]:
     """Train epochs with ``schedule`` as the optimizer's ``lr_scheduler``.
 
     Parameters
@@ -69,6 +69,9 @@ def train_with_schedule(learner: Learner, *, epochs: int, iterations_per_epoch: 
         optimizer's learning rate.
     test_set : Dataset, optional
         Scored after every epoch.
+    callback : callable, optional
+        ``(step, lr, loss) -> stop?`` after every step, e.g. a
+        :class:`gluon_lr.training.StepLog` for a per-step record.
 
     Returns
     -------
@@ -84,7 +87,8 @@ def train_with_schedule(learner: Learner, *, epochs: int, iterations_per_epoch: 
 
     with ProgressBar(total, "train", enabled=progress) as bar:
         return train_epochs(learner, epochs, iterations_per_epoch,
-                            evaluate=None if test_set is None else evaluate, callback=bar)
+                            evaluate=None if test_set is None else evaluate,
+                            callback=chain(bar, callback))
 
 
 def batches_per_epoch(dataset_size: int, batch_size: int) -> int:
