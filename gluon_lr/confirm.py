@@ -39,7 +39,6 @@ import mxnet as mx
 
 from ._validate import as_bool, as_choice, as_int, as_lr, as_number
 from .callbacks import Callback, ProgressBar, chain
-from .evaluation import mean_loss
 from .forecast import forecast_loss
 from .suggest import SUGGESTION_METHODS, as_curve, divergence_edge, suggest_lr
 from .trial import Trial
@@ -286,8 +285,7 @@ def _score(learner: Any, losses: Sequence[float], score: str, horizon: int, tail
         return forecast, forecast
     if score == "mean":
         return forecast, statistics.fmean(losses[-tail:])
-    return forecast, mean_loss(learner.net, learner.loss_fn,
-                               cast(Iterable[Tuple[Any, Any]], val_data), learner.devices)
+    return forecast, cast(float, learner.evaluate_loss(val_data))
 
 
 def confirm_learning_rate(learner: Any, candidates: Sequence[float], *, budget: int,

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Iterable, Tuple
+from typing import Any, Iterable, Tuple
 
 import mxnet as mx
 
 from .devices import DeviceSpec, resolve_devices
 
-if TYPE_CHECKING:
-    from .learner import Learner
-
-__all__ = ["accuracy", "mean_loss", "learner_loss", "checked_val_data"]
+__all__ = ["accuracy", "mean_loss", "checked_val_data"]
 
 
 def accuracy(net: mx.gluon.Block, data_loader: Iterable[Tuple[Any, Any]],
@@ -86,28 +83,6 @@ def mean_loss(net: mx.gluon.Block, loss_fn: Any, data_loader: Iterable[Tuple[Any
     if count == 0:
         raise ValueError("data_loader yields no samples to measure the loss on")
     return total / count
-
-
-def learner_loss(learner: Learner, data_loader: Iterable[Any]) -> float:
-    """The mean per-sample loss of ``learner``'s network and loss over ``data_loader``.
-
-    :func:`mean_loss` in inference mode (no gradient is recorded; BatchNorm
-    uses its running statistics and dropout is off), on the learner's first
-    device. The learner's state does not change. ``data_loader`` is iterated
-    afresh, from its start, at every call.
-
-    Examples
-    --------
-    >>> from gluon_lr import Learner
-    >>> batches = [(mx.np.array([[1.0], [2.0]]), mx.np.array([[0.0], [0.0]]))]
-    >>> net = mx.gluon.nn.Dense(1, in_units=1, use_bias=False)
-    >>> net.initialize(mx.init.One())
-    >>> learner = Learner(net, batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss())
-    >>> learner_loss(learner, batches)
-    1.25
-    """
-    with mx.autograd.predict_mode():
-        return mean_loss(learner.net, learner.loss_fn, data_loader, learner.devices)
 
 
 def checked_val_data(name: str, data: Any) -> Iterable[Any]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 from ._validate import as_bool, as_callable, as_choice, as_int, as_number
 from .callbacks import ProgressBar, chain
 from .confirm import INCUMBENT_MARGIN, affordable, confirm_learning_rate, default_candidates
-from .evaluation import checked_val_data, learner_loss
+from .evaluation import checked_val_data
 from .optimizers import optimizer_name
 from .plotting import plot_finder, plot_trials
 from .stopping import LRFinderStoppingCriteria, MedianStartStopping, loss_fell
@@ -207,7 +207,7 @@ class LRFinder:
             A finite validation loader (a ``DataLoader`` or a list, not a
             one-pass iterator). Every ``val_every``-th step, the mean loss
             over all of it is measured in inference mode, without gradients
-            (:func:`gluon_lr.evaluation.learner_loss`), and kept in
+            (:meth:`Learner.evaluate_loss`), and kept in
             :attr:`val_results`, beside the training loss. It is iterated
             afresh each time, so its curve cannot go flat on an exhausted
             iterator. Cost: one full pass over ``val_data`` per measured
@@ -269,7 +269,7 @@ class LRFinder:
 
         def measure(step: int, lr: float, loss: float) -> bool:
             if step % val_every == 0 and math.isfinite(loss):
-                self.val_results.append((lr, learner_loss(self.learner, val_data)))
+                self.val_results.append((lr, self.learner.evaluate_loss(val_data)))
                 self.val_steps.append(step)
             return False
         return measure

@@ -12,11 +12,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Tuple, cast
 
-import mxnet as mx
 
 from .._validate import as_int
 from ..callbacks import chain
-from ..evaluation import mean_loss
 from ..forecast import ExponentialFit, fit_exponential
 from ..trial import Trial
 from .stages import MIN_TRIAL_STEPS
@@ -116,11 +114,8 @@ def run_candidate(learner: Learner, lr: float, steps: int, horizon: int,
 
     def measure(step: int, _lr: float, loss: float) -> bool:
         if step in measure_at and math.isfinite(loss):
-            with mx.autograd.predict_mode():
-                # measure_at is empty without val_data
-                val_losses.append(mean_loss(learner.net, learner.loss_fn,
-                                            cast(Iterable[Tuple[Any, Any]], val_data),
-                                            learner.devices))
+            # measure_at is empty without val_data
+            val_losses.append(learner.evaluate_loss(cast(Iterable[Any], val_data)))
             val_steps.append(step)
         return False
 
