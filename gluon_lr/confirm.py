@@ -13,7 +13,12 @@ cheap:
    :meth:`Learner.peek_batches` and replayed (:meth:`Learner.replay`), so
    this holds for any loader, seeded or not. After each round the better
    half (rounded up) goes on from its own state, so the finalists train
-   longest; every round spends an equal share of ``budget``. The cost in
+   longest; every round spends an equal share of ``budget``. An
+   incumbent (the rate being checked, such as the rule's suggestion) is
+   never dropped, and a challenger replaces it only when it scores lower by
+   more than a margin: short trials favour fast starters, and the suite
+   (``bench/bench_suggest.py``) showed them dropping the better rate after
+   a first round of 6 to 13 steps. The cost in
    memory is the batches of the longest run and one snapshot per survivor.
    Afterwards training continues on exactly those batches, as if no trial
    had run.
@@ -65,7 +70,8 @@ class Confirmation:
     Attributes
     ----------
     lr : float
-        The confirmed learning rate: the best-scored candidate of the last round.
+        The confirmed learning rate: the best-scored candidate of the last
+        round, or the incumbent unless that candidate beats it by the margin.
     trials : tuple of Trial
         One per candidate, in the order given.
     steps_spent : int
