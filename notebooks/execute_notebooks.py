@@ -26,7 +26,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 #: The notebooks, in reading order.
 NOTEBOOKS = ("learning_rate_finder.ipynb", "learning_rate_schedules.ipynb",
              "learning_rate_schedules_advanced.ipynb", "lr_range_test_and_one_cycle.ipynb",
-             "autolrs.ipynb")
+             "autolrs.ipynb", "your_own_model.ipynb")
 #: The notebooks that train on CIFAR-10 (the others need no data files).
 NEEDS_CIFAR10 = ("learning_rate_finder.ipynb", "learning_rate_schedules.ipynb",
                  "lr_range_test_and_one_cycle.ipynb", "autolrs.ipynb")
@@ -93,7 +93,7 @@ def execute(path, *, budget, cwd, timeout=None, env=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="notebook files (default: all five)")
+    parser.add_argument("notebooks", nargs="*", help="notebook files (default: all of NOTEBOOKS)")
     parser.add_argument("--budget", choices=BUDGETS, default="full")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--inplace", action="store_true", help="overwrite each notebook")
