@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import glob
 import importlib
+import itertools
 import math
 import os
+import re
 import struct
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
@@ -33,16 +35,25 @@ __all__ = ["TensorBoardLogger", "read_scalars", "INSTALL_HINT"]
 
 #: The install command named when tensorboardX is missing.
 INSTALL_HINT = 'pip install "gluon-lr[tensorboard]"'
+# Writers opened by this process, numbered for their event files' names.
+_WRITERS = itertools.count(1)
 
 
-def _summary_writer(logdir: str) -> Any:
-    """tensorboardX's ``SummaryWriter(logdir)``, or ImportError naming the extra."""
+def _summary_writer(logdir: str, tag: str) -> Any:
+    """tensorboardX's ``SummaryWriter(logdir)``, or ImportError naming the extra.
+
+    Its event file's name ends in the tag, the process and a count of this
+    process's writers: tensorboardX names files by the second, so two
+    loggers opened in one folder within a second would write into one file.
+    """
     try:
         module = importlib.import_module("tensorboardX")
     except ImportError as error:
         raise ImportError("TensorBoardLogger writes with tensorboardX, which is not "
                           "installed: {}".format(INSTALL_HINT)) from error
-    return module.SummaryWriter(logdir)
+    suffix = ".{}.{}.{}".format(re.sub(r"[^A-Za-z0-9_-]", "_", tag), os.getpid(),
+                                next(_WRITERS))
+    return module.SummaryWriter(logdir, filename_suffix=suffix)
 
 
 class _Series:
@@ -115,7 +126,7 @@ class TensorBoardLogger:
         self.per_rate = as_bool("per_rate", per_rate)
         self.tag = tag
         self.logdir = os.fspath(logdir)
-        self._writer = _summary_writer(self.logdir)
+        self._writer = _summary_writer(self.logdir, tag)
         self._series: Dict[str, _Series] = {}
 
     def _series_of(self, prefix: str) -> _Series:

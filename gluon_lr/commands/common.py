@@ -8,9 +8,11 @@ files. The option types live in :mod:`gluon_lr.commands.options`.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, Tuple
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, Optional, Tuple
 
 import mxnet as mx
 
@@ -23,6 +25,7 @@ from .options import (  # noqa: F401  (the commands' option types, re-exported)
     open_unit_interval, positive_float, positive_int, seed_int, unit_interval)
 
 if TYPE_CHECKING:
+    from ..tensorboard import TensorBoardLogger
     from .runtime import Runtime
 
 
@@ -51,6 +54,36 @@ def add_common_options(parser: argparse.ArgumentParser, name: str) -> None:
     group.add_argument("--threads", type=positive_int, default=None,
                        help="MXNet operator threads (default: every core this process may use, "
                             "unless OMP_NUM_THREADS or MXNET_OMP_MAX_THREADS is set)")
+
+
+def add_logging_options(parser: argparse.ArgumentParser) -> None:
+    """``--tensorboard DIR``, for the commands that train."""
+    group = parser.add_argument_group("logging options")
+    group.add_argument("--tensorboard", default=None, metavar="DIR",
+                       help="also write TensorBoard event files (rate, loss and smoothed loss, "
+                            "one tag per part of the run) into DIR; needs tensorboardX: "
+                            "pip install -e \".[tensorboard]\"")
+
+
+def check_tensorboard(args: argparse.Namespace) -> None:
+    """Raise ``ValueError``, naming ``--tensorboard``, if its folder or tensorboardX is missing."""
+    folder = getattr(args, "tensorboard", None)
+    if folder is None:
+        return
+    if importlib.util.find_spec("tensorboardX") is None:
+        raise ValueError("--tensorboard needs tensorboardX, which is not installed: "
+                         "pip install -e \".[tensorboard]\"")
+    check_writable_folder("--tensorboard", folder)
+
+
+def tensorboard(args: argparse.Namespace, runtime: Runtime, tag: str,
+                per_rate: bool = False) -> ContextManager[Optional[TensorBoardLogger]]:
+    """A :class:`~gluon_lr.TensorBoardLogger` under ``tag`` with ``--tensorboard``, in the
+    process that writes files; ``None`` otherwise. Use it with ``with``: it closes the files."""
+    if getattr(args, "tensorboard", None) is None or not runtime.writes_files:
+        return contextlib.nullcontext()
+    from ..tensorboard import TensorBoardLogger
+    return TensorBoardLogger(args.tensorboard, tag=tag, per_rate=per_rate)
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -103,20 +136,25 @@ OUTPUT_FILES = ("summary.json", "finder.csv", "finder.png", "confirm.csv", "conf
 
 
 def check_output_folder(folder: str) -> None:
-    """Raise ``ValueError`` unless ``folder`` is, or can become, a writable folder.
+    """Raise ``ValueError`` unless ``--out folder`` is, or can become, a writable folder."""
+    check_writable_folder("--out", folder)
+
+
+def check_writable_folder(option: str, folder: str) -> None:
+    """Raise ``ValueError`` naming ``option`` unless ``folder`` is, or can become, writable.
 
     Nothing is created: the folder is made only once there are results to write.
     """
     path = os.path.abspath(folder)
     if os.path.exists(path) and not os.path.isdir(path):
-        raise ValueError("--out {} is a file, not a folder".format(folder))
+        raise ValueError("{} {} is a file, not a folder".format(option, folder))
     existing = path
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        raise ValueError("--out {} lies under the file {}".format(folder, existing))
+        raise ValueError("{} {} lies under the file {}".format(option, folder, existing))
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError("--out {}: cannot write into {}".format(folder, existing))
+        raise ValueError("{} {}: cannot write into {}".format(option, folder, existing))
 
 
 def check_device(spec: str) -> None:
@@ -143,6 +181,7 @@ def start(args: argparse.Namespace) -> None:
     else:
         make_network(args.model)
     check_output_folder(args.out)
+    check_tensorboard(args)
 
 
 def check_batch_size(args: argparse.Namespace, train_size: int) -> None:

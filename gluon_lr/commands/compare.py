@@ -31,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     common.add_test_size_option(parser)
     common.add_common_options(parser, "compare")
     common.add_data_options(parser)
+    common.add_logging_options(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -60,10 +61,12 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     train_set, test_set = common.datasets(args)
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
         common.claim_output(args, runtime)
-        runs = compare_from_one_start(
-            learner, train_set, test_set, lrs=args.lrs, iterations=args.iterations,
-            batch_size=args.batch_size, seed=args.seed, num_workers=args.num_workers,
-            progress=common.show_progress(args, runtime), make_loader=runtime.loader)
+        with common.tensorboard(args, runtime, "compare", per_rate=True) as board:
+            runs = compare_from_one_start(
+                learner, train_set, test_set, lrs=args.lrs, iterations=args.iterations,
+                batch_size=args.batch_size, seed=args.seed, num_workers=args.num_workers,
+                progress=common.show_progress(args, runtime), callback=board,
+                make_loader=runtime.loader)
     rows = summarize_comparison(runs)
     table = markdown_table(rows)
     if runtime.writes_files:

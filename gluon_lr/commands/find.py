@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from .._validate import check_order
 from ..recipes import DEFAULT_SWEEP, find_learning_rate
 from ..suggest import DEFAULT_RULE, SUGGESTION_METHODS
+from ..data import finite_loader
 from ..sweeps import Sweep, build_sweep
 from . import common
 
@@ -55,6 +56,10 @@ def add_sweep_options(parser: argparse.ArgumentParser) -> None:
                             "(writes confirm.csv and confirm.png)")
     sweep.add_argument("--confirm-budget", type=common.positive_int, default=None,
                        help="iterations for all confirmation trials (default: 4 x the sweep's)")
+    sweep.add_argument("--val-size", type=common.positive_int, default=None,
+                       help="also measure the mean loss on the first N test images at every "
+                            "step of the sweep (one pass over them a step): finder.csv gets "
+                            "val_loss and summary.json suggested_lr_val")
 
 
 def sweep_from_options(args: argparse.Namespace) -> Sweep:
@@ -68,6 +73,20 @@ def sweep_from_options(args: argparse.Namespace) -> Sweep:
                        mode=args.mode, step_size=args.step_size, step_rate=args.step_rate,
                        staircase=args.staircase,
                        **({} if args.mode == "linear" else exponential))
+
+
+def validation_batches(args: argparse.Namespace, test_set: Any) -> Optional[Any]:
+    """``--val-size`` N: a finite loader over the first N images of ``test_set``, or None.
+
+    A ``ValueError`` names the option when the test split holds fewer images.
+    """
+    if args.val_size is None:
+        return None
+    if args.val_size > len(test_set):
+        raise ValueError("--val-size {} is larger than the {} test images; use --val-size {} "
+                         "or less".format(args.val_size, len(test_set), len(test_set)))
+    return finite_loader(test_set.take(args.val_size), batch_size=args.batch_size,
+                         num_workers=0)
 
 
 def sweep_options(args: argparse.Namespace, runtime: Runtime) -> Dict[str, Any]:
@@ -90,6 +109,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     common.add_optimizer_options(parser)
     common.add_common_options(parser, "find")
     common.add_data_options(parser)
+    common.add_logging_options(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -124,17 +144,23 @@ def save_confirmation(finder: LRFinder, folder: str) -> None:
     figure.savefig(os.path.join(folder, "confirm.png"), dpi=100)
 
 
-def run_finder(args: argparse.Namespace, runtime: Runtime,
-               learner: Learner) -> Tuple[LRFinder, Dict[str, Any]]:
+def run_finder(args: argparse.Namespace, runtime: Runtime, learner: Learner,
+               val_data: Optional[Any] = None) -> Tuple[LRFinder, Dict[str, Any]]:
     """The finder as ``find`` runs it, for ``find`` and ``train`` alike; its files saved.
 
-    :func:`gluon_lr.recipes.find_learning_rate` with the finder options;
-    the process that writes files saves finder.csv and finder.png (with
-    ``--confirm`` also confirm.csv and confirm.png) into ``--out``. The
-    same options, model, data and seed give the same curve and suggestion
-    in both commands.
+    :func:`gluon_lr.recipes.find_learning_rate` with the finder options (and
+    ``val_data``, from :func:`validation_batches`); the process that writes
+    files saves finder.csv and finder.png (with ``--confirm`` also
+    confirm.csv and confirm.png) into ``--out``, and with ``--tensorboard``
+    the sweep under the tag ``finder`` and each confirmation trial under
+    ``confirm/lr_<rate>``. The same options, model, data and seed give the
+    same curve and suggestion in both commands.
     """
-    finder, summary = find_learning_rate(learner, **sweep_options(args, runtime))
+    with common.tensorboard(args, runtime, "finder") as sweep_log, \
+            common.tensorboard(args, runtime, "confirm", per_rate=True) as confirm_log:
+        finder, summary = find_learning_rate(learner, val_data=val_data, callback=sweep_log,
+                                             confirm_callback=confirm_log,
+                                             **sweep_options(args, runtime))
     if runtime.writes_files:
         finder.to_csv(os.path.join(args.out, "finder.csv"))
         save_plot(finder, summary["suggested_lr"], os.path.join(args.out, "finder.png"))
@@ -146,16 +172,21 @@ def run_finder(args: argparse.Namespace, runtime: Runtime,
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     common.start(args)
     sweep_from_options(args)
-    train_set, _ = common.datasets(args)
+    train_set, test_set = common.datasets(args)
+    val_data = validation_batches(args, test_set)
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
         out = common.claim_output(args, runtime)
-        _, summary = run_finder(args, runtime, learner)
+        _, summary = run_finder(args, runtime, learner, val_data)
     summary.update(common.describe(args, runtime))
     if runtime.writes_files:
         common.write_json(os.path.join(out, "summary.json"), summary)
     print("suggested learning rate ({}): {}".format(
         args.suggest, "none (too few points)" if summary["suggested_lr"] is None
         else "{:.4g}".format(summary["suggested_lr"])))
+    if val_data is not None:
+        print("on the validation curve ({} images): {}".format(
+            args.val_size, "none" if summary["suggested_lr_val"] is None
+            else "{:.4g}".format(summary["suggested_lr_val"])))
     if args.confirm:
         print("confirmed learning rate: {:.4g} ({} candidates, {} iterations in {:.1f} s)".format(
             summary["confirmed_lr"], len(summary["trials"]), summary["confirm_steps"],

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from matplotlib.figure import Figure
 
+from ..callbacks import chain
 from ..plotting import plot_epochs, plot_steps
 from ..recipes import (autolrs_range, batches_per_epoch, evaluate_accuracy,
                        suggested_lr_from_summary, train_with_autolrs, train_with_schedule)
 from ..schedules import needs_max_lr
 from ..training import StepLog
 from . import common
-from .find import add_sweep_options, run_finder, sweep_from_options
+from .find import add_sweep_options, run_finder, sweep_from_options, validation_batches
 from .schedule import add_schedule_options, build_schedule, is_config_file
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     common.add_optimizer_options(parser)
     common.add_common_options(parser, "train")
     common.add_data_options(parser)
+    common.add_logging_options(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -74,7 +76,7 @@ def summary_lr(path: str) -> Tuple[float, str]:
     return suggestion, key
 
 
-def peak_lr(args: argparse.Namespace, runtime: Runtime, learner: Learner
+def peak_lr(args: argparse.Namespace, runtime: Runtime, learner: Learner, val_data: Any
             ) -> Tuple[Optional[float], Optional[str], Optional[Dict[str, Any]]]:
     """--max-lr, else the LR in --finder-summary, else a finder run's suggestion.
 
@@ -88,7 +90,7 @@ def peak_lr(args: argparse.Namespace, runtime: Runtime, learner: Learner
         source = "{} ({})".format(args.finder_summary, key)
         print("max-lr {:.4g} from {}".format(suggestion, source))
         return suggestion, source, None
-    _, found = run_finder(args, runtime, learner)
+    _, found = run_finder(args, runtime, learner, val_data)
     key = "confirmed_lr" if args.confirm else "suggested_lr"
     if found[key] is None:
         raise ValueError("the finder gave no suggestion (see finder.png); pass --max-lr")
@@ -98,8 +100,8 @@ def peak_lr(args: argparse.Namespace, runtime: Runtime, learner: Learner
     return found[key], source, found
 
 
-def autolrs_interval(args: argparse.Namespace, runtime: Runtime, learner: Learner
-                     ) -> Tuple[float, float, Optional[Dict[str, Any]]]:
+def autolrs_interval(args: argparse.Namespace, runtime: Runtime, learner: Learner,
+                     val_data: Any) -> Tuple[float, float, Optional[Dict[str, Any]]]:
     """--min-lr and --max-lr, the missing ones from a finder run's falling region.
 
     Returns ``(min_lr, max_lr, finder summary)``; the summary is None when no
@@ -107,7 +109,7 @@ def autolrs_interval(args: argparse.Namespace, runtime: Runtime, learner: Learne
     """
     if args.min_lr is not None and args.max_lr is not None:
         return args.min_lr, args.max_lr, None
-    finder, found = run_finder(args, runtime, learner)
+    finder, found = run_finder(args, runtime, learner, val_data)
     low, high = autolrs_range(finder)
     interval = (low if args.min_lr is None else args.min_lr,
                 high if args.max_lr is None else args.max_lr)
@@ -122,14 +124,16 @@ def save_model(learner: Learner, args: argparse.Namespace, runtime: Runtime) -> 
 
 
 def run_autolrs(args: argparse.Namespace, runtime: Runtime, train_set: Any, test_set: Any,
-                total: int) -> int:
+                total: int, val_data: Any) -> int:
     """``--schedule autolrs``: train ``total`` steps, search included; write the schedule."""
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
         common.claim_output(args, runtime)
-        min_lr, max_lr, found = autolrs_interval(args, runtime, learner)
-        autolrs = train_with_autolrs(learner, total_steps=total, min_lr=min_lr, max_lr=max_lr,
-                                     tau=args.autolrs_tau, k=args.autolrs_k, seed=args.seed,
-                                     progress=common.show_progress(args, runtime))
+        min_lr, max_lr, found = autolrs_interval(args, runtime, learner, val_data)
+        with common.tensorboard(args, runtime, "autolrs") as log:
+            autolrs = train_with_autolrs(
+                learner, total_steps=total, min_lr=min_lr, max_lr=max_lr, tau=args.autolrs_tau,
+                k=args.autolrs_k, seed=args.seed, progress=common.show_progress(args, runtime),
+                stage_callback=None if log is None else log.stage)
         accuracy = evaluate_accuracy(learner, test_set, batch_size=args.batch_size,
                                      num_workers=args.num_workers)
         save_model(learner, args, runtime)
@@ -200,18 +204,21 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.finder_summary is not None:
         summary_lr(args.finder_summary)
     train_set, test_set = common.datasets(args)
+    val_data = validation_batches(args, test_set)
     per_epoch = batches_per_epoch(len(train_set), args.batch_size)
     if args.schedule == AUTOLRS:
-        return run_autolrs(args, runtime, train_set, test_set, args.epochs * per_epoch)
+        return run_autolrs(args, runtime, train_set, test_set, args.epochs * per_epoch,
+                           val_data)
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
         common.claim_output(args, runtime)
-        max_lr, source, found = peak_lr(args, runtime, learner)
+        max_lr, source, found = peak_lr(args, runtime, learner, val_data)
         schedule = build_schedule(args, args.epochs * per_epoch, max_lr=max_lr)
         log = StepLog(learner)
-        history = train_with_schedule(
-            learner, epochs=args.epochs, iterations_per_epoch=per_epoch, schedule=schedule,
-            test_set=test_set, batch_size=args.batch_size, num_workers=args.num_workers,
-            progress=common.show_progress(args, runtime), callback=log)
+        with common.tensorboard(args, runtime, "train") as board:
+            history = train_with_schedule(
+                learner, epochs=args.epochs, iterations_per_epoch=per_epoch, schedule=schedule,
+                test_set=test_set, batch_size=args.batch_size, num_workers=args.num_workers,
+                progress=common.show_progress(args, runtime), callback=chain(log, board))
         save_model(learner, args, runtime)
     if runtime.writes_files:
         write_training_files(args, history, log.rows)

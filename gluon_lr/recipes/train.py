@@ -12,7 +12,7 @@ from ..training import train_epochs
 from .cifar10 import evaluate_accuracy
 
 if TYPE_CHECKING:
-    from ..autolrs import AutoLRS
+    from ..autolrs import AutoLRS, Stage
     from ..finder import LRFinder
     from ..learner import Learner, StepCallback
 
@@ -113,7 +113,8 @@ def autolrs_range(finder: LRFinder) -> Tuple[float, float]:
 
 def train_with_autolrs(learner: Learner, *, total_steps: int, min_lr: float, max_lr: float,
                        tau: Optional[int] = None, k: int = 10, tau_max: Optional[int] = None,
-                       seed: int = 0, progress: bool = True) -> AutoLRS:
+                       seed: int = 0, progress: bool = True,
+                       stage_callback: Optional[Callable[[Stage], Any]] = None) -> AutoLRS:
     """Train ``total_steps`` optimizer steps, search included, with AutoLRS.
 
     Parameters
@@ -132,13 +133,16 @@ def train_with_autolrs(learner: Learner, *, total_steps: int, min_lr: float, max
     tau_max : int, optional
         Stages double while ``tau < tau_max``; default ``8 * tau`` (the
         reference's 8000 for 1000).
+    stage_callback : callable, optional
+        ``stage -> stop?`` after every stage (:meth:`AutoLRS.run
+        <gluon_lr.autolrs.AutoLRS.run>`), e.g. a TensorBoardLogger's ``stage``.
 
     Returns
     -------
     gluon_lr.autolrs.AutoLRS
         With the stages it ran and the schedule it found.
     """
-    from ..autolrs import AutoLRS
+    from ..autolrs import AutoLRS, Stage
     total_steps = as_int("total_steps", total_steps, 1)
     k = as_int("k", k, 2)
     if tau is None:
@@ -146,5 +150,5 @@ def train_with_autolrs(learner: Learner, *, total_steps: int, min_lr: float, max
     autolrs = AutoLRS(learner, min_lr, max_lr, tau=tau, k=k,
                       tau_max=8 * as_int("tau", tau, 1) if tau_max is None else tau_max,
                       seed=seed, progress=progress)
-    autolrs.run(total_steps)
+    autolrs.run(total_steps, stage_callback=stage_callback)
     return autolrs
