@@ -17,7 +17,9 @@ building the dataset to the end of the sweep:
 (a') the same with every core (``OMP_NUM_THREADS`` = the cores): what the
     thread count alone buys the tutorial's code.
 (b) ``gluon-lr find`` with its default sweep (75 log-spaced points over
-    1e-5..10, early stop), through the recipes the command calls, with the
+    1e-5..10, early stop) and its default SGD (momentum 0.9, weight decay
+    5e-4, the optimizer ``gluon-lr train`` trains with; the tutorial's
+    finder sweeps plain SGD), through the recipes the command calls, with the
     threads the command sets (:func:`gluon_lr.configure_threads`). Before its
     clock starts and again after the sweep, the same process times the
     model-only step (forward, backward, ``Trainer.step`` on resident batches
@@ -65,6 +67,8 @@ DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar1
 #: Suggestions closer than this factor agree.
 AGREEMENT_FACTOR = 2.0
 #: arm -> (OpenMP threads: None for MXNet's default, "cores" for every core).
+#: The SGD ``gluon-lr find`` sweeps with by default (its --momentum and --wd).
+FIND_SGD = {"momentum": 0.9, "wd": 5e-4}
 ARMS = {"tutorial": None, "tutorial, all cores": "cores", "gluon-lr": "cores",
         "gluon-lr, tutorial sweep": "cores"}
 ARM_LIMIT = 900  # seconds per arm
@@ -111,7 +115,8 @@ def gluon_lr_finder(data_dir, seed, batch_size, start, then=None, **sweep):
     from gluon_lr.recipes import cifar10_datasets, cifar10_learner, find_learning_rate
     from gluon_lr.suggest import SUGGESTION_METHODS
     train_set, _ = cifar10_datasets(data_dir=data_dir, seed=seed)
-    with cifar10_learner(train_set, batch_size=batch_size, seed=seed) as learner:
+    with cifar10_learner(train_set, batch_size=batch_size, seed=seed,
+                         optimizer_params=FIND_SGD) as learner:
         finder, summary = find_learning_rate(learner, progress=False, **sweep)
         mx.npx.waitall()
         summary["arm_seconds"] = time.perf_counter() - start
