@@ -20,6 +20,7 @@ from ..devices import resolve_devices
 from ..launch.cli import add_cluster_options
 from ..recipes import load_datasets
 from ..recipes.factories import is_factory, load_factory, make_network
+from ..tensorboard import INSTALL_HINT
 from .options import (  # noqa: F401  (the commands' option types, re-exported)
     above_one, at_least_two, learning_rate, non_negative_float, non_negative_int,
     open_unit_interval, positive_float, positive_int, seed_int, unit_interval)
@@ -62,7 +63,7 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--tensorboard", default=None, metavar="DIR",
                        help="also write TensorBoard event files (rate, loss and smoothed loss, "
                             "one tag per part of the run) into DIR; needs tensorboardX: "
-                            "pip install -e \".[tensorboard]\"")
+                            "{}".format(INSTALL_HINT))
 
 
 def check_tensorboard(args: argparse.Namespace) -> None:
@@ -72,7 +73,7 @@ def check_tensorboard(args: argparse.Namespace) -> None:
         return
     if importlib.util.find_spec("tensorboardX") is None:
         raise ValueError("--tensorboard needs tensorboardX, which is not installed: "
-                         "pip install -e \".[tensorboard]\"")
+                         + INSTALL_HINT)
     check_writable_folder("--tensorboard", folder)
 
 
