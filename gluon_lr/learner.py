@@ -27,7 +27,8 @@ from .devices import resolve_devices
 from .layer_rates import LrMult, apply_lr_mult
 from .momentum import sync_momentum
 from .mxnet_internals import param_has_data, param_is_deferred, updates_on_kvstore
-from .optimizers import checked_optimizer
+from .optimizers import ScheduleFree, checked_optimizer, evaluation_weights
+from .optimizers.evaluation import has_batchnorm
 from .state import TrainingState
 
 __all__ = ["Learner", "Batch", "StepCallback", "Rate"]
@@ -525,7 +526,8 @@ class Learner:
         The batches are read as training batches are (``batch_fn``, several
         inputs and targets, split over the devices), from a new pass over
         ``data_loader`` at every call; nothing is trained or recorded, and
-        BatchNorm uses its running statistics.
+        BatchNorm uses its running statistics. The weights are those of
+        :meth:`evaluation_weights` (a Schedule-Free optimizer's ``x``).
 
         Parameters
         ----------
@@ -550,7 +552,7 @@ class Learner:
                                 type(data_loader)))
         mx.npx.waitall()  # a static_alloc graph's last BatchNorm writes are not tracked
         total, samples = 0.0, 0
-        with autograd.pause(train_mode=False):
+        with self.evaluation_weights(), autograd.pause(train_mode=False):
             for batch in data_loader:
                 inputs, targets = split_batch(batch, self.batch_fn)
                 for xs, ys in zip(self._to_devices(inputs), self._to_devices(targets)):
@@ -649,6 +651,51 @@ class Learner:
             yield snapshot
         finally:
             self.restore(snapshot)
+
+    @contextlib.contextmanager
+    def evaluation_weights(self, num_batches: int = 50) -> Iterator[None]:
+        """Inside the block the network holds the weights to evaluate; on exit, the trained ones.
+
+        For a Schedule-Free optimizer (``'sgd_schedulefree'``,
+        ``'adamw_schedulefree'``) those are its average ``x``, swapped in by
+        :func:`gluon_lr.optimizers.evaluation_weights`, with BatchNorm's running
+        statistics recomputed on the next ``num_batches`` training steps'
+        batches (:meth:`peek_batches`: training still takes them next). On
+        exit everything is restored bit for bit. For any other optimizer the
+        weights are the trained ones and the block changes nothing.
+        :meth:`evaluate_loss` and :func:`gluon_lr.recipes.evaluate_accuracy`
+        measure inside it.
+
+        Parameters
+        ----------
+        num_batches : int, default 50
+            Steps' batches for BatchNorm's statistics, ``>= 1``; only a
+            Schedule-Free optimizer on a network with BatchNorm uses them.
+
+        Examples
+        --------
+        >>> import mxnet as mx
+        >>> net = mx.gluon.nn.Dense(1, in_units=1, use_bias=False)
+        >>> net.initialize(mx.init.One())
+        >>> batches = [(mx.np.ones((1, 1)), mx.np.zeros((1, 1)))]
+        >>> learner = Learner(net, batches, mx.cpu(), loss_fn=mx.gluon.loss.L2Loss(),
+        ...                   optimizer="sgd_schedulefree",
+        ...                   optimizer_params={"learning_rate": 0.5, "momentum": 0.5})
+        >>> losses = learner.run(2)
+        >>> with learner.evaluation_weights():
+        ...     print(net.weight.data().item())
+        0.375
+        >>> net.weight.data().item()
+        0.3125
+        """
+        as_int("num_batches", num_batches, 1)
+        if not isinstance(self.trainer.optimizer, ScheduleFree):
+            yield
+            return
+        batches = self.peek_batches(num_batches) if has_batchnorm(self.net) else None
+        with evaluation_weights(self.net, self.trainer, batches,
+                                num_batches=num_batches * self.accumulate):
+            yield
 
     # -- state ----------------------------------------------------------------------------
 

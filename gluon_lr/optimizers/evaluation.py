@@ -16,7 +16,8 @@ from .schedulefree import ScheduleFree
 __all__ = ["evaluation_weights"]
 
 
-def _has_batchnorm(net: Any) -> bool:
+def has_batchnorm(net: Any) -> bool:
+    """Whether ``net`` has BatchNorm layers (parameters named ``...running_mean``)."""
     return any(name.endswith("running_mean") for name in net.collect_params())
 
 
@@ -106,7 +107,7 @@ def evaluation_weights(net: mx.gluon.Block, trainer: mx.gluon.Trainer,
                         "('sgd_schedulefree' or 'adamw_schedulefree'); got {!r}".format(
                             getattr(trainer, "optimizer", trainer)))
     num_batches = as_int("num_batches", num_batches, 1)
-    if batches is None and _has_batchnorm(net):
+    if batches is None and has_batchnorm(net):
         warnings.warn("net has BatchNorm layers whose statistics belong to y, not to x: pass "
                       "batches to recompute them for evaluation", UserWarning, stacklevel=3)
     saved = TrainingState(net, trainer)

@@ -138,6 +138,12 @@ def cifar10_learner(train_set: Any, *, model: str = "resnet18_v2", batch_size: i
 
 def evaluate_accuracy(learner: Learner, test_set: Any, *, batch_size: int = 128,
                       num_workers: int = 2) -> float:
-    """The Learner's network's accuracy on ``test_set``, in inference mode."""
-    return accuracy(learner.net, finite_loader(test_set, batch_size=batch_size,
-                                               num_workers=num_workers), learner.devices)
+    """The Learner's network's accuracy on ``test_set``, in inference mode.
+
+    The weights are those of :meth:`Learner.evaluation_weights
+    <gluon_lr.Learner.evaluation_weights>`: a Schedule-Free optimizer's
+    average ``x``, the trained weights otherwise.
+    """
+    with learner.evaluation_weights():
+        return accuracy(learner.net, finite_loader(test_set, batch_size=batch_size,
+                                                   num_workers=num_workers), learner.devices)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .._validate import as_int, as_lr
 from ..callbacks import ProgressBar, chain
-from ..suggest import falling_region
+from ..autolrs.budget import SEARCH_SPAN, fitted_lengths, search_range
 from ..training import train_epochs
 from .cifar10 import evaluate_accuracy
 
@@ -96,19 +96,18 @@ def batches_per_epoch(dataset_size: int, batch_size: int) -> int:
     return math.ceil(dataset_size / batch_size)
 
 
-def autolrs_range(finder: LRFinder) -> Tuple[float, float]:
-    """``(min_lr, max_lr)`` for AutoLRS from a finder sweep: its falling region.
+def autolrs_range(finder: LRFinder, span: float = SEARCH_SPAN) -> Tuple[float, float]:
+    """``(min_lr, max_lr)`` for AutoLRS from a finder sweep.
+
+    The sweep's falling region, clipped to at most ``span`` below its top
+    (:func:`gluon_lr.autolrs.budget.search_range`).
 
     Raises
     ------
     ValueError
         When the sweep's smoothed loss never falls.
     """
-    region = falling_region(finder.lrs, finder.losses)
-    if region is None or region[0] >= region[1]:
-        raise ValueError("the finder's loss never falls over a range of learning rates; "
-                         "pass min_lr and max_lr for AutoLRS")
-    return region
+    return search_range(finder.lrs, finder.losses, span)
 
 
 def train_with_autolrs(learner: Learner, *, total_steps: int, min_lr: float, max_lr: float,
@@ -125,14 +124,16 @@ def train_with_autolrs(learner: Learner, *, total_steps: int, min_lr: float, max
     min_lr, max_lr : float
         The searched interval (e.g. from :func:`autolrs_range`).
     tau : int, optional
-        Training steps of the first stage; default the reference's 1000, or a
-        quarter of ``total_steps`` (at least ``4 * k``) when that is smaller, so
-        a short run still has several stages.
+        Training steps of the first stage, with ``tau' = tau // k``. Default:
+        the lengths :func:`gluon_lr.autolrs.fitted_lengths` fits to
+        ``total_steps`` (the paper's proportions, at least 6 stages, trials of
+        at least 20 steps; it raises ``ValueError`` below
+        ``6 * (k + 10) * 20`` steps, where ``tau`` must be given).
     k : int, default 10
         Candidates per stage.
     tau_max : int, optional
-        Stages double while ``tau < tau_max``; default ``8 * tau`` (the
-        reference's 8000 for 1000).
+        Stages double while ``tau < tau_max``; default the fitted one, or
+        ``8 * tau`` (the paper's 8000 for 1000) with ``tau`` given.
     stage_callback : callable, optional
         ``stage -> stop?`` after every stage (:meth:`AutoLRS.run
         <gluon_lr.autolrs.AutoLRS.run>`), e.g. a TensorBoardLogger's ``stage``.
@@ -142,13 +143,17 @@ def train_with_autolrs(learner: Learner, *, total_steps: int, min_lr: float, max
     gluon_lr.autolrs.AutoLRS
         With the stages it ran and the schedule it found.
     """
-    from ..autolrs import AutoLRS, Stage
+    from ..autolrs import AutoLRS
     total_steps = as_int("total_steps", total_steps, 1)
     k = as_int("k", k, 2)
     if tau is None:
-        tau = max(4 * k, min(1000, total_steps // 4))
-    autolrs = AutoLRS(learner, min_lr, max_lr, tau=tau, k=k,
-                      tau_max=8 * as_int("tau", tau, 1) if tau_max is None else tau_max,
-                      seed=seed, progress=progress)
+        lengths = fitted_lengths(total_steps, k)
+        tau, tau_prime = lengths.tau, lengths.tau_prime
+        tau_max = lengths.tau_max if tau_max is None else tau_max
+    else:
+        tau_prime = None
+        tau_max = 8 * as_int("tau", tau, 1) if tau_max is None else tau_max
+    autolrs = AutoLRS(learner, min_lr, max_lr, tau=tau, k=k, tau_max=tau_max, seed=seed,
+                      progress=progress, tau_prime=tau_prime)
     autolrs.run(total_steps, stage_callback=stage_callback)
     return autolrs
