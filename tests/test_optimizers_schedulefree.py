@@ -153,6 +153,37 @@ def test_evaluation_weights_warn_about_batchnorm_without_batches_and_refuse_othe
             pass
 
 
+def test_the_learner_evaluates_at_x_with_batchnorm_from_the_next_batches():
+    batches = make_batches(6)
+    learner = Learner(make_net(), batches, mx.cpu(), optimizer="sgd_schedulefree",
+                      optimizer_params={"learning_rate": 0.5, "momentum": 0.9})
+    learner.run(3)
+    before = everything(learner)
+    val = make_batches(2, seed=1)
+    with evaluation_weights(learner.net, learner.trainer, learner.peek_batches(2)):
+        expected = learner.net(val[0][0]).asnumpy()
+    with learner.evaluation_weights(num_batches=2):
+        got = learner.net(val[0][0]).asnumpy()
+    assert (got == expected).all()
+    assert everything(learner) == before
+    # the batches BatchNorm saw are still the next ones to train on
+    assert learner.peek_batches(1)[0][0] is batches[3][0]
+    assert learner.evaluate_loss(val) != pytest.approx(
+        Learner(learner.net, batches, mx.cpu()).evaluate_loss(val), rel=1e-9)
+
+
+def test_the_learner_evaluates_other_optimizers_as_they_are():
+    learner = Learner(make_net(), make_batches(6), mx.cpu(), optimizer="sgd",
+                      optimizer_params={"learning_rate": 0.5, "momentum": 0.9})
+    learner.run(2)
+    before = everything(learner)
+    with learner.evaluation_weights():
+        assert everything(learner) == before
+    with pytest.raises(ValueError, match="num_batches must be an int >= 1"):
+        with learner.evaluation_weights(num_batches=0):
+            pass
+
+
 @pytest.mark.parametrize("name", ["sgd_schedulefree", "adamw_schedulefree"])
 def test_snapshot_restores_z_x_and_the_sums_bit_for_bit(name):
     assert_restores_exactly(name, {"learning_rate": 0.01, "warmup_steps": 2, "wd": 1e-3})

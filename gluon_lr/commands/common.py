@@ -18,6 +18,7 @@ import mxnet as mx
 
 from ..devices import resolve_devices
 from ..launch.cli import add_cluster_options
+from ..optimizers import AdamW_ScheduleFree, Prodigy, SGD_ScheduleFree
 from ..recipes import load_datasets
 from ..recipes.factories import is_factory, load_factory, make_network
 from ..tensorboard import INSTALL_HINT
@@ -111,15 +112,37 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     add_cluster_options(cluster)
 
 
+#: The optimizers ``--optimizer`` takes, by their registered names.
+OPTIMIZERS = ("sgd", SGD_ScheduleFree.__name__.lower(), AdamW_ScheduleFree.__name__.lower(),
+              Prodigy.__name__.lower())
+#: Those of them that replace the learning-rate schedule.
+SCHEDULE_FREE = OPTIMIZERS[1:3]
+
+
 def add_optimizer_options(parser: argparse.ArgumentParser) -> None:
-    """SGD's momentum and weight decay: the finder sweeps with the optimizer training uses."""
-    group = parser.add_argument_group("optimizer options (SGD)")
+    """The optimizer and its momentum and weight decay: the finder sweeps with the optimizer
+    training uses."""
+    group = parser.add_argument_group("optimizer options")
+    group.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
+                       help="sgd; sgd_schedulefree or adamw_schedulefree (Schedule-Free: one "
+                            "rate after a warm-up, no schedule, evaluated at the averaged "
+                            "weights); prodigy (estimates its own step size; lr 1) "
+                            "(default: sgd)")
     group.add_argument("--momentum", type=unit_interval, default=0.9,
-                       help="SGD momentum in [0, 1), of the finder's sweep and of training "
-                            "alike; train's onecycle cycles it (default: 0.9)")
+                       help="in [0, 1), of the finder's sweep and of training alike: SGD's "
+                            "momentum, Schedule-Free SGD's interpolation, beta1 of "
+                            "adamw_schedulefree and prodigy; train's onecycle cycles it "
+                            "(default: 0.9)")
     group.add_argument("--wd", type=non_negative_float, default=5e-4,
-                       help="SGD weight decay, >= 0, of the sweep and of training "
+                       help="weight decay, >= 0 (L2 for sgd and sgd_schedulefree, decoupled "
+                            "for adamw_schedulefree and prodigy), of the sweep and of training "
                             "(default: 5e-4)")
+
+
+def optimizer_params(args: argparse.Namespace) -> Dict[str, Any]:
+    """``--momentum`` and ``--wd`` under the names ``--optimizer`` gives them."""
+    momentum = "momentum" if args.optimizer in ("sgd", "sgd_schedulefree") else "beta1"
+    return {momentum: args.momentum, "wd": args.wd}
 
 
 def add_test_size_option(parser: argparse.ArgumentParser) -> None:
@@ -236,9 +259,9 @@ def learner_options(args: argparse.Namespace) -> Dict[str, Any]:
     """The keywords of a runtime's ``learner`` (:func:`gluon_lr.recipes.cifar10_learner`'s)."""
     options = {"model": args.model, "batch_size": args.batch_size, "device": args.device,
                "seed": args.seed, "num_workers": args.num_workers, "hybridize": args.hybridize}
-    if hasattr(args, "momentum"):
+    if hasattr(args, "optimizer"):
         # find and train build the same optimizer, so that train's finder run is find's
-        options["optimizer_params"] = {"momentum": args.momentum, "wd": args.wd}
+        options.update(optimizer=args.optimizer, optimizer_params=optimizer_params(args))
     return options
 
 
@@ -263,4 +286,5 @@ def describe(args: argparse.Namespace, runtime: Runtime) -> Dict[str, Any]:
             "data_dir": getattr(args, "data_dir", None),
             "dataset": getattr(args, "dataset", None),
             "train_size": getattr(args, "train_size", None),
-            **{name: getattr(args, name) for name in ("momentum", "wd") if hasattr(args, name)}}
+            **{name: getattr(args, name) for name in ("optimizer", "momentum", "wd")
+               if hasattr(args, name)}}

@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 
-def add_schedule_options(parser: argparse.ArgumentParser, default: str,
-                         extra_names: Sequence[str] = ()) -> None:
+def add_schedule_options(parser: argparse.ArgumentParser, default: Optional[str],
+                         extra_names: Sequence[str] = (), default_help: str = "") -> None:
     group = parser.add_argument_group("schedule options")
     group.add_argument("--schedule", default=default,
                        help="one of {} or a JSON file with a DeepSpeed scheduler block "
                             "(default: {})".format(", ".join(SCHEDULE_NAMES + tuple(extra_names)),
-                                                   default))
+                                                   default_help or default))
     group.add_argument("--lr", type=common.learning_rate, default=0.05,
                        help="constant: the learning rate (default: 0.05, the tutorial's pick)")
     group.add_argument("--max-lr", type=common.learning_rate, default=None,
@@ -36,7 +36,8 @@ def add_schedule_options(parser: argparse.ArgumentParser, default: str,
     group.add_argument("--cycles", type=common.positive_int, default=2,
                        help="cyclical: number of triangular cycles (default: 2)")
     group.add_argument("--warmup", type=common.non_negative_int, default=0,
-                       help="cosine: linear warm-up iterations from min-lr (default: 0)")
+                       help="cosine, wsd, linear, and train's Schedule-Free optimizers: linear "
+                            "warm-up iterations from min-lr (default: 0)")
     group.add_argument("--pct-start", type=common.open_unit_interval, default=0.3,
                        help="onecycle: fraction of steps spent rising (default: 0.3)")
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, cast
 
 from matplotlib.figure import Figure
 
+from ..autolrs.budget import fitted_lengths
 from ..callbacks import chain
 from ..plotting import plot_epochs, plot_steps
 from ..recipes import (autolrs_range, batches_per_epoch, evaluate_accuracy,
                        suggested_lr_from_summary, train_with_autolrs, train_with_schedule)
-from ..schedules import needs_max_lr
+from ..schedules import Schedule, create_schedule, needs_max_lr
 from ..training import StepLog
 from . import common
 from .find import add_sweep_options, run_finder, sweep_from_options, validation_batches
@@ -28,7 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "train", help="train for some epochs with a learning-rate schedule",
-        description="Train with SGD and a schedule; report train loss and test accuracy per "
+        description="Train with SGD (or --optimizer) and a schedule; report train loss and "
+                    "test accuracy per "
                     "epoch; save the parameters, history.csv (per epoch: the last and the "
                     "peak lr), steps.csv (step, lr, momentum, loss), train.png and "
                     "summary.json. Without --max-lr or --finder-summary, onecycle/cyclical/"
@@ -36,8 +38,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                     "make with the same options (saved as finder.csv and finder.png, and in "
                     "summary.json under 'finder'). "
                     "--schedule autolrs finds the schedule during training (AutoLRS) over "
-                    "--min-lr .. --max-lr, by default the finder's falling region, and writes "
-                    "autolrs.csv and autolrs.png.")
+                    "--min-lr .. --max-lr, by default the finder's falling region (at most 100x "
+                    "below its top), with stage lengths fitted to the run, and writes "
+                    "autolrs.csv and autolrs.png. A Schedule-Free --optimizer trains at the "
+                    "finder's suggestion (its sweep made with that optimizer) after --warmup "
+                    "steps, and is evaluated at its averaged weights; prodigy trains at lr 1 "
+                    "with cosine decay by default.")
     parser.add_argument("--epochs", type=common.positive_int, default=1,
                         help="epochs (default: 1)")
     parser.add_argument("--augment", action="store_true",
@@ -46,11 +52,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.add_argument("--finder-summary", default=None,
                         help="take max-lr from this 'gluon-lr find' summary.json (its "
                              "confirmed LR if it has one) instead of running the finder")
-    add_schedule_options(parser, default="onecycle", extra_names=(AUTOLRS,))
+    add_schedule_options(parser, default=None, extra_names=(AUTOLRS,), default_help=(
+        "onecycle; cosine with --optimizer prodigy, as its authors advise; none with a "
+        "Schedule-Free --optimizer, which trains at one rate after --warmup steps"))
     autolrs = parser.add_argument_group("autolrs options (--schedule autolrs)")
     autolrs.add_argument("--autolrs-tau", type=common.positive_int, default=None,
-                         help="training steps of the first stage (default: 1000, or a quarter "
-                              "of all steps when smaller)")
+                         help="training steps of the first stage, with tau' = tau // k steps "
+                              "per candidate and stages doubling up to 8 tau (default: the "
+                              "paper's proportions fitted to the run, at least 6 stages of "
+                              "candidates of at least 20 steps; runs shorter than "
+                              "6 * (k + 10) * 20 steps must give it)")
     autolrs.add_argument("--autolrs-k", type=common.at_least_two, default=10,
                          help="candidate learning rates per stage (default: 10)")
     add_sweep_options(parser)
@@ -63,6 +74,29 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 AUTOLRS = "autolrs"
+#: What ``summary.json`` calls a Schedule-Free optimizer's schedule: warm-up, then one rate.
+SCHEDULE_FREE = "schedulefree"
+#: Prodigy's learning rate: a multiplier of the step size it estimates.
+PRODIGY_LR = 1.0
+
+
+def resolve_schedule(args: argparse.Namespace) -> None:
+    """Set ``args.schedule`` when it was left out; refuse a schedule with Schedule-Free."""
+    if args.optimizer in common.SCHEDULE_FREE:
+        if args.schedule is not None:
+            raise ValueError("--schedule {} cannot be used with --optimizer {}: a Schedule-Free "
+                             "optimizer replaces the schedule (it trains at the finder's rate, "
+                             "or --max-lr, after --warmup steps); leave --schedule out".format(
+                                 args.schedule, args.optimizer))
+        args.schedule = SCHEDULE_FREE
+    elif args.schedule is None:
+        args.schedule = "cosine" if args.optimizer == "prodigy" else "onecycle"
+
+
+def needs_peak(args: argparse.Namespace) -> bool:
+    """Whether the schedule needs a peak (or, Schedule-Free, its one) learning rate."""
+    return args.schedule == SCHEDULE_FREE or (not is_config_file(args)
+                                              and needs_max_lr(args.schedule))
 
 
 def summary_lr(path: str) -> Tuple[float, str]:
@@ -83,8 +117,12 @@ def peak_lr(args: argparse.Namespace, runtime: Runtime, learner: Learner, val_da
     Returns ``(max_lr, source, finder summary)``; the summary is None when no
     finder ran.
     """
-    if args.max_lr is not None or is_config_file(args) or not needs_max_lr(args.schedule):
+    if args.max_lr is not None or not needs_peak(args):
         return args.max_lr, None, None
+    if args.optimizer == "prodigy" and args.finder_summary is None:
+        print("max-lr {:g}: Prodigy's own (its estimate of the step size does the rest)".format(
+            PRODIGY_LR))
+        return PRODIGY_LR, "prodigy", None
     if args.finder_summary is not None:
         suggestion, key = summary_lr(args.finder_summary)
         source = "{} ({})".format(args.finder_summary, key)
@@ -113,8 +151,33 @@ def autolrs_interval(args: argparse.Namespace, runtime: Runtime, learner: Learne
     low, high = autolrs_range(finder)
     interval = (low if args.min_lr is None else args.min_lr,
                 high if args.max_lr is None else args.max_lr)
-    print("autolrs searches lr {:.4g} .. {:.4g} (finder's falling region)".format(*interval))
+    print("autolrs searches lr {:.4g} .. {:.4g} (the finder's falling region, at most 100x below "
+          "its top)".format(*interval))
     return interval[0], interval[1], found
+
+
+def warmup_then_constant(lr: float, total_steps: int, warmup: int) -> Schedule:
+    """A Schedule-Free optimizer's rate: ``warmup`` linear steps up to ``lr``, then ``lr``.
+
+    The optimizer scales its averaging weights by the rate it is given, so a
+    warm-up in the schedule is its own warm-up (``warmup_steps``).
+    """
+    if warmup >= total_steps:
+        raise ValueError("--warmup must be below the training steps ({}); got {}".format(
+            total_steps, warmup))
+    return create_schedule("wsd", total_steps=total_steps, max_lr=lr, warmup=warmup,
+                           cooldown_fraction=0.0)
+
+
+def check_schedule(args: argparse.Namespace, total_steps: int) -> None:
+    """Raise ``ValueError`` before any training if the schedule options do not fit the run."""
+    if args.schedule == AUTOLRS:
+        if args.autolrs_tau is None:
+            fitted_lengths(total_steps, args.autolrs_k)
+    elif args.schedule == SCHEDULE_FREE:
+        warmup_then_constant(args.max_lr or 1.0, total_steps, args.warmup)
+    elif not is_config_file(args):
+        build_schedule(args, total_steps, max_lr=args.max_lr or 1.0)
 
 
 def save_model(learner: Learner, args: argparse.Namespace, runtime: Runtime) -> None:
@@ -129,6 +192,9 @@ def run_autolrs(args: argparse.Namespace, runtime: Runtime, train_set: Any, test
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
         common.claim_output(args, runtime)
         min_lr, max_lr, found = autolrs_interval(args, runtime, learner, val_data)
+        lengths = None if args.autolrs_tau is not None else fitted_lengths(total, args.autolrs_k)
+        if lengths is not None:
+            print(lengths.describe())
         with common.tensorboard(args, runtime, "autolrs") as log:
             autolrs = train_with_autolrs(
                 learner, total_steps=total, min_lr=min_lr, max_lr=max_lr, tau=args.autolrs_tau,
@@ -145,7 +211,9 @@ def run_autolrs(args: argparse.Namespace, runtime: Runtime, train_set: Any, test
     if runtime.writes_files:
         write_autolrs_files(args, runtime, autolrs, stages, dict(
             min_lr=min_lr, max_lr=max_lr, iterations=total, test_accuracy=accuracy,
-            finder=found))
+            finder=found, tau=autolrs.tau, tau_prime=autolrs.tau_prime, k=autolrs.k,
+            tau_max=autolrs.tau_max,
+            lengths="--autolrs-tau" if lengths is None else lengths.describe()))
     for stage in stages:
         print("stage {stage}: lr {lr:.4g} ({search_steps} search + {train_steps} training "
               "steps)".format(**stage))
@@ -198,7 +266,8 @@ def write_training_files(args: argparse.Namespace, history: List[Dict[str, Any]]
 
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     common.start(args)
-    if args.schedule != AUTOLRS:
+    resolve_schedule(args)
+    if args.schedule not in (AUTOLRS, SCHEDULE_FREE):
         is_config_file(args)
     sweep_from_options(args)
     if args.finder_summary is not None:
@@ -206,13 +275,16 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     train_set, test_set = common.datasets(args)
     val_data = validation_batches(args, test_set)
     per_epoch = batches_per_epoch(len(train_set), args.batch_size)
+    check_schedule(args, args.epochs * per_epoch)
     if args.schedule == AUTOLRS:
         return run_autolrs(args, runtime, train_set, test_set, args.epochs * per_epoch,
                            val_data)
     with runtime.learner(train_set, **common.learner_options(args)) as learner:
         common.claim_output(args, runtime)
         max_lr, source, found = peak_lr(args, runtime, learner, val_data)
-        schedule = build_schedule(args, args.epochs * per_epoch, max_lr=max_lr)
+        schedule = build_schedule(args, args.epochs * per_epoch, max_lr=max_lr) \
+            if args.schedule != SCHEDULE_FREE else warmup_then_constant(
+                cast(float, max_lr), args.epochs * per_epoch, args.warmup)
         log = StepLog(learner)
         with common.tensorboard(args, runtime, "train") as board:
             history = train_with_schedule(
