@@ -7,7 +7,8 @@ of optimizer steps, ``--steps``, from the same initial parameters (checked) and
 on the same batch order:
 
 1. **finder**: ``gluon-lr find``'s default sweep on that start; its suggestion
-   (the default rule) and its falling region (``gluon_lr.recipes.autolrs_range``).
+   (the default rule) and its falling region, at most 100x below its top
+   (``gluon_lr.recipes.autolrs_range``).
    Not counted in any arm's steps: every arm but the grid uses it.
 2. **fixed**: each learning rate of ``--grid``; the one with the lowest final
    training loss is "the best fixed LR" (the grid costs ``len(grid)`` runs).
@@ -18,8 +19,9 @@ on the same batch order:
 5. **autolrs**: :func:`gluon_lr.recipes.train_with_autolrs` over the finder's
    falling region, ``k = 10``; its steps include every candidate's trial. The
    reference's stage length ``tau = 1000`` (doubling to 8000) is scaled down
-   to ``--tau`` (default a quarter of the steps, as ``gluon-lr train`` does),
-   so that the run has several stages.
+   to ``--tau`` (default a quarter of the steps), so that the run has several
+   stages. (``bench_training.py`` runs AutoLRS at a budget that fits its
+   lengths by :func:`gluon_lr.autolrs.fitted_lengths`.)
 
 The *training loss* of a run is the mean of the batch losses of a window of 20
 steps: the final one is its last 20 steps. The table gives, per arm, the test
@@ -111,7 +113,8 @@ class Seed:
     def autolrs(self, steps, min_lr, max_lr, tau):
         with self.learner() as learner:
             autolrs = train_with_autolrs(learner, total_steps=steps, min_lr=min_lr,
-                                         max_lr=max_lr, tau=tau, progress=False)
+                                         max_lr=max_lr, tau=max(40, steps // 4) if tau is None
+                                         else tau, progress=False)
             run_steps, losses = [], []
             for stage in autolrs.stages:
                 searched = stage.first_step + stage.search_steps

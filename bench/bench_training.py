@@ -66,6 +66,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 import mxnet as mx  # noqa: E402
 
+from gluon_lr.autolrs import fitted_lengths  # noqa: E402
 from gluon_lr.data import finite_loader  # noqa: E402
 from gluon_lr.recipes import (autolrs_range, batches_per_epoch,  # noqa: E402
                               cifar10_datasets, cifar10_learner, evaluate_accuracy,
@@ -309,7 +310,8 @@ def report(records, log):
     log("summary over seeds {}: {} optimizer steps per arm ({} epochs of {} batches); test "
         "accuracy on all 10,000 test images; 'steps to (a)' = the first of every {} steps (and "
         "the last) whose test accuracy reaches the seed's (a) final accuracy, '-' = never; "
-        "workflow = training + every search step, in training runs".format(
+        "workflow = training + every search step, in training runs; AutoLRS is evaluated at "
+        "the end of each stage".format(
             ", ".join(map(str, seeds)), steps, records[seeds[0]].get("epochs", "?"),
             records[seeds[0]].get("per_epoch", "?"), max(1, steps // EVALUATIONS)))
     log("  {:<26} {:>29} {:>27} {:>18} {:>9}".format(
@@ -327,6 +329,7 @@ def report(records, log):
         log("  {:<26} {:>29} {:>27} {:>18} {:>8.2f}x".format(
             NAMES[arm], mean_spread(accuracy), mean_spread([r["test_loss"] for r in results]),
             " ".join("-" if r is None else str(r) for r in reach), work))
+    log(fitted_lengths(steps).describe())
     log("per seed:")
     for s in seeds:
         record = records[s]
