@@ -101,3 +101,18 @@ def test_optimizer_choices_are_checked(capsys):
         main(["find", "--optimizer", "adam"])
     assert exit_.value.code == 2
     assert "argument --optimizer: invalid choice: 'adam'" in capsys.readouterr().err
+
+
+def test_compare_keeps_plain_sgd_and_takes_another_optimizer(cifar10_dir, tmp_path, capsys):
+    runs = {}
+    for name, extra in (("plain", []), ("schedulefree", ["--optimizer", "sgd_schedulefree",
+                                                         "--momentum", "0.9"])):
+        out = tmp_path / name
+        code, _, _ = run_cli(["compare", "--data-dir", str(cifar10_dir), "--out", str(out),
+                              "--iterations", "3", "--lrs", "0.05", "--test-size", "16"]
+                             + extra + TINY, capsys)
+        assert code == 0
+        runs[name] = json.loads((out / "summary.json").read_text())
+    assert [runs["plain"][key] for key in ("optimizer", "momentum", "wd")] == ["sgd", 0.0, 0.0]
+    assert runs["schedulefree"]["optimizer"] == "sgd_schedulefree"
+    assert runs["plain"]["runs"][0]["final_loss"] != runs["schedulefree"]["runs"][0]["final_loss"]

@@ -119,24 +119,25 @@ OPTIMIZERS = ("sgd", SGD_ScheduleFree.__name__.lower(), AdamW_ScheduleFree.__nam
 SCHEDULE_FREE = OPTIMIZERS[1:3]
 
 
-def add_optimizer_options(parser: argparse.ArgumentParser) -> None:
-    """The optimizer and its momentum and weight decay: the finder sweeps with the optimizer
-    training uses."""
+def add_optimizer_options(parser: argparse.ArgumentParser, momentum: float = 0.9,
+                          wd: float = 5e-4) -> None:
+    """The optimizer and its momentum and weight decay, with these defaults: the finder sweeps
+    with the optimizer training uses (0.9 and 5e-4); compare keeps the tutorial's plain SGD
+    (0 and 0)."""
     group = parser.add_argument_group("optimizer options")
     group.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
                        help="sgd; sgd_schedulefree or adamw_schedulefree (Schedule-Free: one "
                             "rate after a warm-up, no schedule, evaluated at the averaged "
                             "weights); prodigy (estimates its own step size; lr 1) "
                             "(default: sgd)")
-    group.add_argument("--momentum", type=unit_interval, default=0.9,
-                       help="in [0, 1), of the finder's sweep and of training alike: SGD's "
-                            "momentum, Schedule-Free SGD's interpolation, beta1 of "
-                            "adamw_schedulefree and prodigy; train's onecycle cycles it "
-                            "(default: 0.9)")
-    group.add_argument("--wd", type=non_negative_float, default=5e-4,
-                       help="weight decay, >= 0 (L2 for sgd and sgd_schedulefree, decoupled "
-                            "for adamw_schedulefree and prodigy), of the sweep and of training "
-                            "(default: 5e-4)")
+    group.add_argument("--momentum", type=unit_interval, default=momentum,
+                       help="in [0, 1): SGD's momentum, Schedule-Free SGD's interpolation "
+                            "(which must be above 0), beta1 of adamw_schedulefree and "
+                            "prodigy; find and train sweep and train with the same; train's "
+                            "onecycle cycles it (default: {:g})".format(momentum))
+    group.add_argument("--wd", type=non_negative_float, default=wd,
+                       help="weight decay, >= 0: L2 for sgd and sgd_schedulefree, decoupled "
+                            "for adamw_schedulefree and prodigy (default: {:g})".format(wd))
 
 
 def optimizer_params(args: argparse.Namespace) -> Dict[str, Any]:

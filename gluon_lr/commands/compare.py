@@ -21,14 +21,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     parser = subparsers.add_parser(
         "compare", help="train from the same start at several learning rates",
         description="Build one initial parameter set, then train --iterations steps at each "
-                    "learning rate from it, on the same batch sequence; write compare.csv, "
-                    "compare.md and compare.png.")
+                    "learning rate from it, on the same batch sequence (plain SGD, as the "
+                    "tutorial, unless --optimizer, --momentum or --wd say otherwise); write "
+                    "compare.csv, compare.md and compare.png.")
     parser.add_argument("--lrs", type=common.learning_rate, nargs="*",
                         default=list(DEFAULT_COMPARE_LRS),
                         help="learning rates (default: 0.05 0.5 0.005, as the tutorial)")
     parser.add_argument("--iterations", type=common.positive_int, default=300,
                         help="training steps per learning rate (default: 300)")
     common.add_test_size_option(parser)
+    common.add_optimizer_options(parser, momentum=0.0, wd=0.0)  # the tutorial's plain SGD
     common.add_common_options(parser, "compare")
     common.add_data_options(parser)
     common.add_logging_options(parser)
