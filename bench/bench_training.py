@@ -68,6 +68,7 @@ import mxnet as mx  # noqa: E402
 
 from gluon_lr.autolrs import fitted_lengths  # noqa: E402
 from gluon_lr.data import finite_loader  # noqa: E402
+from gluon_lr.plotting import plot_accuracy_curves  # noqa: E402
 from gluon_lr.recipes import (autolrs_range, batches_per_epoch,  # noqa: E402
                               cifar10_datasets, cifar10_learner, evaluate_accuracy,
                               find_learning_rate, train_with_autolrs)
@@ -368,19 +369,11 @@ def plot(records, path):
     if not seeds:
         return
     figure = Figure(figsize=(6 * len(seeds), 4.8))
-    axes = figure.subplots(1, len(seeds), squeeze=False)[0]
-    for ax, s in zip(axes, seeds):
-        for arm in ARMS:
-            curve = arm_result(records[s], arm)["curve"]
-            ax.plot([p[0] for p in curve], [p[1] for p in curve], marker=".", label=NAMES[arm])
-        ax.axhline(best_of_grid(records[s])[1]["accuracy"], color="grey", linestyle=":",
-                   linewidth=1)
+    for ax, s in zip(figure.subplots(1, len(seeds), squeeze=False)[0], seeds):
+        plot_accuracy_curves({NAMES[arm]: arm_result(records[s], arm)["curve"] for arm in ARMS},
+                             target=best_of_grid(records[s])[1]["accuracy"], ax=ax)
         ax.set_ylim(0.3, None)
-        ax.set_xlabel("optimizer step")
-        ax.set_ylabel("test accuracy")
         ax.set_title("seed {}".format(s))
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="lower right")
     figure.tight_layout()
     figure.savefig(path, dpi=90)
 

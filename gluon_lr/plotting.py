@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Dict, List, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:  # matplotlib loads when a plot is drawn, not with gluon_lr
 
     from .schedules.base import ScheduleFn
 
-__all__ = ["plot_finder", "plot_schedule", "plot_comparison", "plot_trials",
+__all__ = ["plot_finder", "plot_schedule", "plot_comparison", "plot_accuracy_curves",
+           "plot_trials",
            "plot_rate_and_momentum", "plot_steps", "plot_epochs"]
 
 
@@ -279,6 +281,58 @@ def plot_comparison(runs: Sequence[Dict[str, Any]], ax: Optional[Axes] = None,
     ax.set_ylabel("Training loss (batch)")
     if runs:
         ax.legend()
+    show_if_created(created, show)
+    return ax
+
+
+def plot_accuracy_curves(curves: Mapping[str, Sequence[Tuple[int, float]]],
+                         target: Optional[float] = None, ax: Optional[Axes] = None,
+                         show: bool = True) -> Axes:
+    """Draw test accuracy against optimizer steps, one line per run.
+
+    Parameters
+    ----------
+    curves : dict
+        ``{label: [(step, accuracy), ...]}``, e.g. the evaluations of the arms
+        of ``bench/bench_training.py``.
+    target : float, optional
+        An accuracy to mark with a dotted horizontal line (e.g. the tuned
+        baseline's final accuracy).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw. A new figure is made when omitted.
+    show : bool, default True
+        Call ``plt.show()``, but only if this function created the figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_accuracy_curves({"cosine": [(100, 0.5), (200, 0.7)],
+    ...                            "one-cycle": [(100, 0.4), (200, 0.72)]},
+    ...                           target=0.7, show=False)
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['cosine', 'one-cycle']
+    """
+    if not isinstance(curves, Mapping) or not all(
+            isinstance(points, (list, tuple)) and all(len(p) == 2 for p in points)
+            for points in curves.values()):
+        raise TypeError("curves must be a dict of label -> [(step, accuracy), ...], got "
+                        "{!r}".format(curves))
+    ax, created = axes_to_draw_on(ax, (8, 5), show)
+    for label, points in curves.items():
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=label)
+    if target is not None:
+        ax.axhline(target, color="grey", linestyle=":", linewidth=1,
+                   label="target {:.4f}".format(target))
+    ax.set_xlabel("Optimizer step")
+    ax.set_ylabel("Test accuracy")
+    ax.grid(alpha=0.3)
+    if curves:
+        ax.legend(fontsize=8, loc="lower right")
     show_if_created(created, show)
     return ax
 

@@ -6,7 +6,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 
-from gluon_lr.plotting import plot_finder, plot_schedule
+from gluon_lr.plotting import plot_accuracy_curves, plot_finder, plot_schedule
 from gluon_lr.schedules import TriangularSchedule
 
 matplotlib.use("Agg")
@@ -137,3 +137,21 @@ def test_plot_finder_accepts_any_iterables_of_numbers():
     import numpy as np
     ax = plot_finder(np.array([0.1, 1.0]), (x for x in [2.0, math.inf]), show=False)
     assert [tuple(p) for p in ax.collections[0].get_offsets()] == [(0.1, 2.0)]
+
+
+def test_plot_accuracy_curves_draws_each_run_and_the_target():
+    _, ax = plt.subplots()
+    curves = {"cosine": [(100, 0.5), (200, 0.7)], "one-cycle": [(100, 0.4), (200, 0.72)]}
+    assert plot_accuracy_curves(curves, target=0.7, ax=ax) is ax
+    lines = ax.get_lines()
+    assert [(line.get_label(), list(line.get_xdata()), list(line.get_ydata()))
+            for line in lines[:2]] == [("cosine", [100, 200], [0.5, 0.7]),
+                                       ("one-cycle", [100, 200], [0.4, 0.72])]
+    assert lines[2].get_label() == "target 0.7000" and list(lines[2].get_ydata()) == [0.7, 0.7]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Optimizer step", "Test accuracy")
+
+
+@pytest.mark.parametrize("curves", [[(1, 0.5)], {"a": [(1, 0.5, 3)]}, {"a": 0.5}])
+def test_plot_accuracy_curves_refuses_what_is_not_curves(curves):
+    with pytest.raises(TypeError, match=r"curves must be a dict of label -> \[\(step, accuracy"):
+        plot_accuracy_curves(curves, show=False)
