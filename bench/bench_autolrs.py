@@ -34,7 +34,6 @@ Usage: ``python bench/bench_autolrs.py [--data-dir ../shared/data/cifar10]
 [--steps 500] [--seeds 0 1 2] [--grid 0.025 0.05 0.1] [--tau N]``
 """
 import argparse
-import hashlib
 import json
 import os
 import statistics
@@ -51,6 +50,7 @@ import numpy as np  # noqa: E402
 from gluon_lr.recipes import (autolrs_range, cifar10_datasets, cifar10_learner,  # noqa: E402
                               evaluate_accuracy, find_learning_rate, train_with_autolrs)
 from gluon_lr.schedules import create_schedule  # noqa: E402
+from provenance import parameters_digest  # noqa: E402
 
 DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR", "../shared/data/cifar10")
 WINDOW = 20
@@ -72,16 +72,6 @@ def steps_to_reach(steps, losses, target):
     """The first step (of ``steps``, one per loss) whose window's loss is <= ``target``."""
     reached = np.nonzero(windowed(losses) <= target)[0]
     return None if reached.size == 0 else int(steps[WINDOW - 1 + reached[0]])
-
-
-def parameters_digest(learner):
-    """A hash of the initial parameters, to check that every arm starts alike."""
-    digest = hashlib.sha256()
-    for name, param in sorted(learner.net.collect_params().items()):
-        digest.update(name.encode())
-        digest.update(param.data().asnumpy().tobytes())
-    return digest.hexdigest()[:12]
-
 
 class Seed:
     """One seed's data and fresh learners, all at the same start on the same batches."""

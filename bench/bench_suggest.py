@@ -39,9 +39,7 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 import warnings
@@ -59,26 +57,13 @@ from gluon_lr.comparison import compare_learning_rates  # noqa: E402
 from gluon_lr.recipes import DEFAULT_SWEEP  # noqa: E402
 from gluon_lr.suggest import DEFAULT_RULE, SUGGESTION_METHODS  # noqa: E402
 from suite_tasks import DEVELOPMENT, HELD_OUT, STEPS, TASKS  # noqa: E402
+from provenance import header  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
 ORDERS = (100, 101, 102)
 SWEEPS = {"tutorial": {"lr_start": 1e-6, "lr_multiplier": 1.1}, "default": {"sweep": DEFAULT_SWEEP}}
 CONFIRM_TARGET, CONFIRM_MARGIN, DEFAULT_RULE_TARGET, CONFIRM_COST = 1.02, 1.005, 1.10, 4.0
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def header():
-    """Date, machine and commit of this run."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=HERE).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "gluon_lr", "bench"],
-                           capture_output=True, text=True, cwd=HERE).stdout.strip()
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": cpu,
-            "cores": os.cpu_count(), "commit": commit + ("+changes" if dirty else ""),
-            "threads": os.environ.get("OMP_NUM_THREADS")}
-
 
 def _score(value):
     return value if math.isfinite(value) else math.inf

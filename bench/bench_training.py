@@ -45,13 +45,10 @@ Usage::
     python bench/bench_training.py --phase report
 """
 import argparse
-import hashlib
 import json
 import math
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -64,7 +61,6 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
-import mxnet as mx  # noqa: E402
 
 from gluon_lr.autolrs import fitted_lengths  # noqa: E402
 from gluon_lr.data import finite_loader  # noqa: E402
@@ -73,6 +69,7 @@ from gluon_lr.recipes import (autolrs_range, batches_per_epoch,  # noqa: E402
                               cifar10_datasets, cifar10_learner, evaluate_accuracy,
                               find_learning_rate, train_with_autolrs)
 from gluon_lr.schedules import create_schedule  # noqa: E402
+from provenance import header, parameters_digest  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA_DIR = os.environ.get("GLUON_LR_CIFAR10_DIR",
@@ -88,30 +85,6 @@ RUN_ORDER = ("d", "b", "c", "e", "f", "g", "h", "a")
 NAMES = {"a": "(a) tuned cosine grid", "b": "(b) one-cycle at suggest", "c":
          "(c) one-cycle at confirm", "d": "(d) AutoLRS", "e": "(e) Schedule-Free SGD",
          "f": "(f) Prodigy", "g": "(g) WSD 1-sqrt", "h": "(h) SGD 0.1 cosine"}
-
-
-def header():
-    """Date, machine and commit of this run."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=HERE).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "gluon_lr", "bench"],
-                           capture_output=True, text=True, cwd=HERE).stdout.strip()
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": cpu,
-            "cores": os.cpu_count(), "commit": commit + ("+changes" if dirty else ""),
-            "threads": os.environ.get("OMP_NUM_THREADS"), "mxnet": mx.__version__}
-
-
-def parameters_digest(learner):
-    """A hash of the parameters, to check that every arm of a seed starts alike."""
-    digest = hashlib.sha256()
-    for name, param in sorted(learner.net.collect_params().items()):
-        digest.update(name.encode())
-        digest.update(param.data().asnumpy().tobytes())
-    return digest.hexdigest()[:12]
-
-
 class Seed:
     """One seed: fresh learners at the seed's start, on the seed's batch order."""
 
