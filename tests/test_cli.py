@@ -280,6 +280,22 @@ def test_train_with_autolrs_writes_the_schedule_it_found(cifar10_dir, tmp_path, 
     assert "stage 0: lr" in stdout
 
 
+def test_train_with_autolrs_fits_its_lengths_to_the_run_and_says_so(cifar10_dir, tmp_path,
+                                                                    capsys):
+    out = tmp_path / "autolrs"
+    code, stdout, _ = run_cli(["train", "--data-dir", str(cifar10_dir), "--out", str(out),
+                               "--schedule", "autolrs", "--min-lr", "0.001", "--max-lr", "0.1",
+                               "--autolrs-k", "2", "--epochs", "180", "--model", "small_cnn",
+                               "--test-size", "16"] + TINY, capsys)
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert [summary[key] for key in ("tau", "tau_prime", "k", "tau_max", "steps_spent")] == \
+        [200, 20, 2, 200, 1440]   # fitted_lengths(1440, k=2): 6 stages of 2 x 20 + 200 steps
+    assert summary["lengths"] in stdout
+    assert stdout.startswith("autolrs: k=2 candidates of tau'=20 steps, then tau=200 training "
+                             "steps, never doubling (tau_max=200): 6 stages in 1440 steps.")
+
+
 def test_find_with_two_workers_writes_its_files_once(cifar10_dir, tmp_path):
     out = tmp_path / "find"
     result = subprocess.run(
