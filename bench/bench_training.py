@@ -45,6 +45,7 @@ Usage::
     python bench/bench_training.py --phase report
 """
 import argparse
+import glob
 import json
 import math
 import os
@@ -55,10 +56,6 @@ import time
 from gluon_lr import configure_threads
 
 configure_threads()
-
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -79,6 +76,8 @@ BATCH = 128
 SGD = {"momentum": 0.9, "wd": 5e-4}
 WARMUP_FRACTION = 0.05
 EVALUATIONS = 16
+#: The fewest steps AutoLRS's lengths can be fitted to (6 stages of 10 + 10 trials of 20 steps).
+MIN_AUTOLRS_STEPS = 6 * 20 * 20
 ARMS = ("a", "b", "c", "d", "e", "f", "g", "h")
 #: AutoLRS first: the most involved arm fails early if it fails.
 RUN_ORDER = ("d", "b", "c", "e", "f", "g", "h", "a")
@@ -276,7 +275,7 @@ def mean_spread(values):
 
 def report(records, log):
     """The table, the per-seed details and the targets, over the complete seeds."""
-    seeds = sorted(s for s, r in records.items() if all(a in r["arms"] for a in ARMS))
+    seeds = complete_seeds(records)
     if not seeds:
         log("no seed has every arm yet")
         return
@@ -303,7 +302,8 @@ def report(records, log):
         log("  {:<26} {:>29} {:>27} {:>18} {:>8.2f}x".format(
             NAMES[arm], mean_spread(accuracy), mean_spread([r["test_loss"] for r in results]),
             " ".join("-" if r is None else str(r) for r in reach), work))
-    log(fitted_lengths(steps).describe())
+    if steps >= MIN_AUTOLRS_STEPS:
+        log(fitted_lengths(steps).describe())
     log("per seed:")
     for s in seeds:
         record = records[s]
@@ -329,26 +329,47 @@ def report(records, log):
             100 * (own["accuracy"] - a), own["work"], table["a"]["work"],
             "met" if own["accuracy"] >= a - 0.005 and own["work"] <= 1.3 else "missed"))
     for arm, bound, what in (("c", 0.8, "0.8"), ("d", 1 / 1.2, "1/1.2")):
-        ratios = [None if r is None else r / steps for r in table[arm]["reach"]]
+        ratios = [None if r is None else r / a_steps
+                  for r, a_steps in zip(table[arm]["reach"], table["a"]["reach"])]
         met = all(r is not None and r <= bound for r in ratios)
         log("  {} reaches (a)'s final accuracy in <= {} of (a)'s steps: {} ({})".format(
             NAMES[arm], what, " ".join("-" if r is None else "{:.2f}".format(r)
                                        for r in ratios), "met" if met else "missed"))
 
 
-def plot(records, path):
-    """Test accuracy against steps, every arm, one panel per seed."""
-    seeds = sorted(s for s, r in records.items() if all(a in r["arms"] for a in ARMS))
-    if not seeds:
-        return
-    figure = Figure(figsize=(6 * len(seeds), 4.8))
-    for ax, s in zip(figure.subplots(1, len(seeds), squeeze=False)[0], seeds):
+def complete_seeds(records):
+    """The seeds whose every arm is done."""
+    return sorted(s for s, r in records.items() if all(a in r["arms"] for a in ARMS))
+
+
+def load_records(results_dir, seeds=None):
+    """``{seed: record}`` of the results files in ``results_dir`` (all seeds, or ``seeds``)."""
+    records = {}
+    for path in sorted(glob.glob(os.path.join(results_dir, "seed*.json"))):
+        with open(path) as handle:
+            record = json.load(handle)
+        if seeds is None or record["seed"] in seeds:
+            records[record["seed"]] = record
+    return records
+
+
+def draw(records, axes):
+    """Test accuracy against steps, every arm, one Axes per complete seed."""
+    for ax, s in zip(axes, complete_seeds(records)):
         plot_accuracy_curves({NAMES[arm]: arm_result(records[s], arm)["curve"] for arm in ARMS},
                              target=best_of_grid(records[s])[1]["accuracy"], ax=ax)
         ax.set_ylim(0.3, None)
         ax.set_title("seed {}".format(s))
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
+
+
+def plot(records, path):
+    """:func:`draw` into the file ``path``."""
+    seeds = complete_seeds(records)
+    if seeds:
+        figure = Figure(figsize=(6 * len(seeds), 4.8))
+        draw(records, figure.subplots(1, len(seeds), squeeze=False)[0])
+        figure.tight_layout()
+        figure.savefig(path, dpi=90)
 
 
 def main(argv=None):
@@ -384,14 +405,9 @@ def main(argv=None):
         for seed in args.seeds:
             run_seed(args, train_set, test_set, seed, steps, log)
         log("run took {:.0f} min".format((time.perf_counter() - started) / 60))
-    records = {}
-    for seed in args.seeds:
-        path = results_path(args.results_dir, seed)
-        if os.path.exists(path):
-            records[seed] = json.load(open(path))
+    records = load_records(args.results_dir, args.seeds)
     report(records, log)
-    if records:
-        plot(records, args.plot)
+    plot(records, args.plot)
     return 0
 
 
