@@ -324,7 +324,7 @@ def _trim(u: Array, y: Array, fastest: float, max_dropped: int, threshold: float
           floor: Optional[float]) -> Index:
     """Indices to keep after iterative outlier trimming (see :func:`fit_exponential`)."""
     keep: Index = np.arange(len(y))
-    floor = 1e-9 * float(np.max(np.abs(y)))
+    least_sigma = 1e-9 * float(np.max(np.abs(y)))  # a noise scale for a noiseless series
     for _ in range(_TRIM_ROUNDS):
         if max_dropped == 0 or len(keep) < MIN_TRIM_POINTS:
             break
@@ -359,7 +359,7 @@ def _trim(u: Array, y: Array, fastest: float, max_dropped: int, threshold: float
         padded = np.pad(deviation, _HALF_WINDOW, constant_values=-np.inf)
         window_max = np.lib.stride_tricks.sliding_window_view(
             padded, 2 * _HALF_WINDOW + 1).max(axis=1)
-        flagged = np.flatnonzero((deviation > threshold * max(sigma, floor))
+        flagged = np.flatnonzero((deviation > threshold * max(sigma, least_sigma))
                                  & (deviation == window_max))
         if flagged.size == 0:
             break

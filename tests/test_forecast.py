@@ -395,3 +395,15 @@ def test_losses_below_the_floor_are_refused():
     with pytest.raises(TypeError, match="floor must be a number"):
         fit_exponential([1.0, 0.5, 0.2], floor="0")
     assert fit_exponential([1.0, 0.0, -1.0], floor=None).c < 0
+
+
+def test_trimming_without_a_floor_does_not_depend_on_where_the_losses_sit():
+    # Losses below zero (e.g. a log-likelihood) with two spikes: without a floor, the
+    # points trimmed are the spikes, wherever a constant shift puts the curve.
+    t = np.arange(60)
+    y = -3 + 2 * np.exp(-0.08 * t) + 0.02 * np.random.RandomState(0).normal(size=60)
+    y[[20, 40]] += 1.0
+    below = fit_exponential(y, floor=None)
+    above = fit_exponential(y + 10, floor=None)
+    dropped = sorted(set(range(60)) - set(below.kept))
+    assert dropped == sorted(set(range(60)) - set(above.kept)) == [20, 40]
