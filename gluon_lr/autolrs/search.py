@@ -87,7 +87,11 @@ class LRSearch:
     WhiteKernel(1, (1e-5, 1e5))``, ``normalize_y=True``,
     ``n_restarts_optimizer=2`` and ``random_state=seed`` (scikit-optimize's
     ``"GP"`` estimator with Gaussian noise), refitted from all observations at
-    each proposal. ``sigma`` is the standard deviation of the latent mean, that
+    each proposal. The scores are centred and scaled to unit variance: the
+    reference (with scikit-learn 0.21, which its requirements pin) only
+    centres them, so its kernel bounds act in loss units and its proposals
+    part from these where a bound is reached
+    (``bench/check_autolrs_reference.py``). ``sigma`` is the standard deviation of the latent mean, that
     is without the fitted white noise, as scikit-optimize reports it.
 
     *Diverged trials.* A NaN or infinite score is kept as told in
@@ -95,8 +99,7 @@ class LRSearch:
     ``worst`` and ``best`` are the largest and smallest finite scores told so
     far and ``margin`` is ``worst - best``, or ``|worst|`` if that is 0, or 1
     if both are (and 1 when no score is finite). The reference fed the
-    constant ``1e6``, which, once ``normalize_y`` rescales the scores, squashes
-    every finite score together.
+    constant ``1e6``, which dwarfs every finite score in the fit.
 
     *Proposals.* The first proposal is ``x = U(0, 1)`` drawn from
     ``numpy.random.default_rng(seed)``; later ones are the grid point with the
