@@ -55,7 +55,7 @@ import time
 
 from gluon_lr import configure_threads
 
-configure_threads()
+configure_threads(warn=False)  # a notebook that reads the results has MXNet loaded
 
 from matplotlib.figure import Figure  # noqa: E402
 

@@ -27,7 +27,7 @@ TIMEOUT = 300
 #: Plots each notebook draws, at least.
 MIN_FIGURES = {"learning_rate_finder.ipynb": 5, "learning_rate_schedules.ipynb": 9,
                "learning_rate_schedules_advanced.ipynb": 9,
-               "lr_range_test_and_one_cycle.ipynb": 4, "autolrs.ipynb": 5,
+               "lr_range_test_and_one_cycle.ipynb": 5, "autolrs.ipynb": 5,
                "your_own_model.ipynb": 4}
 
 
