@@ -109,11 +109,21 @@ def _log(launcher, index):
         return handle.read()
 
 
+def _explain(launcher, report, lines=15):
+    """The launcher's report and the last ``lines`` lines of every log: a failure's message."""
+    parts = ["report: {!r}".format(report)]
+    for name in sorted(os.listdir(launcher.log_dir)) if launcher.log_dir else []:
+        with open(os.path.join(launcher.log_dir, name), errors="replace") as handle:
+            tail = handle.read().splitlines()[-lines:]
+        parts.append("--- {} ---\n{}".format(name, "\n".join(tail)))
+    return "\n".join(parts)
+
+
 # -- runs ----------------------------------------------------------------------------------
 
 def test_success_streams_rank_0_once_and_leaves_nothing(started, tmp_path, worker):
     launcher, status, out, report, elapsed = _run(started, tmp_path, worker + ["ok"], timeout=40)
-    assert status == 0
+    assert status == 0, _explain(launcher, report)
     assert report == "" and launcher.message is None
     assert sorted(launcher.ranks.values()) == [0, 1]
     rank0, rank1 = _worker_with_rank(launcher, 0), _worker_with_rank(launcher, 1)
@@ -134,8 +144,8 @@ def test_success_streams_rank_0_once_and_leaves_nothing(started, tmp_path, worke
 
 
 def _assert_failure(launcher, status, report, expected_status, how, elapsed):
+    assert status == expected_status, _explain(launcher, report)
     failed = _worker_with_rank(launcher, 1)
-    assert status == expected_status
     assert report == "launch failed: worker {} (rank 1, pid {}) {}; stopped all 4 processes; " \
         "logs in {}\n".format(failed, launcher.pids["worker"][failed], how, launcher.log_dir)
     assert report == launcher.message + "\n"
@@ -357,7 +367,7 @@ def test_a_multi_host_launcher_on_this_machine(started, tmp_path, worker, monkey
     options = _multi_host_options(launcher, tmp_path, monkeypatch)
     launcher, status, out, report, elapsed = _run(started, tmp_path, worker + [mode],
                                                   timeout=40, **options)
-    assert status == expected
+    assert status == expected, _explain(launcher, report)
     assert "OUT rank 0 of 2: mean [0.5, 1.0]" in out.splitlines()
     if expected == 0:
         assert report == "" and "OUT rank 0 done" in out.splitlines()
