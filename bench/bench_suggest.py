@@ -224,7 +224,7 @@ def report(truth, runs):
                 verdict["default"].append(ratio)
             if rule == "confirm":
                 verdict["confirm"].append(ratio)
-        verdict["margin"].append(verdict["confirm"][-1] / verdict["default"][-1])
+        verdict["margin"].append(relative(verdict["confirm"][-1], verdict["default"][-1]))
         verdict["cost"].append(run["confirm_steps"] / run["sweep_steps"])
         lines.append("  {:<14}{:<6}{:>7}".format(run["sweep"], run["order"], run["sweep_steps"])
                      + "".join(cells) + "   {:>13}  {:>9.3f}".format(
@@ -263,14 +263,62 @@ def _worst(values):
     return max(values, key=lambda v: math.inf if math.isnan(v) else v)
 
 
+def relative(confirmed, default):
+    """``confirm``'s ratio over the default rule's, where a diverged pick (inf) may be either.
+
+    Examples
+    --------
+    >>> relative(1.05, 1.10), relative(math.inf, 1.1), relative(1.1, math.inf)
+    (0.9545454545454545, inf, 0.0)
+    >>> relative(math.inf, math.inf), relative(math.nan, 1.1)
+    (1.0, nan)
+    """
+    if math.isinf(confirmed) and math.isinf(default):
+        return 1.0
+    if math.isinf(default) and not math.isnan(confirmed):
+        return 0.0
+    return confirmed / default
+
+
+def _ratio(value):
+    if math.isnan(value):
+        return "none"
+    return "DIVERGED" if math.isinf(value) else "{:.3f}".format(value)
+
+
+def summarize(values):
+    """Worst, median and mean of ratios; a diverged pick (inf) is the worst, no pick (nan) apart.
+
+    The median is over the runs that picked; the mean over those that did not diverge.
+
+    Examples
+    --------
+    >>> summarize([1.0, 1.2, 1.1])
+    'worst 1.200, median 1.100, mean 1.100'
+    >>> summarize([1.0, math.inf, 1.2, math.nan])
+    'worst DIVERGED, median 1.200, mean 1.100 (1 of 4 diverged, 1 without a pick)'
+    >>> summarize([math.inf, math.inf, 1.0])
+    'worst DIVERGED, median DIVERGED, mean 1.000 (2 of 3 diverged)'
+    """
+    picked = [v for v in values if not math.isnan(v)]
+    trained = [v for v in picked if math.isfinite(v)]
+    text = "worst {}, median {}, mean {}".format(
+        _ratio(_worst(values)), _ratio(statistics.median(picked) if picked else math.nan),
+        _ratio(statistics.fmean(trained) if trained else math.nan))
+    notes = ["{} of {} diverged".format(len(picked) - len(trained), len(values))] \
+        if len(trained) < len(picked) else []
+    notes += ["{} without a pick".format(len(values) - len(picked))] \
+        if len(picked) < len(values) else []
+    return text + (" ({})".format(", ".join(notes)) if notes else "")
+
+
 def verdict_lines(verdict):
     checks = [("default rule ({})".format(DEFAULT_RULE), verdict["default"], DEFAULT_RULE_TARGET),
               ("confirm", verdict["confirm"], CONFIRM_TARGET),
               ("confirm / default rule", verdict["margin"], CONFIRM_MARGIN),
               ("confirm steps / sweep steps", verdict["cost"], CONFIRM_COST)]
-    return ["  {} worst {:.3f}, median {:.3f}, mean {:.3f}: {} (target <= {})".format(
-        what, _worst(values), statistics.median(values), statistics.fmean(values),
-        "met" if _worst(values) <= target else "NOT MET", target)
+    return ["  {} {}: {} (target <= {})".format(
+        what, summarize(values), "met" if _worst(values) <= target else "NOT MET", target)
         for what, values, target in checks]
 
 
@@ -314,9 +362,12 @@ def main(argv=None):
             _save(truth_path, truth)  # with the seed scores of picks outside the grid
     if args.phase == "truth":
         return 0
-    first = header()
-    lines = ["gluon-lr suggestion suite, {} on {} ({} cores, {} threads)".format(
-        first["date"], first["machine"], first["cores"], first["threads"])]
+    now = header()
+    measured = sorted({"{machine} ({cores} cores, {threads} threads)".format(**_load(path)["header"])
+                       for name in names for kind in ("truth", "runs")
+                       for path in [_path(args.truth_dir, name, kind)] if os.path.exists(path)})
+    lines = ["gluon-lr suggestion suite, report written {} at {}; measured on {}".format(
+        now["date"], now["commit"], ", ".join(measured) or "nothing yet")]
     everything = {"default": [], "confirm": [], "margin": [], "cost": [], "rules": {}}
     for name in names:
         paths = [_path(args.truth_dir, name, kind) for kind in ("truth", "runs")]
@@ -332,9 +383,8 @@ def main(argv=None):
             everything["rules"].setdefault(rule, []).extend(ratios)
     if everything["default"]:
         lines += ["", "== every task run =="] + verdict_lines(everything) + [
-            "  every pick, worst and median ratio over all runs:"] + [
-            "    {:<10} worst {:.3f}, median {:.3f}".format(rule, _worst(ratios),
-                                                           statistics.median(ratios))
+            "  every pick over all runs:"] + [
+            "    {:<10} {}".format(rule, summarize(ratios))
             for rule, ratios in everything["rules"].items()]
     text = "\n".join(lines) + "\n"
     print(text, end="")
