@@ -15,7 +15,7 @@ def header():
     and MXNet version of this run."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=HERE).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "gluon_lr", "bench"],
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", ":/gluon_lr", ":/bench"],
                            capture_output=True, text=True, cwd=HERE).stdout.strip()
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), platform.processor())
